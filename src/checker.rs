@@ -1,0 +1,167 @@
+//! Runs the rules: finds the handlers in the linted modules, gives each rule the handler and
+//! its effect summary, and collects the findings (one per rule and place, whatever the number
+//! of handlers or paths that reach it).
+
+use std::collections::HashSet;
+use std::rc::Rc;
+
+use crate::catalog::signals::Signal;
+use crate::celery_config::{Broker, CeleryConfig, Pool, Timeout};
+use crate::diagnostic::{Diagnostic, FileRef, TraceEntry};
+use crate::effects::{Analyzer, Hop, Loc, Summary};
+use crate::handlers::{self, Connection};
+use crate::project::{ModuleData, ModuleId};
+use crate::resolve::FuncRef;
+use crate::rules::{self, Rule};
+use crate::syntax::ir::Function;
+
+pub struct Checker<'a, 'p> {
+    pub analyzer: &'a Analyzer<'p>,
+    pub config: CeleryConfig,
+    pub timeout: Timeout,
+    pub broker: Option<Broker>,
+    pub pool: Option<Pool>,
+}
+
+/// One function connected to one signal.
+pub struct Handler<'c> {
+    pub module: Rc<ModuleData>,
+    pub func: FuncRef,
+    pub def: &'c Function,
+    pub signal: &'static Signal,
+    pub summary: Rc<Summary>,
+    pub connection: &'c Connection,
+}
+
+impl Handler<'_> {
+    pub fn name(&self) -> &str {
+        &self.def.name
+    }
+}
+
+impl Checker<'_, '_> {
+    pub fn file(&self, module: ModuleId) -> FileRef {
+        match self.analyzer.project().module(module) {
+            Some(m) => FileRef {
+                display: m.source.display.clone(),
+                module: Some(m),
+            },
+            None => FileRef {
+                display: String::new(),
+                module: None,
+            },
+        }
+    }
+
+    pub fn location(&self, loc: Loc) -> String {
+        let file = self.file(loc.module);
+        let p = file.position(loc.span.start);
+        format!("{}:{}", file.display, p.row)
+    }
+
+    /// The way from the handler to an effect: the handler, then each call.
+    pub fn trace(&self, h: &Handler, hops: &[Hop]) -> Vec<TraceEntry> {
+        if hops.is_empty() {
+            return Vec::new();
+        }
+        let mut out = vec![TraceEntry {
+            file: self.file(h.func.module),
+            span: h.def.name_span,
+            note: format!("reached from {} handler `{}`", h.signal.name, h.name()),
+        }];
+        for hop in hops {
+            out.push(TraceEntry {
+                file: self.file(hop.call.module),
+                span: hop.call.span,
+                note: format!("via `{}()`", hop.callee),
+            });
+        }
+        out
+    }
+
+    /// A diagnostic at an effect's place, with its trace.
+    pub fn at(
+        &self,
+        rule: Rule,
+        h: &Handler,
+        loc: Loc,
+        hops: &[Hop],
+        message: String,
+    ) -> Diagnostic {
+        let mut d = Diagnostic::new(rule, self.file(loc.module), loc.span, message);
+        d.trace = self.trace(h, hops);
+        d
+    }
+
+    /// Do worker_process_init rules apply (prefork, or the pool is unknown)?
+    pub fn process_init_applies(&self) -> bool {
+        !matches!(
+            self.pool,
+            Some(Pool::Threads | Pool::Gevent | Pool::Eventlet)
+        )
+    }
+
+    pub fn is_solo(&self) -> bool {
+        self.pool == Some(Pool::Solo)
+    }
+}
+
+/// Lints the given modules.
+pub fn check(
+    analyzer: &Analyzer,
+    linted: &[Rc<ModuleData>],
+    proc_alive_timeout: Option<f64>,
+) -> Vec<Diagnostic> {
+    let connections: Vec<Connection> = linted
+        .iter()
+        .flat_map(|m| handlers::find(&analyzer.resolver, m))
+        .collect();
+    // Summaries first: they read the modules the handlers' calls lead into, whose settings
+    // count too.
+    let summaries: Vec<Rc<Summary>> = connections
+        .iter()
+        .map(|c| analyzer.summary(c.receiver))
+        .collect();
+    let config = crate::celery_config::scan(analyzer.project(), &analyzer.resolver);
+    let checker = Checker {
+        analyzer,
+        timeout: config.timeout(proc_alive_timeout),
+        broker: config.broker(),
+        pool: config.pool(),
+        config,
+    };
+    let mut out = Vec::new();
+    let mut seen_handlers: HashSet<(FuncRef, &'static str)> = HashSet::new();
+    for (c, summary) in connections.iter().zip(summaries) {
+        let Some(module) = analyzer.project().module(c.receiver.module) else {
+            continue;
+        };
+        let Some(def) = module.parsed.module.function(c.receiver.func) else {
+            continue;
+        };
+        let h = Handler {
+            module: module.clone(),
+            func: c.receiver,
+            def,
+            signal: c.signal,
+            summary,
+            connection: c,
+        };
+        rules::cel008_weak_local_receiver::check(&checker, &h, &mut out);
+        rules::cel009_receiver_without_kwargs::check(&checker, &h, &mut out);
+        if !seen_handlers.insert((c.receiver, c.signal.name)) {
+            continue;
+        }
+        rules::cel001_shutdown_before_ready::check(&checker, &h, &mut out);
+        rules::cel002_cel003_exit_in_process_init::check(&checker, &h, &mut out);
+        rules::cel004_slow_process_init::check(&checker, &h, &mut out);
+        rules::cel005_unbounded_process_init::check(&checker, &h, &mut out);
+        rules::cel006_swallowed_raise::check(&checker, &h, &mut out);
+        rules::cel007_broadcast_shutdown::check(&checker, &h, &mut out);
+    }
+    rules::cel007_broadcast_shutdown::check_anywhere(&checker, linted, &mut out);
+    // One finding per rule and place: the first (the nearest handler's) wins.
+    let mut seen = HashSet::new();
+    out.retain(|d| seen.insert((d.rule, d.file.display.clone(), d.span)));
+    out
+}

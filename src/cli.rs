@@ -1,0 +1,52 @@
+//! Command-line definitions (clap) only.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use crate::render::OutputFormat;
+
+/// celint: find the Celery worker life-cycle hazards in your signal handlers.
+///
+/// celint finds every function connected to a Celery signal, follows what it calls across the
+/// project, and reports what takes workers down: remote-control shutdowns lost before the worker
+/// is ready, exits and slow work in worker_process_init, exceptions Celery swallows, receivers
+/// that are garbage-collected or rejected at import.
+#[derive(Debug, Parser)]
+#[command(name = "celint", version, about, long_about, max_term_width = 100)]
+#[command(
+    after_help = "Exit status: 0 no findings, 1 findings, 2 usage or internal error.\n\
+Rules: CEL000-CEL009; `celint --explain CEL001` prints a rule's document."
+)]
+pub struct Cli {
+    /// Files or directories to lint [default: .]
+    pub paths: Vec<PathBuf>,
+
+    /// How to print findings [default: full on a terminal, concise otherwise]
+    #[arg(long, value_enum)]
+    pub output_format: Option<OutputFormat>,
+
+    /// Rules to check: codes, prefixes (CEL00) or names, comma-separated [default: all]
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Vec<String>,
+
+    /// Rules not to check: codes, prefixes or names, comma-separated
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
+
+    /// Exit with status 0 even when there are findings
+    #[arg(long)]
+    pub exit_zero: bool,
+
+    /// Print a rule's document (by code or name) and exit
+    #[arg(long, value_name = "RULE")]
+    pub explain: Option<String>,
+
+    /// Use this worker_proc_alive_timeout instead of the one found in the project
+    #[arg(long, value_name = "SECONDS")]
+    pub proc_alive_timeout: Option<f64>,
+
+    /// Treat calls of this dotted name as blocking (repeatable), e.g. mylib.slow_setup
+    #[arg(long = "blocking-call", value_name = "NAME")]
+    pub blocking_calls: Vec<String>,
+}

@@ -1,0 +1,121 @@
+//! Findings, as the renderers and the fixer see them.
+
+use std::rc::Rc;
+
+use crate::project::ModuleData;
+use crate::rules::Rule;
+use crate::source::Position;
+use crate::syntax::Span;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// Ruff's fix applicability levels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Applicability {
+    /// Shown, never applied.
+    DisplayOnly,
+    /// Applied with `--unsafe-fixes`.
+    Unsafe,
+    /// Applied with `--fix`.
+    Safe,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+            Applicability::DisplayOnly => "display-only",
+        }
+    }
+}
+
+/// Replace `span` of the finding's file by `content`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
+    pub span: Span,
+    pub content: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Fix {
+    pub applicability: Applicability,
+    pub message: String,
+    pub edits: Vec<Edit>,
+}
+
+/// A file as findings refer to it: its shown path and, when it could be decoded, its module.
+#[derive(Clone, Debug)]
+pub struct FileRef {
+    pub display: String,
+    pub module: Option<Rc<ModuleData>>,
+}
+
+impl FileRef {
+    pub fn position(&self, offset: u32) -> Position {
+        match &self.module {
+            Some(m) => m.source.position(offset),
+            None => Position { row: 1, column: 1 },
+        }
+    }
+}
+
+/// One hop of the way from a handler to a finding.
+#[derive(Clone, Debug)]
+pub struct TraceEntry {
+    pub file: FileRef,
+    pub span: Span,
+    pub note: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Diagnostic {
+    pub rule: Rule,
+    pub file: FileRef,
+    pub span: Span,
+    pub message: String,
+    /// Further explanation (estimate contributions, where the timeout came from).
+    pub notes: Vec<String>,
+    pub trace: Vec<TraceEntry>,
+    pub fix: Option<Fix>,
+}
+
+impl Diagnostic {
+    pub fn new(rule: Rule, file: FileRef, span: Span, message: String) -> Self {
+        Diagnostic {
+            rule,
+            file,
+            span,
+            message,
+            notes: Vec::new(),
+            trace: Vec::new(),
+            fix: None,
+        }
+    }
+
+    pub fn start(&self) -> Position {
+        self.file.position(self.span.start)
+    }
+
+    pub fn end(&self) -> Position {
+        self.file.position(self.span.end)
+    }
+
+    /// The order findings are reported in: file, line, column, code.
+    pub fn sort_key(&self) -> (String, Position, &'static str) {
+        (self.file.display.clone(), self.start(), self.rule.code())
+    }
+}

@@ -1,0 +1,184 @@
+//! From the paths on the command line to the Python files to lint, and from a file to its module
+//! name and source root, the way Ruff and isort detect packages.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Directories never walked into (Ruff's default excludes, plus build output). A path given
+/// explicitly on the command line is linted all the same.
+const EXCLUDED_DIRS: &[&str] = &[
+    ".bzr",
+    ".direnv",
+    ".eggs",
+    ".git",
+    ".git-rewrite",
+    ".hg",
+    ".ipynb_checkpoints",
+    ".mypy_cache",
+    ".nox",
+    ".pants.d",
+    ".pyenv",
+    ".pytest_cache",
+    ".pytype",
+    ".ruff_cache",
+    ".svn",
+    ".tox",
+    ".venv",
+    ".vscode",
+    "__pycache__",
+    "__pypackages__",
+    "_build",
+    "buck-out",
+    "build",
+    "dist",
+    "node_modules",
+    "site-packages",
+    "venv",
+];
+
+/// A path that could not be walked or does not exist.
+#[derive(Debug)]
+pub struct DiscoverError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+pub fn is_python_file(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "py" || e == "pyi")
+}
+
+/// Every Python file under `paths`, sorted, each once.
+pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<DiscoverError>) {
+    let files = Mutex::new(Vec::new());
+    let errors = Mutex::new(Vec::new());
+    for path in paths {
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) => {
+                push(
+                    &errors,
+                    DiscoverError {
+                        path: path.clone(),
+                        message: io_message(&e),
+                    },
+                );
+                continue;
+            }
+        };
+        if !meta.is_dir() {
+            // Given explicitly: always linted, whatever ignore files say.
+            push(&files, path.clone());
+            continue;
+        }
+        let mut builder = ignore::WalkBuilder::new(path);
+        builder
+            .hidden(true)
+            .git_ignore(true)
+            .git_exclude(true)
+            .git_global(true)
+            .ignore(true)
+            .parents(true)
+            .require_git(false)
+            .follow_links(false)
+            .filter_entry(|entry| {
+                let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                if !is_dir || entry.depth() == 0 {
+                    return true;
+                }
+                let name = entry.file_name().to_string_lossy();
+                if EXCLUDED_DIRS.contains(&name.as_ref()) || name.ends_with(".egg-info") {
+                    return false;
+                }
+                // A virtualenv under any name.
+                !entry.path().join("pyvenv.cfg").is_file()
+            });
+        builder.build_parallel().run(|| {
+            Box::new(|result| {
+                match result {
+                    Ok(entry) => {
+                        let is_file = entry.file_type().is_some_and(|t| t.is_file());
+                        if is_file && is_python_file(entry.path()) {
+                            push(&files, entry.into_path());
+                        }
+                    }
+                    Err(err) => {
+                        let path = match &err {
+                            ignore::Error::WithPath { path, .. } => path.clone(),
+                            _ => path.clone(),
+                        };
+                        push(
+                            &errors,
+                            DiscoverError {
+                                path,
+                                message: err.to_string(),
+                            },
+                        );
+                    }
+                }
+                ignore::WalkState::Continue
+            })
+        });
+    }
+    let mut files = files.into_inner().unwrap_or_else(|e| e.into_inner());
+    files.sort();
+    files.dedup();
+    let errors = errors.into_inner().unwrap_or_else(|e| e.into_inner());
+    (files, errors)
+}
+
+fn push<T>(list: &Mutex<Vec<T>>, item: T) {
+    // A poisoned lock only means another walker thread panicked; the list is still usable.
+    list.lock().unwrap_or_else(|e| e.into_inner()).push(item);
+}
+
+pub fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
+    }
+}
+
+/// Where a file sits in the module namespace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModulePath {
+    /// Dotted module name (`app.worker`; a package's `__init__` is the package: `app`).
+    pub name: String,
+    /// The file is a package's `__init__`.
+    pub is_package: bool,
+    /// The directory the dotted name is relative to.
+    pub root: PathBuf,
+}
+
+/// A file's package is the chain of ancestor directories holding `__init__.py` (or `.pyi`); the
+/// directory above the topmost one is the source root.
+pub fn module_path(path: &Path) -> Option<ModulePath> {
+    let stem = path.file_stem()?.to_str()?.to_string();
+    let mut parts = Vec::new();
+    let is_package = stem == "__init__";
+    if !is_package {
+        parts.push(stem);
+    }
+    let mut dir = path.parent()?.to_path_buf();
+    loop {
+        let has_init = dir.join("__init__.py").is_file() || dir.join("__init__.pyi").is_file();
+        if !has_init {
+            break;
+        }
+        let name = dir.file_name()?.to_str()?.to_string();
+        parts.push(name);
+        match dir.parent() {
+            Some(parent) => dir = parent.to_path_buf(),
+            None => break,
+        }
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    parts.reverse();
+    Some(ModulePath {
+        name: parts.join("."),
+        is_package,
+        root: dir,
+    })
+}

@@ -1,0 +1,3 @@
+//! What one module says, from its syntax tree alone.
+
+pub mod symbols;

@@ -1,0 +1,457 @@
+//! Signal connections: every function connected to a Celery signal, in every form the catalogue
+//! lists (decorators, `connect` calls anywhere, Django's `@receiver`), with the receiver
+//! resolved across modules.
+
+use std::rc::Rc;
+
+use crate::catalog::signals::{self, Signal};
+use crate::project::ModuleData;
+use crate::resolve::{Ctx, FuncRef, Resolver, Value};
+use crate::syntax::ir::{Call, Expr, FuncIdx, Scope, Span, Stmt};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    /// `@sig.connect`
+    BareDecorator,
+    /// `@sig.connect(...)` or `@receiver(sig, ...)`
+    CallDecorator,
+    /// `sig.connect(fn, ...)`
+    Call,
+}
+
+/// How `weak=` is given at the connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Weak {
+    /// Not given: Celery's default, `True`.
+    Default,
+    /// `weak=<expr>` with this span, not the constant `False`.
+    Given(Span),
+    False,
+}
+
+#[derive(Clone, Debug)]
+pub struct Connection {
+    pub signal: &'static Signal,
+    pub receiver: FuncRef,
+    /// The module holding the connection.
+    pub module: Rc<ModuleData>,
+    /// The decorator or the `connect(...)` call.
+    pub site: Span,
+    pub form: Form,
+    /// The connect call's parenthesised arguments (not for a bare decorator).
+    pub args_span: Option<Span>,
+    pub weak: Weak,
+    /// The receiver is written as a lambda right in the call.
+    pub literal_lambda: bool,
+    /// For a receiver defined in a function: the name is used elsewhere in that function
+    /// (returned, stored), so something may keep it alive.
+    pub escapes: bool,
+}
+
+pub fn find(resolver: &Resolver, module: &Rc<ModuleData>) -> Vec<Connection> {
+    let mut finder = Finder {
+        resolver,
+        module: module.clone(),
+        out: Vec::new(),
+    };
+    finder.block(&module.parsed.module.body, Scope::Module);
+    for (i, f) in module.parsed.module.functions.iter().enumerate() {
+        let idx = FuncIdx(i as u32);
+        finder.decorators(idx, &f.decorators, f.parent);
+        finder.block(&f.body, Scope::Function(idx));
+    }
+    for (i, c) in module.parsed.module.classes.iter().enumerate() {
+        finder.block(&c.body, Scope::Class(crate::syntax::ir::ClassIdx(i as u32)));
+    }
+    finder.out.sort_by_key(|c| (c.site, c.signal.name));
+    finder.out
+}
+
+struct Finder<'r, 'p> {
+    resolver: &'r Resolver<'p>,
+    module: Rc<ModuleData>,
+    out: Vec<Connection>,
+}
+
+impl Finder<'_, '_> {
+    fn ctx(&self, scope: Scope) -> Ctx {
+        Ctx {
+            module: self.module.clone(),
+            scope,
+        }
+    }
+
+    /// The signal `expr` names, if it is one of Celery's.
+    fn signal(&self, expr: &Expr, scope: Scope) -> Option<&'static Signal> {
+        let v = self.resolver.value(&self.ctx(scope), expr);
+        signals::from_path(v.path()?)
+    }
+
+    /// `<signal>.connect` -> the signal.
+    fn connect_of(&self, func: &Expr, scope: Scope) -> Option<&'static Signal> {
+        match func {
+            Expr::Attribute { value, attr, .. } if attr == "connect" => self.signal(value, scope),
+            _ => None,
+        }
+    }
+
+    fn is_django_receiver(&self, func: &Expr, scope: Scope) -> bool {
+        matches!(
+            self.resolver.value(&self.ctx(scope), func).path(),
+            Some("django.dispatch.receiver" | "django.dispatch.dispatcher.receiver")
+        )
+    }
+
+    fn weak(call: &Call) -> Weak {
+        match call.keyword("weak") {
+            None => Weak::Default,
+            Some(Expr::Bool { value: false, .. }) => Weak::False,
+            Some(Expr::Number { value, .. }) if *value == 0.0 => Weak::False,
+            Some(other) => Weak::Given(other.span()),
+        }
+    }
+
+    fn decorators(&mut self, func: FuncIdx, decorators: &[Expr], scope: Scope) {
+        let receiver = FuncRef {
+            module: self.module.id,
+            func,
+        };
+        for d in decorators {
+            match d {
+                Expr::Attribute { .. } => {
+                    if let Some(signal) = self.connect_of(d, scope) {
+                        self.push(
+                            signal,
+                            receiver,
+                            d.span(),
+                            Form::BareDecorator,
+                            None,
+                            Weak::Default,
+                            false,
+                        );
+                    }
+                }
+                Expr::Call(call) => {
+                    if let Some(signal) = self.connect_of(&call.func, scope) {
+                        if call.args.is_empty() {
+                            self.push(
+                                signal,
+                                receiver,
+                                d.span(),
+                                Form::CallDecorator,
+                                Some(call.args_span),
+                                Self::weak(call),
+                                false,
+                            );
+                        }
+                    } else if self.is_django_receiver(&call.func, scope) {
+                        let Some(first) = call.args.first().or_else(|| call.keyword("signal"))
+                        else {
+                            continue;
+                        };
+                        let sigs: Vec<&'static Signal> = match first {
+                            Expr::Seq { elts, .. } => {
+                                elts.iter().filter_map(|e| self.signal(e, scope)).collect()
+                            }
+                            one => self.signal(one, scope).into_iter().collect(),
+                        };
+                        for signal in sigs {
+                            self.push(
+                                signal,
+                                receiver,
+                                d.span(),
+                                Form::CallDecorator,
+                                Some(call.args_span),
+                                Self::weak(call),
+                                false,
+                            );
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        signal: &'static Signal,
+        receiver: FuncRef,
+        site: Span,
+        form: Form,
+        args_span: Option<Span>,
+        weak: Weak,
+        literal_lambda: bool,
+    ) {
+        let escapes = self.escapes(receiver, site);
+        self.out.push(Connection {
+            signal,
+            receiver,
+            module: self.module.clone(),
+            site,
+            form,
+            args_span,
+            weak,
+            literal_lambda,
+            escapes,
+        });
+    }
+
+    /// Is a function defined inside another function referred to there other than at `site`?
+    fn escapes(&self, receiver: FuncRef, site: Span) -> bool {
+        if receiver.module != self.module.id {
+            return false;
+        }
+        let m = &self.module.parsed.module;
+        let Some(f) = m.function(receiver.func) else {
+            return false;
+        };
+        let Scope::Function(parent) = f.parent else {
+            return false;
+        };
+        let Some(parent_fn) = m.function(parent) else {
+            return false;
+        };
+        let mut uses = 0usize;
+        count_names_in_block(m, &parent_fn.body, &f.name, site, &mut uses);
+        uses > 0
+    }
+
+    fn block(&mut self, stmts: &[Stmt], scope: Scope) {
+        for s in stmts {
+            self.stmt(s, scope);
+        }
+    }
+
+    fn stmt(&mut self, stmt: &Stmt, scope: Scope) {
+        match stmt {
+            Stmt::Expr(e) => self.expr(e, scope),
+            Stmt::Assign { value, .. } => self.expr(value, scope),
+            Stmt::AugAssign { value, .. } => self.expr(value, scope),
+            Stmt::Return { value: Some(v) } => self.expr(v, scope),
+            Stmt::If { test, body, orelse } => {
+                self.expr(test, scope);
+                self.block(body, scope);
+                self.block(orelse, scope);
+            }
+            Stmt::Match { cases, .. } => {
+                for c in cases {
+                    self.block(c, scope);
+                }
+            }
+            Stmt::For {
+                body, orelse, iter, ..
+            } => {
+                self.expr(iter, scope);
+                self.block(body, scope);
+                self.block(orelse, scope);
+            }
+            Stmt::While { body, orelse, .. } => {
+                self.block(body, scope);
+                self.block(orelse, scope);
+            }
+            Stmt::Try {
+                body,
+                handlers,
+                orelse,
+                finalbody,
+            } => {
+                self.block(body, scope);
+                for h in handlers {
+                    self.block(&h.body, scope);
+                }
+                self.block(orelse, scope);
+                self.block(finalbody, scope);
+            }
+            Stmt::With { items, body, .. } => {
+                for i in items {
+                    self.expr(i, scope);
+                }
+                self.block(body, scope);
+            }
+            _ => {}
+        }
+    }
+
+    fn expr(&mut self, expr: &Expr, scope: Scope) {
+        match expr {
+            Expr::Call(call) => {
+                if let Some(signal) = self.connect_of(&call.func, scope) {
+                    self.connect_call(signal, call, scope);
+                }
+                self.expr(&call.func, scope);
+                for a in &call.args {
+                    self.expr(a, scope);
+                }
+                for k in &call.keywords {
+                    self.expr(&k.value, scope);
+                }
+            }
+            Expr::Attribute { value, .. } => self.expr(value, scope),
+            Expr::Other { children, .. } => {
+                for c in children {
+                    self.expr(c, scope);
+                }
+            }
+            Expr::Seq { elts, .. } => {
+                for e in elts {
+                    self.expr(e, scope);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn connect_call(&mut self, signal: &'static Signal, call: &Call, scope: Scope) {
+        let Some(arg) = call.args.first().or_else(|| call.keyword("receiver")) else {
+            return;
+        };
+        let literal_lambda = matches!(arg, Expr::Lambda { .. });
+        let value = self.resolver.value(&self.ctx(scope), arg);
+        let receiver = match value {
+            Value::Func(f) | Value::BoundMethod(f) => f,
+            Value::Partial(inner) => match *inner {
+                Value::Func(f) | Value::BoundMethod(f) => f,
+                _ => return,
+            },
+            _ => return,
+        };
+        self.push(
+            signal,
+            receiver,
+            call.span,
+            Form::Call,
+            Some(call.args_span),
+            Self::weak(call),
+            literal_lambda,
+        );
+    }
+}
+
+/// Counts uses of `name` in a block, outside `skip` (the connection itself).
+fn count_names_in_block(
+    m: &crate::syntax::ir::Module,
+    stmts: &[Stmt],
+    name: &str,
+    skip: Span,
+    uses: &mut usize,
+) {
+    let mut exprs: Vec<&Expr> = Vec::new();
+    for s in stmts {
+        match s {
+            Stmt::Expr(e) => exprs.push(e),
+            Stmt::Assign { targets, value, .. } => {
+                exprs.push(value);
+                exprs.extend(targets.iter());
+            }
+            Stmt::AugAssign { target, value } => {
+                exprs.push(target);
+                exprs.push(value);
+            }
+            Stmt::Return { value: Some(v) } => exprs.push(v),
+            Stmt::Raise { exc: Some(e), .. } => exprs.push(e),
+            Stmt::If { test, body, orelse } => {
+                exprs.push(test);
+                count_names_in_block(m, body, name, skip, uses);
+                count_names_in_block(m, orelse, name, skip, uses);
+            }
+            Stmt::For {
+                iter, body, orelse, ..
+            }
+            | Stmt::While {
+                test: iter,
+                body,
+                orelse,
+                ..
+            } => {
+                exprs.push(iter);
+                count_names_in_block(m, body, name, skip, uses);
+                count_names_in_block(m, orelse, name, skip, uses);
+            }
+            Stmt::Try {
+                body,
+                handlers,
+                orelse,
+                finalbody,
+            } => {
+                count_names_in_block(m, body, name, skip, uses);
+                for h in handlers {
+                    count_names_in_block(m, &h.body, name, skip, uses);
+                }
+                count_names_in_block(m, orelse, name, skip, uses);
+                count_names_in_block(m, finalbody, name, skip, uses);
+            }
+            Stmt::With { items, body, .. } => {
+                exprs.extend(items.iter());
+                count_names_in_block(m, body, name, skip, uses);
+            }
+            Stmt::Match { subject, cases } => {
+                exprs.push(subject);
+                for c in cases {
+                    count_names_in_block(m, c, name, skip, uses);
+                }
+            }
+            Stmt::Global { names } if names.iter().any(|n| n == name) => *uses += 1,
+            Stmt::Def(idx) => {
+                if let Some(f) = m.function(*idx) {
+                    exprs.extend(f.decorators.iter());
+                    count_names_in_block(m, &f.body, name, skip, uses);
+                }
+            }
+            _ => {}
+        }
+    }
+    for e in exprs {
+        count_names(e, name, skip, uses);
+    }
+}
+
+fn count_names(expr: &Expr, name: &str, skip: Span, uses: &mut usize) {
+    match expr {
+        Expr::Name { id, .. } if id == name => *uses += 1,
+        Expr::Call(call) => {
+            if call.span == skip {
+                // The connection itself is not another reference.
+                return;
+            }
+            count_names(&call.func, name, skip, uses);
+            for a in &call.args {
+                count_names(a, name, skip, uses);
+            }
+            for k in &call.keywords {
+                count_names(&k.value, name, skip, uses);
+            }
+        }
+        Expr::Attribute { value, .. } => count_names(value, name, skip, uses),
+        Expr::BinOp { left, right, .. } => {
+            count_names(left, name, skip, uses);
+            count_names(right, name, skip, uses);
+        }
+        Expr::Neg { operand, .. } => count_names(operand, name, skip, uses),
+        Expr::Seq { elts, .. } => {
+            for e in elts {
+                count_names(e, name, skip, uses);
+            }
+        }
+        Expr::Dict { items, .. } => {
+            for (k, v) in items {
+                if let Some(k) = k {
+                    count_names(k, name, skip, uses);
+                }
+                count_names(v, name, skip, uses);
+            }
+        }
+        Expr::Subscript { value, index, .. } => {
+            count_names(value, name, skip, uses);
+            count_names(index, name, skip, uses);
+        }
+        Expr::Starred { value, .. } => count_names(value, name, skip, uses),
+        Expr::Other { children, .. } => {
+            for c in children {
+                count_names(c, name, skip, uses);
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,164 @@
+//! celint: a linter for Celery worker life-cycle hazards in signal handlers.
+//!
+//! The pipeline, one way: discover files -> read and decode -> parse -> per-module facts
+//! -> project index -> effect summaries -> rules -> diagnostics -> renderers.
+//! See ARCHITECTURE.md for the map.
+
+pub mod catalog;
+pub mod celery_config;
+pub mod checker;
+pub mod cli;
+pub mod diagnostic;
+pub mod discover;
+pub mod effects;
+pub mod facts;
+pub mod handlers;
+pub mod noqa;
+pub mod project;
+pub mod render;
+pub mod resolve;
+pub mod rules;
+pub mod source;
+pub mod syntax;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use rayon::prelude::*;
+
+use crate::diagnostic::{Diagnostic, FileRef};
+use crate::project::{LoadError, ModuleData, Project};
+use crate::rules::Rule;
+use crate::syntax::Span;
+
+/// What a run is asked to do.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub paths: Vec<PathBuf>,
+    pub rules: Vec<Rule>,
+    pub proc_alive_timeout: Option<f64>,
+    pub extra_blocking: Vec<String>,
+}
+
+/// A problem that is not a finding: a path that cannot be read.
+#[derive(Debug, Clone)]
+pub struct RunError {
+    pub path: String,
+    pub message: String,
+}
+
+#[derive(Debug)]
+pub struct Report {
+    pub diagnostics: Vec<Diagnostic>,
+    pub errors: Vec<RunError>,
+    pub files: usize,
+}
+
+/// Parsing and analysis recurse over syntax trees; deeply nested input needs a deep stack.
+pub const STACK_SIZE: usize = 256 * 1024 * 1024;
+
+pub fn run(settings: &Settings) -> Report {
+    let (files, walk_errors) = discover::discover(&settings.paths);
+    let mut errors: Vec<RunError> = walk_errors
+        .into_iter()
+        .map(|e| RunError {
+            path: e.path.to_string_lossy().into_owned(),
+            message: e.message,
+        })
+        .collect();
+    let loaded = load_all(&files);
+    let mut modules = Vec::new();
+    let mut diagnostics = Vec::new();
+    for result in loaded {
+        match result {
+            Ok(m) => modules.push(m),
+            Err(LoadError::Io { display, message }) => errors.push(RunError {
+                path: display,
+                message,
+            }),
+            Err(LoadError::Decode { display, error }) => diagnostics.push(Diagnostic::new(
+                Rule::SyntaxError,
+                FileRef {
+                    display,
+                    module: None,
+                },
+                Span::default(),
+                error.to_string(),
+            )),
+        }
+    }
+    let extra_roots: Vec<PathBuf> = settings
+        .paths
+        .iter()
+        .filter(|p| p.is_dir())
+        .cloned()
+        .collect();
+    let linted_count = modules.len();
+    let project = Project::new(modules, &extra_roots);
+    let linted: Vec<Rc<ModuleData>> = project.modules().into_iter().take(linted_count).collect();
+    for m in &linted {
+        if let Some(e) = m.parsed.errors.first() {
+            diagnostics.push(Diagnostic::new(
+                Rule::SyntaxError,
+                FileRef {
+                    display: m.source.display.clone(),
+                    module: Some(m.clone()),
+                },
+                e.span,
+                format!("SyntaxError: {}", e.message),
+            ));
+        }
+    }
+    let analyzer = effects::Analyzer::new(&project, settings.extra_blocking.clone());
+    diagnostics.extend(checker::check(
+        &analyzer,
+        &linted,
+        settings.proc_alive_timeout,
+    ));
+    let diagnostics = filter(diagnostics, &settings.rules);
+    Report {
+        diagnostics,
+        errors,
+        files: files.len(),
+    }
+}
+
+/// Reads, decodes and parses the linted files on all cores.
+fn load_all(files: &[PathBuf]) -> Vec<Result<ModuleData, LoadError>> {
+    let load = || {
+        files
+            .par_iter()
+            .map(|p| project::load_file(p, p.to_string_lossy().into_owned(), true))
+            .collect()
+    };
+    match rayon::ThreadPoolBuilder::new()
+        .stack_size(64 * 1024 * 1024)
+        .build()
+    {
+        Ok(pool) => pool.install(load),
+        Err(_) => files
+            .iter()
+            .map(|p| project::load_file(p, p.to_string_lossy().into_owned(), true))
+            .collect(),
+    }
+}
+
+/// Keeps the selected rules, drops what `# noqa` suppresses, and sorts.
+fn filter(mut diagnostics: Vec<Diagnostic>, rules: &[Rule]) -> Vec<Diagnostic> {
+    let mut suppressions: HashMap<String, noqa::Suppressions> = HashMap::new();
+    diagnostics.retain(|d| {
+        if !rules.contains(&d.rule) {
+            return false;
+        }
+        let Some(module) = &d.file.module else {
+            return true;
+        };
+        let s = suppressions
+            .entry(d.file.display.clone())
+            .or_insert_with(|| noqa::Suppressions::of(module));
+        !s.suppresses(d.start().row, d.rule)
+    });
+    diagnostics.sort_by_cached_key(|d| d.sort_key());
+    diagnostics
+}

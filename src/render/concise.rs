@@ -1,0 +1,19 @@
+use crate::diagnostic::Diagnostic;
+
+pub fn render(diagnostics: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for d in diagnostics {
+        let p = d.start();
+        out.push_str(&format!(
+            "{}:{}:{}: {} {}\n",
+            d.file.display,
+            p.row,
+            p.column,
+            d.rule.code(),
+            d.message
+        ));
+    }
+    out.push_str(&super::summary(diagnostics));
+    out.push('\n');
+    out
+}

@@ -1,0 +1,456 @@
+//! What an expression refers to, across modules: a project function, class or module, something
+//! outside the project named by its dotted path (`time.sleep`, `celery.signals.worker_ready`),
+//! or a constant. Flow-insensitive and deliberately modest: a name bound more than once to
+//! different things is unknown, and anything unknown is never assumed to be a hazard.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use crate::catalog::blocking;
+use crate::facts::symbols::Binding;
+use crate::project::{ModuleData, ModuleId, Project};
+use crate::syntax::ir::{BinOp, Call, ClassIdx, Expr, FuncIdx, Scope};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FuncRef {
+    pub module: ModuleId,
+    pub func: FuncIdx,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ClassRef {
+    pub module: ModuleId,
+    pub class: ClassIdx,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Unknown,
+    /// A module of the project.
+    Module(ModuleId),
+    /// Something outside the project, by dotted path.
+    External(String),
+    /// What calling an outside callable returned (the callable's normalised path).
+    ExtInstance(String),
+    Func(FuncRef),
+    /// A method looked up on an instance: `self` is bound.
+    BoundMethod(FuncRef),
+    Class(ClassRef),
+    Instance(ClassRef),
+    /// `functools.partial(f, ...)`.
+    Partial(Box<Value>),
+    Number(f64),
+    Str(String),
+}
+
+impl Value {
+    /// The dotted path of an outside object or instance method.
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            Value::External(p) => Some(p),
+            _ => None,
+        }
+    }
+    pub fn number(&self) -> Option<f64> {
+        match self {
+            Value::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+}
+
+/// Names Python provides without an import that matter to the rules.
+const BUILTINS: &[&str] = &[
+    "exit",
+    "quit",
+    "input",
+    "print",
+    "SystemExit",
+    "KeyboardInterrupt",
+    "GeneratorExit",
+    "BaseException",
+    "Exception",
+    "int",
+    "float",
+    "range",
+    "len",
+    "open",
+    "ArithmeticError",
+    "AssertionError",
+    "AttributeError",
+    "BlockingIOError",
+    "BrokenPipeError",
+    "BufferError",
+    "ChildProcessError",
+    "ConnectionAbortedError",
+    "ConnectionError",
+    "ConnectionRefusedError",
+    "ConnectionResetError",
+    "EOFError",
+    "EnvironmentError",
+    "FileExistsError",
+    "FileNotFoundError",
+    "FloatingPointError",
+    "IOError",
+    "ImportError",
+    "IndentationError",
+    "IndexError",
+    "InterruptedError",
+    "IsADirectoryError",
+    "KeyError",
+    "LookupError",
+    "MemoryError",
+    "ModuleNotFoundError",
+    "NameError",
+    "NotADirectoryError",
+    "NotImplementedError",
+    "OSError",
+    "OverflowError",
+    "PermissionError",
+    "ProcessLookupError",
+    "RecursionError",
+    "ReferenceError",
+    "RuntimeError",
+    "StopIteration",
+    "SyntaxError",
+    "SystemError",
+    "TimeoutError",
+    "TypeError",
+    "UnboundLocalError",
+    "UnicodeDecodeError",
+    "UnicodeEncodeError",
+    "UnicodeError",
+    "ValueError",
+    "ZeroDivisionError",
+    "Warning",
+];
+
+/// Upper bound on resolution steps for one top-level query: keeps pathological code (names
+/// defined in terms of each other across many modules) from taking exponential time.
+const STEP_BUDGET: u32 = 4_000;
+const MAX_DEPTH: u32 = 48;
+
+pub struct Resolver<'p> {
+    pub project: &'p Project,
+    steps: Cell<u32>,
+}
+
+/// Where an expression is evaluated.
+#[derive(Clone)]
+pub struct Ctx {
+    pub module: Rc<ModuleData>,
+    pub scope: Scope,
+}
+
+impl<'p> Resolver<'p> {
+    pub fn new(project: &'p Project) -> Self {
+        Resolver {
+            project,
+            steps: Cell::new(0),
+        }
+    }
+
+    /// Resolves `expr` evaluated in `ctx`.
+    pub fn value(&self, ctx: &Ctx, expr: &Expr) -> Value {
+        self.steps.set(0);
+        self.expr(ctx, expr, 0)
+    }
+
+    /// Resolves `name` as seen from `ctx`.
+    pub fn name(&self, ctx: &Ctx, name: &str) -> Value {
+        self.steps.set(0);
+        self.lookup(ctx, name, 0)
+    }
+
+    fn tick(&self, depth: u32) -> bool {
+        let s = self.steps.get() + 1;
+        self.steps.set(s);
+        s <= STEP_BUDGET && depth <= MAX_DEPTH
+    }
+
+    fn expr(&self, ctx: &Ctx, expr: &Expr, depth: u32) -> Value {
+        if !self.tick(depth) {
+            return Value::Unknown;
+        }
+        match expr {
+            Expr::Name { id, .. } => self.lookup(ctx, id, depth + 1),
+            Expr::Attribute { value, attr, .. } => {
+                let base = self.expr(ctx, value, depth + 1);
+                self.attribute(&base, attr, depth + 1)
+            }
+            Expr::Call(call) => {
+                let callee = self.expr(ctx, &call.func, depth + 1);
+                self.call_result(ctx, &callee, call, depth + 1)
+            }
+            Expr::Number { value, .. } => Value::Number(*value),
+            Expr::Str { value, .. } => Value::Str(value.clone()),
+            Expr::Neg { operand, .. } => match self.expr(ctx, operand, depth + 1) {
+                Value::Number(n) => Value::Number(-n),
+                _ => Value::Unknown,
+            },
+            Expr::BinOp {
+                left, op, right, ..
+            } => {
+                let (Value::Number(a), Value::Number(b)) = (
+                    self.expr(ctx, left, depth + 1),
+                    self.expr(ctx, right, depth + 1),
+                ) else {
+                    return Value::Unknown;
+                };
+                let v = match op {
+                    BinOp::Add => a + b,
+                    BinOp::Sub => a - b,
+                    BinOp::Mult => a * b,
+                    BinOp::Div if b != 0.0 => a / b,
+                    BinOp::FloorDiv if b != 0.0 => (a / b).floor(),
+                    BinOp::Mod if b != 0.0 => a.rem_euclid(b),
+                    BinOp::Pow => a.powf(b),
+                    _ => return Value::Unknown,
+                };
+                if v.is_finite() {
+                    Value::Number(v)
+                } else {
+                    Value::Unknown
+                }
+            }
+            Expr::Lambda { func, .. } => Value::Func(FuncRef {
+                module: ctx.module.id,
+                func: *func,
+            }),
+            _ => Value::Unknown,
+        }
+    }
+
+    /// Looks `name` up from `ctx.scope` outwards (class scopes are seen only from their own
+    /// body), then in `from m import *` modules, then builtins.
+    fn lookup(&self, ctx: &Ctx, name: &str, depth: u32) -> Value {
+        let module = &ctx.module;
+        let mut scope = Some(ctx.scope);
+        let mut first = true;
+        while let Some(s) = scope {
+            let skip = matches!(s, Scope::Class(_)) && !first;
+            if !skip {
+                if let Some(bindings) = module.symbols.table(s).and_then(|t| t.names.get(name)) {
+                    if !bindings.iter().any(|b| matches!(b, Binding::Outer)) {
+                        let inner = Ctx {
+                            module: module.clone(),
+                            scope: s,
+                        };
+                        return self.bindings(&inner, name, bindings, depth);
+                    }
+                }
+            }
+            first = false;
+            scope = parent_scope(module, s);
+        }
+        for star in &module.symbols.module.star_imports {
+            let v = self.module_member(star, name, Some(module.id), depth + 1);
+            if v != Value::Unknown {
+                return v;
+            }
+        }
+        if BUILTINS.contains(&name) {
+            return Value::External(format!("builtins.{name}"));
+        }
+        Value::Unknown
+    }
+
+    fn bindings(&self, ctx: &Ctx, name: &str, bindings: &[Binding], depth: u32) -> Value {
+        let mut result: Option<Value> = None;
+        for b in bindings {
+            let v = self.binding(ctx, name, b, depth + 1);
+            match &result {
+                None => result = Some(v),
+                Some(prev) if *prev == v => {}
+                Some(_) => return Value::Unknown,
+            }
+        }
+        result.unwrap_or(Value::Unknown)
+    }
+
+    fn binding(&self, ctx: &Ctx, _name: &str, binding: &Binding, depth: u32) -> Value {
+        let module = &ctx.module;
+        match binding {
+            Binding::Def(f) => Value::Func(FuncRef {
+                module: module.id,
+                func: *f,
+            }),
+            Binding::Class(c) => Value::Class(ClassRef {
+                module: module.id,
+                class: *c,
+            }),
+            Binding::Module(name) => self.module_value(name, Some(module.id)),
+            Binding::From { module: m, name } => {
+                self.module_member(m, name, Some(module.id), depth + 1)
+            }
+            Binding::Assign(value) => self.expr(ctx, value, depth + 1),
+            Binding::Param(n) => self.param(ctx, *n),
+            Binding::Unknown | Binding::Outer => Value::Unknown,
+        }
+    }
+
+    /// `self` and `cls` of a method.
+    fn param(&self, ctx: &Ctx, n: usize) -> Value {
+        if n != 0 {
+            return Value::Unknown;
+        }
+        let Scope::Function(f) = ctx.scope else {
+            return Value::Unknown;
+        };
+        let Some(func) = ctx.module.parsed.module.function(f) else {
+            return Value::Unknown;
+        };
+        let Scope::Class(c) = func.parent else {
+            return Value::Unknown;
+        };
+        let class = ClassRef {
+            module: ctx.module.id,
+            class: c,
+        };
+        let decorated = |name: &str| {
+            func.decorators
+                .iter()
+                .any(|d| d.dotted().as_deref() == Some(name))
+        };
+        if decorated("staticmethod") {
+            Value::Unknown
+        } else if decorated("classmethod") {
+            Value::Class(class)
+        } else {
+            Value::Instance(class)
+        }
+    }
+
+    fn module_value(&self, name: &str, from: Option<ModuleId>) -> Value {
+        match self.project.find_module(name, from) {
+            Some(id) => Value::Module(id),
+            None => Value::External(name.to_string()),
+        }
+    }
+
+    /// `from module import name`.
+    fn module_member(&self, module: &str, name: &str, from: Option<ModuleId>, depth: u32) -> Value {
+        match self.project.find_module(module, from) {
+            Some(id) => {
+                let v = self.attribute(&Value::Module(id), name, depth + 1);
+                if v != Value::Unknown {
+                    return v;
+                }
+                match self.project.find_module(&format!("{module}.{name}"), from) {
+                    Some(sub) => Value::Module(sub),
+                    None => Value::Unknown,
+                }
+            }
+            None => Value::External(format!("{module}.{name}")),
+        }
+    }
+
+    pub fn attribute_of(&self, base: &Value, attr: &str) -> Value {
+        self.steps.set(0);
+        self.attribute(base, attr, 0)
+    }
+
+    fn attribute(&self, base: &Value, attr: &str, depth: u32) -> Value {
+        if !self.tick(depth) {
+            return Value::Unknown;
+        }
+        match base {
+            Value::Module(id) => {
+                let Some(module) = self.project.module(*id) else {
+                    return Value::Unknown;
+                };
+                if let Some(bindings) = module.symbols.module.names.get(attr) {
+                    let ctx = Ctx {
+                        module: module.clone(),
+                        scope: Scope::Module,
+                    };
+                    return self.bindings(&ctx, attr, bindings, depth + 1);
+                }
+                for star in &module.symbols.module.star_imports {
+                    let v = self.module_member(star, attr, Some(module.id), depth + 1);
+                    if v != Value::Unknown {
+                        return v;
+                    }
+                }
+                match self
+                    .project
+                    .find_module(&format!("{}.{attr}", module.name), Some(module.id))
+                {
+                    Some(sub) => Value::Module(sub),
+                    None => Value::Unknown,
+                }
+            }
+            Value::External(p) | Value::ExtInstance(p) => Value::External(format!("{p}.{attr}")),
+            Value::Class(c) => match self.class_member(*c, attr, depth + 1) {
+                Some(Value::Func(f)) => Value::Func(f),
+                Some(other) => other,
+                None => Value::Unknown,
+            },
+            Value::Instance(c) => match self.class_member(*c, attr, depth + 1) {
+                Some(Value::Func(f)) => Value::BoundMethod(f),
+                Some(other) => other,
+                None => Value::Unknown,
+            },
+            _ => Value::Unknown,
+        }
+    }
+
+    /// A name defined in a class body, or in its project base classes (depth-first, as a simple
+    /// approximation of the MRO).
+    fn class_member(&self, class: ClassRef, attr: &str, depth: u32) -> Option<Value> {
+        if !self.tick(depth) {
+            return None;
+        }
+        let module = self.project.module(class.module)?;
+        let ctx = Ctx {
+            module: module.clone(),
+            scope: Scope::Class(class.class),
+        };
+        if let Some(bindings) = module
+            .symbols
+            .table(Scope::Class(class.class))
+            .and_then(|t| t.names.get(attr))
+        {
+            return Some(self.bindings(&ctx, attr, bindings, depth + 1));
+        }
+        let cls = module.parsed.module.class(class.class)?;
+        let parent_ctx = Ctx {
+            module: module.clone(),
+            scope: cls.parent,
+        };
+        for base in &cls.bases {
+            if let Value::Class(b) = self.expr(&parent_ctx, base, depth + 1) {
+                if let Some(v) = self.class_member(b, attr, depth + 1) {
+                    return Some(v);
+                }
+            }
+        }
+        None
+    }
+
+    fn call_result(&self, ctx: &Ctx, callee: &Value, call: &Call, depth: u32) -> Value {
+        match callee {
+            Value::Class(c) => Value::Instance(*c),
+            Value::External(p) if p == "functools.partial" => match call.args.first() {
+                Some(f) => Value::Partial(Box::new(self.expr(ctx, f, depth + 1))),
+                None => Value::Unknown,
+            },
+            Value::External(p) => Value::ExtInstance(blocking::normalize_factory(p).to_string()),
+            _ => Value::Unknown,
+        }
+    }
+
+    /// The value a call of `callee` with `call` returns, for callers outside this module.
+    pub fn result_of(&self, ctx: &Ctx, callee: &Value, call: &Call) -> Value {
+        self.steps.set(0);
+        self.call_result(ctx, callee, call, 0)
+    }
+}
+
+pub fn parent_scope(module: &ModuleData, scope: Scope) -> Option<Scope> {
+    match scope {
+        Scope::Module => None,
+        Scope::Function(f) => module.parsed.module.function(f).map(|f| f.parent),
+        Scope::Class(c) => module.parsed.module.class(c).map(|c| c.parent),
+    }
+}

@@ -1,0 +1,69 @@
+//! CEL001 shutdown-before-ready: a remote-control shutdown sent from a handler of a signal
+//! that fires before this worker consumes remote control.
+
+use crate::catalog::signals::{BeforeControl, Process};
+use crate::celery_config::Broker;
+use crate::checker::{Checker, Handler};
+use crate::diagnostic::{Applicability, Diagnostic, Fix};
+use crate::rules::{fixes, Rule};
+
+pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
+    let when = match h.signal.before_control {
+        BeforeControl::No => return,
+        BeforeControl::Yes => None,
+        BeforeControl::UnlessAmqp => match ck.broker {
+            Some(Broker::Amqp) => return,
+            Some(Broker::Redis) => Some("it is lost: on Redis this worker is not subscribed to remote control yet"),
+            _ => Some("on Redis it is lost (this worker is not subscribed yet), on RabbitMQ it is delivered; the project's broker is not known"),
+        },
+    };
+    if h.signal.is_process_init() && !ck.process_init_applies() {
+        return;
+    }
+    for s in &h.summary.shutdowns {
+        let what = &s.item.what;
+        let message = match when {
+            Some(w) => format!("`{what}` in a `{}` handler: {w}", h.signal.name),
+            None => format!(
+                "`{what}` in a `{}` handler is sent before this worker consumes remote control: it is lost for this worker and still reaches every other worker on the broker",
+                h.signal.name
+            ),
+        };
+        let mut d = ck.at(Rule::ShutdownBeforeReady, h, s.loc, &s.trace, message);
+        d.fix = fix(ck, h, s.loc, s.item.statement);
+        out.push(d);
+    }
+}
+
+fn fix(
+    ck: &Checker,
+    h: &Handler,
+    loc: crate::effects::Loc,
+    statement: Option<crate::syntax::Span>,
+) -> Option<Fix> {
+    let module = ck.analyzer.project().module(loc.module)?;
+    let stmt = statement?;
+    if h.signal.process == Process::PoolChild {
+        let mut edits = fixes::imports(&module, stmt, &["os", "signal"])?;
+        edits.push(fixes::replace_statement(
+            &module,
+            stmt,
+            &["os.kill(os.getppid(), signal.SIGTERM)"],
+        )?);
+        Some(Fix {
+            applicability: Applicability::Unsafe,
+            message: "Stop the worker with `os.kill(os.getppid(), signal.SIGTERM)` (warm shutdown of this worker only)".to_string(),
+            edits,
+        })
+    } else {
+        Some(Fix {
+            applicability: Applicability::Unsafe,
+            message: "Stop start-up with `raise SystemExit(1)` in the main process".to_string(),
+            edits: vec![fixes::replace_statement(
+                &module,
+                stmt,
+                &["raise SystemExit(1)"],
+            )?],
+        })
+    }
+}

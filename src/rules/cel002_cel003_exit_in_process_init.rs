@@ -1,0 +1,51 @@
+//! CEL002 exit-after-blocking-init and CEL003 exit-in-process-init: a process exit reachable
+//! from a worker_process_init handler, after blocking work or not.
+
+use crate::checker::{Checker, Handler};
+use crate::diagnostic::{Applicability, Diagnostic, Fix};
+use crate::rules::{fixes, Rule};
+
+pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
+    // Under the solo pool an exit simply stops the worker; under thread pools the signal is
+    // never sent.
+    if !h.signal.is_process_init() || !ck.process_init_applies() || ck.is_solo() {
+        return;
+    }
+    for e in &h.summary.exits {
+        let what = &e.item.what;
+        let (rule, message) = if e.item.after_blocking {
+            (
+                Rule::ExitAfterBlockingInit,
+                format!("`{what}` after blocking work in a `worker_process_init` handler: replacement children exit again forever, or are SIGKILLed (\"Timed out waiting for UP message\") before they reach it"),
+            )
+        } else {
+            (
+                Rule::ExitInProcessInit,
+                format!("`{what}` in a `worker_process_init` handler: before the worker is ready it stops start-up with WorkerLostError; after that the child is replaced and exits again, forever"),
+            )
+        };
+        let mut d = ck.at(rule, h, e.loc, &e.trace, message);
+        d.fix = fix(ck, e.loc, e.item.statement);
+        out.push(d);
+    }
+}
+
+fn fix(
+    ck: &Checker,
+    loc: crate::effects::Loc,
+    statement: Option<crate::syntax::Span>,
+) -> Option<Fix> {
+    let module = ck.analyzer.project().module(loc.module)?;
+    let stmt = statement?;
+    let mut edits = fixes::imports(&module, stmt, &["os", "signal"])?;
+    edits.push(fixes::replace_statement(
+        &module,
+        stmt,
+        &["os.kill(os.getppid(), signal.SIGTERM)", "return"],
+    )?);
+    Some(Fix {
+        applicability: Applicability::Unsafe,
+        message: "Ask the worker for a warm shutdown with `os.kill(os.getppid(), signal.SIGTERM)` and return (better: validate in `worker_init`)".to_string(),
+        edits,
+    })
+}

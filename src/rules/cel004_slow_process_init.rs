@@ -1,0 +1,98 @@
+//! CEL004 slow-process-init: the bounded blocking time of a worker_process_init handler reaches
+//! the effective worker_proc_alive_timeout.
+
+use crate::celery_config::Timeout;
+use crate::checker::{Checker, Handler};
+use crate::diagnostic::{Applicability, Diagnostic, Fix};
+use crate::rules::Rule;
+
+pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
+    if !h.signal.is_process_init() || !ck.process_init_applies() || ck.is_solo() {
+        return;
+    }
+    let Some(limit) = ck.timeout.seconds() else {
+        return;
+    };
+    let total = h.summary.seconds;
+    if total < limit {
+        return;
+    }
+    let message = format!(
+        "`worker_process_init` handler `{}` blocks for about {} s, at or above `worker_proc_alive_timeout` ({} s): it works at start-up, then every child started after the first recycle is SIGKILLed (\"Timed out waiting for UP message\")",
+        h.name(),
+        secs(total),
+        secs(limit)
+    );
+    let mut d = Diagnostic::new(
+        Rule::SlowProcessInit,
+        ck.file(h.func.module),
+        h.def.name_span,
+        message,
+    );
+    for p in &h.summary.parts {
+        let times = if p.item.times != 1.0 {
+            format!(" x {}", secs(p.item.times))
+        } else {
+            String::new()
+        };
+        let via = if p.trace.is_empty() {
+            String::new()
+        } else {
+            let hops: Vec<String> = p
+                .trace
+                .iter()
+                .map(|t| format!("`{}()`", t.callee))
+                .collect();
+            format!(" via {}", hops.join(" -> "))
+        };
+        d.notes.push(format!(
+            "`{}`{times}: {} s ({}){via}",
+            p.item.what,
+            secs(p.item.seconds * p.item.times),
+            ck.location(p.loc)
+        ));
+    }
+    d.notes
+        .push(format!("estimated total: {} s (worst path)", secs(total)));
+    d.notes.push(match &ck.timeout {
+        Timeout::Default => format!(
+            "`worker_proc_alive_timeout` is {} s: Celery's default, not set in the project",
+            secs(limit)
+        ),
+        Timeout::Override(_) => format!(
+            "`worker_proc_alive_timeout` is {} s: from --proc-alive-timeout",
+            secs(limit)
+        ),
+        Timeout::Project(s) => {
+            let others = ck.config.timeouts.len();
+            let largest = if others > 1 {
+                format!(" (the largest of {others} values set)")
+            } else {
+                String::new()
+            };
+            format!(
+                "`worker_proc_alive_timeout` is {} s: set by `{}` ({}){largest}",
+                secs(limit),
+                s.form,
+                ck.location(s.loc)
+            )
+        }
+        Timeout::Unknown(_) => String::new(),
+    });
+    d.fix = Some(Fix {
+        applicability: Applicability::DisplayOnly,
+        message: "Initialise lazily on first use in the child, move the work to `worker_init`, or raise `worker_proc_alive_timeout` above the worst case".to_string(),
+        edits: Vec::new(),
+    });
+    out.push(d);
+}
+
+/// Seconds for messages: `5`, `4.5`, `0.25`.
+pub fn secs(s: f64) -> String {
+    let rounded = (s * 100.0).round() / 100.0;
+    if rounded.fract() == 0.0 {
+        format!("{}", rounded as i64)
+    } else {
+        format!("{rounded}")
+    }
+}

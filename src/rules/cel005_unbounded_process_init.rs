@@ -1,0 +1,40 @@
+//! CEL005 unbounded-process-init: blocking work of unknown or unbounded duration reachable
+//! from a worker_process_init handler.
+
+use crate::checker::{Checker, Handler};
+use crate::diagnostic::{Applicability, Diagnostic, Fix};
+use crate::rules::cel004_slow_process_init::secs;
+use crate::rules::Rule;
+
+pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
+    if !h.signal.is_process_init() || !ck.process_init_applies() || ck.is_solo() {
+        return;
+    }
+    let budget = match ck.timeout.seconds() {
+        Some(t) => format!("{} s", secs(t)),
+        None => "its value".to_string(),
+    };
+    for u in &h.summary.unbounded {
+        let message = format!(
+            "{} in a `worker_process_init` handler: a child that takes longer than `worker_proc_alive_timeout` ({budget}) to start is SIGKILLed after the first recycle",
+            capitalize(&u.item.what)
+        );
+        let mut d = ck.at(Rule::UnboundedProcessInit, h, u.loc, &u.trace, message);
+        d.fix = Some(Fix {
+            applicability: Applicability::DisplayOnly,
+            message: format!(
+                "Bound it with a timeout well under {budget}, or initialise lazily on first use"
+            ),
+            edits: Vec::new(),
+        });
+        out.push(d);
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}

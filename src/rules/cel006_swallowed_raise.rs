@@ -1,0 +1,140 @@
+//! CEL006 swallowed-raise: an exception raised in a signal handler to stop start-up is caught
+//! by `Signal.send` (every signal but import_modules) and start-up goes on.
+
+use crate::catalog::signals::Process;
+use crate::checker::{Checker, Handler};
+use crate::diagnostic::{Applicability, Diagnostic, Fix};
+use crate::resolve::{ClassRef, Ctx, Value};
+use crate::rules::Rule;
+use crate::syntax::ir::{Expr, Scope, Stmt};
+
+/// Exceptions that are not `Exception`s: they propagate through `Signal.send`.
+const NOT_EXCEPTION: &[&str] = &[
+    "builtins.SystemExit",
+    "builtins.KeyboardInterrupt",
+    "builtins.GeneratorExit",
+    "builtins.BaseException",
+    "celery.exceptions.WorkerShutdown",
+    "celery.exceptions.WorkerTerminate",
+];
+
+pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
+    if !h.signal.swallows_exceptions() {
+        return;
+    }
+    let ctx = Ctx {
+        module: h.module.clone(),
+        scope: Scope::Function(h.func.func),
+    };
+    let mut raises = Vec::new();
+    collect(&h.def.body, false, &mut raises);
+    for (exc, span) in raises {
+        if !is_exception(ck, &ctx, exc) {
+            continue;
+        }
+        let text = h
+            .module
+            .source
+            .slice(span)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string();
+        let fate = if matches!(h.signal.name, "worker_init" | "celeryd_init") {
+            "swallowed by `Signal.send` before logging is set up: it vanishes without a trace and start-up goes on"
+        } else {
+            "caught and logged by `Signal.send` (\"Signal handler ... raised\"): the worker carries on"
+        };
+        let message = format!("`{text}` in a `{}` handler is {fate}", h.signal.name);
+        let mut d = Diagnostic::new(Rule::SwallowedRaise, ck.file(h.func.module), span, message);
+        let advice = match h.signal.process {
+            Process::Main if !matches!(h.signal.before_control, crate::catalog::signals::BeforeControl::No) => {
+                "To stop the worker, `raise SystemExit(1)` (it is not an `Exception` and propagates)"
+            }
+            Process::PoolChild if h.signal.is_process_init() => {
+                "To stop the worker, `os.kill(os.getppid(), signal.SIGTERM)` (warm shutdown)"
+            }
+            _ => "Handle the error here: an exception raised by a signal handler never reaches Celery",
+        };
+        d.fix = Some(Fix {
+            applicability: Applicability::DisplayOnly,
+            message: advice.to_string(),
+            edits: Vec::new(),
+        });
+        out.push(d);
+    }
+}
+
+/// `raise X` statements of the handler's own body (nested definitions are not run), outside
+/// any `try` that has `except` clauses.
+fn collect<'a>(stmts: &'a [Stmt], in_try: bool, out: &mut Vec<(&'a Expr, crate::syntax::Span)>) {
+    for s in stmts {
+        match s {
+            Stmt::Raise { exc: Some(e), span } if !in_try => out.push((e, *span)),
+            Stmt::If { body, orelse, .. } => {
+                collect(body, in_try, out);
+                collect(orelse, in_try, out);
+            }
+            Stmt::For { body, orelse, .. } | Stmt::While { body, orelse, .. } => {
+                collect(body, in_try, out);
+                collect(orelse, in_try, out);
+            }
+            Stmt::With { body, .. } => collect(body, in_try, out),
+            Stmt::Match { cases, .. } => {
+                for c in cases {
+                    collect(c, in_try, out);
+                }
+            }
+            Stmt::Try {
+                body,
+                handlers,
+                orelse,
+                finalbody,
+            } => {
+                collect(body, in_try || !handlers.is_empty(), out);
+                for h in handlers {
+                    collect(&h.body, in_try, out);
+                }
+                collect(orelse, in_try, out);
+                collect(finalbody, in_try, out);
+            }
+            _ => {}
+        }
+    }
+}
+
+fn is_exception(ck: &Checker, ctx: &Ctx, exc: &Expr) -> bool {
+    let class = match exc {
+        Expr::Call(call) => &call.func,
+        other => other,
+    };
+    match ck.analyzer.resolver.value(ctx, class) {
+        Value::External(p) => !NOT_EXCEPTION.contains(&p.as_str()),
+        Value::Class(c) => !class_is_exit(ck, c, 0),
+        _ => false,
+    }
+}
+
+/// Does a project class derive from `SystemExit` and friends?
+fn class_is_exit(ck: &Checker, class: ClassRef, depth: u32) -> bool {
+    if depth > 16 {
+        return false;
+    }
+    let Some(module) = ck.analyzer.project().module(class.module) else {
+        return false;
+    };
+    let Some(def) = module.parsed.module.class(class.class) else {
+        return false;
+    };
+    let ctx = Ctx {
+        module: module.clone(),
+        scope: def.parent,
+    };
+    def.bases
+        .iter()
+        .any(|b| match ck.analyzer.resolver.value(&ctx, b) {
+            Value::External(p) => NOT_EXCEPTION.contains(&p.as_str()),
+            Value::Class(c) => class_is_exit(ck, c, depth + 1),
+            _ => false,
+        })
+}

@@ -1,0 +1,82 @@
+//! CEL008 weak-local-receiver: a nested function or lambda connected weakly is garbage-collected
+//! as soon as the enclosing function returns, and never called.
+
+use crate::checker::{Checker, Handler};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::handlers::{Form, Weak};
+use crate::rules::Rule;
+use crate::syntax::ir::Scope;
+use crate::syntax::Span;
+
+pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
+    let c = h.connection;
+    if c.weak == Weak::False {
+        return;
+    }
+    let nested = matches!(h.def.parent, Scope::Function(_)) && !c.escapes;
+    if !(c.literal_lambda || nested) {
+        return;
+    }
+    let what = if h.def.is_lambda {
+        "lambda".to_string()
+    } else {
+        format!("nested function `{}`", h.name())
+    };
+    let message = format!(
+        "{what} is connected to `{}` weakly (`weak=True` is the default): nothing else refers to it, so it is garbage-collected and never called",
+        c.signal.name
+    );
+    let mut d = Diagnostic::new(
+        Rule::WeakLocalReceiver,
+        crate::diagnostic::FileRef {
+            display: c.module.source.display.clone(),
+            module: Some(c.module.clone()),
+        },
+        c.site,
+        message,
+    );
+    d.fix = fix(c).map(|edit| Fix {
+        applicability: Applicability::Safe,
+        message: "Connect with `weak=False`".to_string(),
+        edits: vec![edit],
+    });
+    let _ = ck;
+    out.push(d);
+}
+
+fn fix(c: &crate::handlers::Connection) -> Option<Edit> {
+    match (c.weak, c.form, c.args_span) {
+        (Weak::Given(span), _, _) => Some(Edit {
+            span,
+            content: "False".to_string(),
+        }),
+        (_, Form::BareDecorator, _) => Some(Edit {
+            span: Span::new(c.site.end, c.site.end),
+            content: "(weak=False)".to_string(),
+        }),
+        (_, _, Some(args)) => Some(insert_argument(&c.module.source.text, args, "weak=False")),
+        _ => None,
+    }
+}
+
+/// Inserts `arg` as the last argument of the parenthesised `args`.
+pub fn insert_argument(text: &str, args: Span, arg: &str) -> Edit {
+    let close = args.end.saturating_sub(1);
+    let inner = text
+        .get(args.start as usize..close as usize)
+        .unwrap_or("")
+        .trim_end();
+    let content = if inner.ends_with('(') {
+        arg.to_string()
+    } else if inner.ends_with(',') {
+        format!(" {arg}")
+    } else {
+        format!(", {arg}")
+    };
+    // Insert right after the last non-blank character, before any newline and the `)`.
+    let at = args.start + inner.len() as u32;
+    Edit {
+        span: Span::new(at, at),
+        content,
+    }
+}

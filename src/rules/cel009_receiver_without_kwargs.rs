@@ -1,0 +1,60 @@
+//! CEL009 receiver-without-kwargs: `Signal.connect` raises ValueError at import for a receiver
+//! that cannot take `**kwargs`.
+
+use crate::checker::{Checker, Handler};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::rules::cel008_weak_local_receiver::insert_argument;
+use crate::rules::Rule;
+use crate::syntax::Span;
+
+pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
+    let params = &h.def.params;
+    if params.kwarg.is_some() {
+        return;
+    }
+    let what = if h.def.is_lambda {
+        "lambda".to_string()
+    } else {
+        format!("`{}`", h.name())
+    };
+    let message = format!(
+        "{what} is connected to `{}` but does not accept `**kwargs`: `connect` raises \"ValueError: Signal receiver must accept keyword arguments.\" at import",
+        h.signal.name
+    );
+    let mut d = Diagnostic::new(
+        Rule::ReceiverWithoutKwargs,
+        ck.file(h.func.module),
+        h.def.name_span,
+        message,
+    );
+    let name = if params.names.iter().any(|n| n == "kwargs")
+        || params.vararg.as_deref() == Some("kwargs")
+    {
+        "**_kwargs"
+    } else {
+        "**kwargs"
+    };
+    let text = &h.module.source.text;
+    let edit = if h.def.is_lambda {
+        let sp = params.span;
+        if sp.start == sp.end {
+            Edit {
+                span: Span::new(sp.start, sp.start),
+                content: format!(" {name}"),
+            }
+        } else {
+            Edit {
+                span: Span::new(sp.end, sp.end),
+                content: format!(", {name}"),
+            }
+        }
+    } else {
+        insert_argument(text, params.span, name)
+    };
+    d.fix = Some(Fix {
+        applicability: Applicability::Safe,
+        message: format!("Add `{name}` to the parameters"),
+        edits: vec![edit],
+    });
+    out.push(d);
+}

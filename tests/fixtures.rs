@@ -1,0 +1,148 @@
+//! Runs every fixture under fixtures/ and compares the findings with the `# expect: CODE[, CODE]`
+//! comments written on the lines where they must be anchored. A fixture is a single `.py` file or
+//! a directory linted as one project. Lines without an expectation must produce nothing.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use celint::rules::Rule;
+
+type Finding = (String, usize, String);
+
+fn expectations(root: &Path) -> BTreeSet<Finding> {
+    let mut out = BTreeSet::new();
+    let files: Vec<PathBuf> = if root.is_file() {
+        vec![root.to_path_buf()]
+    } else {
+        walk(root)
+    };
+    for file in files {
+        let bytes = std::fs::read(&file).expect("fixture is readable");
+        let text = String::from_utf8_lossy(&bytes);
+        let rel = relative(root, &file);
+        for (i, line) in text.split('\n').enumerate() {
+            let Some(at) = line.find("# expect:") else {
+                continue;
+            };
+            for code in line[at + "# expect:".len()..].split(',') {
+                let code = code.trim();
+                if !code.is_empty() {
+                    out.insert((rel.clone(), i + 1, code.to_string()));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .expect("fixture dir")
+        .flatten()
+        .collect();
+    entries.sort_by_key(|e| e.path());
+    for e in entries {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else if p.extension().is_some_and(|x| x == "py" || x == "pyi") {
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn relative(root: &Path, file: &Path) -> String {
+    if root.is_file() {
+        return file.file_name().unwrap().to_string_lossy().into_owned();
+    }
+    file.strip_prefix(root)
+        .unwrap_or(file)
+        .to_string_lossy()
+        .into_owned()
+}
+
+pub fn lint(root: &Path) -> BTreeSet<Finding> {
+    let settings = celint::Settings {
+        paths: vec![root.to_path_buf()],
+        rules: Rule::all().collect(),
+        proc_alive_timeout: None,
+        extra_blocking: Vec::new(),
+    };
+    let report = std::thread::Builder::new()
+        .stack_size(celint::STACK_SIZE)
+        .spawn(move || {
+            let r = celint::run(&settings);
+            r.diagnostics
+                .iter()
+                .map(|d| {
+                    (
+                        d.file.display.clone(),
+                        d.start().row,
+                        d.rule.code().to_string(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    report
+        .into_iter()
+        .map(|(display, row, code)| (relative(root, Path::new(&display)), row, code))
+        .collect()
+}
+
+fn fixtures() -> Vec<PathBuf> {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut out = Vec::new();
+    let mut groups: Vec<_> = std::fs::read_dir(&base)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    groups.sort();
+    for g in groups.into_iter().filter(|g| g.is_dir()) {
+        let mut items: Vec<_> = std::fs::read_dir(&g)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        items.sort();
+        for item in items {
+            if item.is_dir() || item.extension().is_some_and(|x| x == "py") {
+                out.push(item);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_fixture_reports_exactly_its_expectations() {
+    let cwd = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::env::set_current_dir(cwd).unwrap();
+    let mut failures = Vec::new();
+    let all = fixtures();
+    assert!(all.len() > 50, "fixtures not found");
+    for fixture in &all {
+        let rel = fixture.strip_prefix(cwd).unwrap().to_path_buf();
+        let expected = expectations(&rel);
+        let actual = lint(&rel);
+        if expected != actual {
+            let missing: Vec<_> = expected.difference(&actual).collect();
+            let extra: Vec<_> = actual.difference(&expected).collect();
+            failures.push(format!(
+                "{}:\n  missing: {missing:?}\n  unexpected: {extra:?}",
+                rel.display()
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} fixture(s) differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
