@@ -66,6 +66,8 @@ pub struct ExitCall {
 pub struct ShutdownCall {
     pub what: String,
     pub has_destination: bool,
+    /// Some path reaches it after blocking work (the worker may be ready by then).
+    pub after_blocking: bool,
     pub statement: Option<Span>,
 }
 
@@ -235,6 +237,15 @@ struct Walk<'a, 'p> {
     /// Inside a `try` whose handlers catch `SystemExit` (bare `except:`, `BaseException`).
     exit_caught: bool,
     out: Summary,
+}
+
+fn mark_after_blocking(s: &mut Summary) {
+    for e in &mut s.exits {
+        e.item.after_blocking = true;
+    }
+    for x in &mut s.shutdowns {
+        x.item.after_blocking = true;
+    }
 }
 
 fn push<T>(list: &mut Vec<T>, item: T) {
@@ -445,9 +456,7 @@ impl<'a, 'p> Walk<'a, 'p> {
                     body_out.seconds = 0.0;
                     body_out.parts.clear();
                     body_out.unbounded.clear();
-                    for e in &mut body_out.exits {
-                        e.item.after_blocking = true;
-                    }
+                    mark_after_blocking(&mut body_out);
                     self.blocked = true;
                 }
                 self.append(body_out, 1.0);
@@ -499,9 +508,7 @@ impl<'a, 'p> Walk<'a, 'p> {
         let mut out = sub.out;
         if out.blocks {
             // From the second iteration on, whatever the body does comes after its blocking.
-            for e in &mut out.exits {
-                e.item.after_blocking = true;
-            }
+            mark_after_blocking(&mut out);
             self.blocked = true;
         }
         self.append(out, times);
@@ -611,6 +618,7 @@ impl<'a, 'p> Walk<'a, 'p> {
                     item: ShutdownCall {
                         what,
                         has_destination,
+                        after_blocking: self.blocked,
                         statement,
                     },
                 },
@@ -749,12 +757,14 @@ impl<'a, 'p> Walk<'a, 'p> {
             }
         }
         for s in &summary.shutdowns {
+            let mut item = s.item.clone();
+            item.after_blocking |= self.blocked;
             push(
                 &mut self.out.shutdowns,
                 Traced {
                     loc: s.loc,
                     trace: prefixed(&s.trace),
-                    item: s.item.clone(),
+                    item,
                 },
             );
         }

@@ -1,0 +1,165 @@
+//! The command line as users run it: exit statuses, and each output format compared in full
+//! with a snapshot in tests/snapshots/ (regenerate with `UPDATE_SNAPSHOTS=1 cargo test`, then
+//! review the diff).
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn celint(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_celint"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("celint runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("utf-8 output")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).expect("utf-8 output")
+}
+
+fn snapshot(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots").join(name);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("missing snapshot {}", path.display()));
+    assert_eq!(actual, expected, "output differs from {}", path.display());
+}
+
+#[test]
+fn full_output() {
+    let o = celint(&["--output-format", "full", "examples/demo"]);
+    assert_eq!(o.status.code(), Some(1));
+    snapshot("demo.full.txt", &stdout(&o));
+}
+
+#[test]
+fn concise_output() {
+    let o = celint(&["--output-format", "concise", "examples/demo"]);
+    assert_eq!(o.status.code(), Some(1));
+    snapshot("demo.concise.txt", &stdout(&o));
+}
+
+#[test]
+fn json_output() {
+    let o = celint(&["--output-format", "json", "examples/demo"]);
+    assert_eq!(o.status.code(), Some(1));
+    let text = stdout(&o);
+    snapshot("demo.json", &text);
+    // And it is what it claims to be: a JSON array with Ruff's field names.
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let first = &v.as_array().unwrap()[0];
+    for field in [
+        "code",
+        "name",
+        "message",
+        "severity",
+        "filename",
+        "location",
+        "end_location",
+        "fix",
+        "url",
+        "trace",
+    ] {
+        assert!(first.get(field).is_some(), "missing {field}");
+    }
+}
+
+#[test]
+fn default_format_off_a_terminal_is_concise() {
+    let o = celint(&["examples/demo"]);
+    assert_eq!(stdout(&o), stdout(&celint(&["--output-format", "concise", "examples/demo"])));
+}
+
+#[test]
+fn clean_code_exits_zero() {
+    let o = celint(&["fixtures/clean"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), "All checks passed!\n");
+}
+
+#[test]
+fn exit_zero_keeps_zero_for_findings() {
+    let o = celint(&["--exit-zero", "examples/demo"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("Found 5 problems"));
+}
+
+#[test]
+fn select_and_ignore_take_codes_prefixes_and_names() {
+    let o = celint(&["--select", "CEL00", "--ignore", "CEL005,slow-process-init", "examples/demo"]);
+    let out = stdout(&o);
+    assert!(!out.contains("CEL005") && !out.contains("CEL004"), "{out}");
+    assert!(out.contains("CEL002") && out.contains("CEL006") && out.contains("CEL008"), "{out}");
+    let o = celint(&["--select", "exit-after-blocking-init", "examples/demo"]);
+    assert_eq!(stdout(&o).lines().filter(|l| l.contains(": CEL")).count(), 1);
+}
+
+#[test]
+fn unknown_selector_is_a_usage_error() {
+    let o = celint(&["--select", "E501", "examples/demo"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unknown rule selector `E501`"), "{}", stderr(&o));
+    assert!(stdout(&o).is_empty());
+}
+
+#[test]
+fn bad_flag_is_a_usage_error() {
+    let o = celint(&["--no-such-flag"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn missing_path_is_reported_and_the_rest_is_linted() {
+    let o = celint(&["no/such/dir", "fixtures/seed/case2_exit.py"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot read `no/such/dir`: no such file or directory"), "{}", stderr(&o));
+    assert!(stdout(&o).contains("fixtures/seed/case2_exit.py:16:5: CEL003"));
+}
+
+#[test]
+fn explain_prints_the_rule_document() {
+    let o = celint(&["--explain", "shutdown-before-ready"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), celint::rules::Rule::ShutdownBeforeReady.doc());
+    let o = celint(&["--explain", "CEL999"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn version() {
+    let o = celint(&["--version"]);
+    assert_eq!(stdout(&o), format!("celint {}\n", env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn proc_alive_timeout_override() {
+    // 4.5 s of warm-up: under a 10 s timeout it is no longer CEL004.
+    let o = celint(&["--proc-alive-timeout", "10", "--select", "CEL004", "examples/demo"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let o = celint(&["--proc-alive-timeout", "-1", "examples/demo"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn blocking_call_flag_adds_to_the_catalogue() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("w.py");
+    std::fs::write(
+        &file,
+        "import mylib\nfrom celery.signals import worker_process_init\n\n\n@worker_process_init.connect\ndef boot(**kwargs):\n    mylib.slow_setup()\n",
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    assert_eq!(celint(&[f]).status.code(), Some(0));
+    let o = celint(&["--blocking-call", "mylib.slow_setup", f]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains(":7:5: CEL005 Blocking call `mylib.slow_setup` without a timeout"), "{}", stdout(&o));
+}

@@ -1,0 +1,80 @@
+//! The rule documents are part of the product: every rule has one, with the sections users
+//! expect, and its "Example" must trigger the rule while its "Use instead" must not.
+
+use celint::rules::Rule;
+
+const SECTIONS: &[&str] = &[
+    "## What it does",
+    "## Why is this bad?",
+    "## Example",
+    "## Use instead",
+    "## Fix safety",
+    "## Options",
+    "## References",
+];
+
+/// The single ```python block under `heading`.
+fn block(doc: &str, heading: &str) -> String {
+    let start = doc.find(heading).unwrap_or_else(|| panic!("no {heading}"));
+    let rest = &doc[start + heading.len()..];
+    let section_end = rest.find("\n## ").unwrap_or(rest.len());
+    let section = &rest[..section_end];
+    let open = section.find("```python\n").expect("python block") + "```python\n".len();
+    let close = section[open..].find("```").expect("closed block");
+    assert_eq!(section.matches("```python").count(), 1, "{heading}: one block");
+    section[open..open + close].to_string()
+}
+
+fn codes_for(source: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("example.py");
+    std::fs::write(&path, source).unwrap();
+    let settings = celint::Settings {
+        paths: vec![path],
+        rules: Rule::all().collect(),
+        proc_alive_timeout: None,
+        extra_blocking: Vec::new(),
+    };
+    std::thread::Builder::new()
+        .stack_size(celint::STACK_SIZE)
+        .spawn(move || {
+            celint::run(&settings)
+                .diagnostics
+                .iter()
+                .map(|d| d.rule.code().to_string())
+                .collect()
+        })
+        .unwrap()
+        .join()
+        .unwrap()
+}
+
+#[test]
+fn every_rule_document_has_its_sections() {
+    for rule in Rule::all() {
+        let doc = rule.doc();
+        assert!(doc.starts_with(&format!("# {} {}\n", rule.code(), rule.name())));
+        let mut last = 0;
+        for s in SECTIONS {
+            let at = doc.find(s).unwrap_or_else(|| panic!("{}: missing {s}", rule.code()));
+            assert!(at >= last, "{}: {s} out of order", rule.code());
+            last = at;
+        }
+    }
+}
+
+#[test]
+fn examples_trigger_their_rule_and_fixes_do_not() {
+    for rule in Rule::all() {
+        let doc = rule.doc();
+        let bad = codes_for(&block(doc, "## Example"));
+        // A shutdown without destination= is also a broadcast: CEL001's example says so.
+        let expected: Vec<String> = match rule {
+            Rule::ShutdownBeforeReady => vec!["CEL001".into(), "CEL007".into()],
+            _ => vec![rule.code().to_string()],
+        };
+        assert_eq!(bad, expected, "{}: Example", rule.code());
+        let good = codes_for(&block(doc, "## Use instead"));
+        assert!(good.is_empty(), "{}: Use instead gives {good:?}", rule.code());
+    }
+}
