@@ -159,7 +159,6 @@ pub fn check(
         rules::cel006_swallowed_raise::check(&checker, &h, &mut out);
         rules::cel007_broadcast_shutdown::check(&checker, &h, &mut out);
     }
-    rules::cel007_broadcast_shutdown::check_anywhere(&checker, linted, &mut out);
     // One finding per rule and place: the first (the nearest handler's) wins.
     let mut seen = HashSet::new();
     out.retain(|d| seen.insert((d.rule, d.file.display.clone(), d.span)));

@@ -132,50 +132,12 @@ impl<'p> Analyzer<'p> {
                 module: module.clone(),
                 scope: Scope::Function(f.func),
             },
-            follow: true,
             blocked: false,
             exit_caught: false,
             out: Summary::default(),
         };
         walk.block(&func.body);
         walk.out
-    }
-
-    /// The remote-control shutdowns written in a module (its top level, functions and class
-    /// bodies), without following calls.
-    pub fn direct_shutdowns(&self, module: &Rc<ModuleData>) -> Vec<Traced<ShutdownCall>> {
-        let m = &module.parsed.module;
-        let bodies = std::iter::once((Scope::Module, &m.body))
-            .chain(m.functions.iter().enumerate().map(|(i, f)| {
-                (
-                    Scope::Function(crate::syntax::ir::FuncIdx(i as u32)),
-                    &f.body,
-                )
-            }))
-            .chain(
-                m.classes
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| (Scope::Class(crate::syntax::ir::ClassIdx(i as u32)), &c.body)),
-            );
-        let mut out = Vec::new();
-        for (scope, body) in bodies {
-            let mut walk = Walk {
-                an: self,
-                ctx: Ctx {
-                    module: module.clone(),
-                    scope,
-                },
-                follow: false,
-                blocked: false,
-                exit_caught: false,
-                out: Summary::default(),
-            };
-            walk.block(body);
-            out.extend(walk.out.shutdowns);
-        }
-        out.sort_by_key(|s| s.loc);
-        out
     }
 
     /// The catalogue entry for a callee, including the user's additions.
@@ -230,8 +192,6 @@ enum Cost {
 struct Walk<'a, 'p> {
     an: &'a Analyzer<'p>,
     ctx: Ctx,
-    /// Follow calls into project functions.
-    follow: bool,
     /// Some path to here has blocked.
     blocked: bool,
     /// Inside a `try` whose handlers catch `SystemExit` (bare `except:`, `BaseException`).
@@ -259,7 +219,6 @@ impl<'a, 'p> Walk<'a, 'p> {
         Walk {
             an: self.an,
             ctx: self.ctx.clone(),
-            follow: self.follow,
             blocked: self.blocked,
             exit_caught: self.exit_caught,
             out: Summary::default(),
@@ -444,7 +403,8 @@ impl<'a, 'p> Walk<'a, 'p> {
                             self.text(Span::new(span.start, test.span().end))
                         )
                     };
-                    let loc = self.loc(*span);
+                    // Anchored at the loop's header, `while <test>`.
+                    let loc = self.loc(Span::new(span.start, test.span().end));
                     push(
                         &mut self.out.unbounded,
                         Traced {
@@ -698,7 +658,7 @@ impl<'a, 'p> Walk<'a, 'p> {
             },
             _ => None,
         };
-        if let (Some(f), true) = (target, self.follow) {
+        if let Some(f) = target {
             self.call_project(f, call);
         }
     }

@@ -46,7 +46,31 @@ pub struct Connection {
     /// For a receiver defined in a function: the name is used elsewhere in that function
     /// (returned, stored), so something may keep it alive.
     pub escapes: bool,
+    /// The connection is made in a function that may send the signal itself before it returns
+    /// (a test, or a function that goes on to start a worker or run tasks): the local receiver
+    /// is alive then.
+    pub sent_while_alive: bool,
 }
+
+/// Calls that, made after the connection in the same function, may send the signal while the
+/// function (and so its local receiver) is still alive.
+const RUNS_WORK: &[&str] = &[
+    "worker_main",
+    "start",
+    "start_worker",
+    "run",
+    "join",
+    "wait",
+    "delay",
+    "apply_async",
+    "apply",
+    "send",
+    "send_task",
+    "get",
+    "main",
+    "execute_from_commandline",
+    "serve_forever",
+];
 
 pub fn find(resolver: &Resolver, module: &Rc<ModuleData>) -> Vec<Connection> {
     let mut finder = Finder {
@@ -185,6 +209,7 @@ impl Finder<'_, '_> {
         literal_lambda: bool,
     ) {
         let escapes = self.escapes(receiver, site);
+        let sent_while_alive = self.sent_while_alive(site);
         self.out.push(Connection {
             signal,
             receiver,
@@ -195,7 +220,52 @@ impl Finder<'_, '_> {
             weak,
             literal_lambda,
             escapes,
+            sent_while_alive,
         });
+    }
+
+    /// Is the connection at `site` made in a test, or in a function that, after connecting,
+    /// calls something that may send the signal?
+    fn sent_while_alive(&self, site: Span) -> bool {
+        let m = &self.module.parsed.module;
+        let Some(enclosing) = m
+            .functions
+            .iter()
+            .filter(|f| !f.is_lambda && f.span.contains(site) && f.name_span.start < site.start)
+            .min_by_key(|f| f.span.end - f.span.start)
+        else {
+            return false;
+        };
+        if is_test_file(&self.module.source.path) {
+            return true;
+        }
+        // The enclosing functions and classes: a test function or a `Test*` class.
+        let mut scope = Some(enclosing.parent);
+        let mut names = vec![enclosing.name.as_str()];
+        while let Some(s) = scope {
+            match s {
+                Scope::Function(f) => {
+                    let f = m.function(f);
+                    names.extend(f.map(|f| f.name.as_str()));
+                    scope = f.map(|f| f.parent);
+                }
+                Scope::Class(c) => {
+                    let c = m.class(c);
+                    names.extend(c.map(|c| c.name.as_str()));
+                    scope = c.map(|c| c.parent);
+                }
+                Scope::Module => scope = None,
+            }
+        }
+        if names
+            .iter()
+            .any(|n| n.starts_with("test") || n.starts_with("Test"))
+        {
+            return true;
+        }
+        let mut calls = Vec::new();
+        call_names_after(&enclosing.body, site.end, &mut calls);
+        calls.iter().any(|c| RUNS_WORK.contains(&c.as_str()))
     }
 
     /// Is a function defined inside another function referred to there other than at `site`?
@@ -450,6 +520,105 @@ fn count_names(expr: &Expr, name: &str, skip: Span, uses: &mut usize) {
         Expr::Other { children, .. } => {
             for c in children {
                 count_names(c, name, skip, uses);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn is_test_file(path: &std::path::Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    name.starts_with("test_") || name.ends_with("_test.py") || name == "conftest.py"
+}
+
+/// The names of the functions called (`f()`, `x.f()`) after `pos` in a block.
+fn call_names_after(stmts: &[Stmt], pos: u32, out: &mut Vec<String>) {
+    for s in stmts {
+        let mut exprs: Vec<&Expr> = Vec::new();
+        match s {
+            Stmt::Expr(e) => exprs.push(e),
+            Stmt::Assign { value, .. } => exprs.push(value),
+            Stmt::AugAssign { value, .. } => exprs.push(value),
+            Stmt::Return { value: Some(v) } => exprs.push(v),
+            Stmt::If { test, body, orelse } => {
+                exprs.push(test);
+                call_names_after(body, pos, out);
+                call_names_after(orelse, pos, out);
+            }
+            Stmt::For {
+                iter, body, orelse, ..
+            }
+            | Stmt::While {
+                test: iter,
+                body,
+                orelse,
+                ..
+            } => {
+                exprs.push(iter);
+                call_names_after(body, pos, out);
+                call_names_after(orelse, pos, out);
+            }
+            Stmt::Try {
+                body,
+                handlers,
+                orelse,
+                finalbody,
+            } => {
+                call_names_after(body, pos, out);
+                for h in handlers {
+                    call_names_after(&h.body, pos, out);
+                }
+                call_names_after(orelse, pos, out);
+                call_names_after(finalbody, pos, out);
+            }
+            Stmt::With { items, body, .. } => {
+                exprs.extend(items.iter());
+                call_names_after(body, pos, out);
+            }
+            Stmt::Match { subject, cases } => {
+                exprs.push(subject);
+                for c in cases {
+                    call_names_after(c, pos, out);
+                }
+            }
+            _ => {}
+        }
+        for e in exprs {
+            expr_call_names(e, pos, out);
+        }
+    }
+}
+
+fn expr_call_names(e: &Expr, pos: u32, out: &mut Vec<String>) {
+    match e {
+        Expr::Call(call) => {
+            if call.span.start >= pos {
+                match &call.func {
+                    Expr::Name { id, .. } => out.push(id.clone()),
+                    Expr::Attribute { attr, .. } => out.push(attr.clone()),
+                    _ => {}
+                }
+            }
+            expr_call_names(&call.func, pos, out);
+            for a in &call.args {
+                expr_call_names(a, pos, out);
+            }
+            for k in &call.keywords {
+                expr_call_names(&k.value, pos, out);
+            }
+        }
+        Expr::Attribute { value, .. } => expr_call_names(value, pos, out),
+        Expr::Other { children, .. } => {
+            for c in children {
+                expr_call_names(c, pos, out);
+            }
+        }
+        Expr::Seq { elts, .. } => {
+            for c in elts {
+                expr_call_names(c, pos, out);
             }
         }
         _ => {}

@@ -1,12 +1,9 @@
 //! CEL007 broadcast-shutdown: a remote-control shutdown without `destination=` stops every
 //! worker on the broker.
 
-use std::rc::Rc;
-
 use crate::checker::{Checker, Handler};
 use crate::diagnostic::{Applicability, Diagnostic, Fix};
 use crate::effects::{ShutdownCall, Traced};
-use crate::project::ModuleData;
 use crate::rules::Rule;
 
 /// Shutdowns reachable from a handler (with the trace to them).
@@ -18,25 +15,6 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
         let mut d = ck.at(Rule::BroadcastShutdown, h, s.loc, &s.trace, message(s));
         d.fix = Some(fix());
         out.push(d);
-    }
-}
-
-/// Every other shutdown in the linted code, wherever it is.
-pub fn check_anywhere(ck: &Checker, linted: &[Rc<ModuleData>], out: &mut Vec<Diagnostic>) {
-    for module in linted {
-        for s in ck.analyzer.direct_shutdowns(module) {
-            if s.item.has_destination {
-                continue;
-            }
-            let mut d = Diagnostic::new(
-                Rule::BroadcastShutdown,
-                ck.file(s.loc.module),
-                s.loc.span,
-                message(&s),
-            );
-            d.fix = Some(fix());
-            out.push(d);
-        }
     }
 }
 

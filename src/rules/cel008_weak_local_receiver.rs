@@ -10,7 +10,7 @@ use crate::syntax::Span;
 
 pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
     let c = h.connection;
-    if c.weak == Weak::False {
+    if c.weak == Weak::False || c.sent_while_alive {
         return;
     }
     let nested = matches!(h.def.parent, Scope::Function(_)) && !c.escapes;
