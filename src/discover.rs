@@ -153,6 +153,9 @@ pub struct ModulePath {
 /// A file's package is the chain of ancestor directories holding `__init__.py` (or `.pyi`); the
 /// directory above the topmost one is the source root.
 pub fn module_path(path: &Path) -> Option<ModulePath> {
+    // `tasks.py` run from inside its package has an empty parent: work on the absolute path.
+    let absolute = std::path::absolute(path).ok()?;
+    let path = absolute.as_path();
     let stem = path.file_stem()?.to_str()?.to_string();
     let mut parts = Vec::new();
     let is_package = stem == "__init__";

@@ -69,7 +69,10 @@ pub fn load_file(path: &Path, display: String, linted: bool) -> Result<ModuleDat
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default(),
         is_package: false,
-        root: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        root: std::path::absolute(path)
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .unwrap_or_default(),
     });
     Ok(from_source(source, mp, linted))
 }

@@ -152,9 +152,15 @@ impl SourceFile {
         }
         let range = self.index.line_range(one, &self.text);
         // `line_range` includes the line ending; callers want the line's text alone.
-        let text = self.text.get(range.start().to_usize()..range.end().to_usize()).unwrap_or("");
+        let text = self
+            .text
+            .get(range.start().to_usize()..range.end().to_usize())
+            .unwrap_or("");
         let content = text.trim_end_matches(['\n', '\r']);
-        Span::new(range.start().to_u32(), range.start().to_u32() + content.len() as u32)
+        Span::new(
+            range.start().to_u32(),
+            range.start().to_u32() + content.len() as u32,
+        )
     }
 
     pub fn line_count(&self) -> usize {

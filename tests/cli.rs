@@ -23,7 +23,9 @@ fn stderr(o: &Output) -> String {
 }
 
 fn snapshot(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(name);
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
         std::fs::write(&path, actual).unwrap();
         return;
@@ -75,7 +77,10 @@ fn json_output() {
 #[test]
 fn default_format_off_a_terminal_is_concise() {
     let o = celint(&["examples/demo"]);
-    assert_eq!(stdout(&o), stdout(&celint(&["--output-format", "concise", "examples/demo"])));
+    assert_eq!(
+        stdout(&o),
+        stdout(&celint(&["--output-format", "concise", "examples/demo"]))
+    );
 }
 
 #[test]
@@ -94,19 +99,35 @@ fn exit_zero_keeps_zero_for_findings() {
 
 #[test]
 fn select_and_ignore_take_codes_prefixes_and_names() {
-    let o = celint(&["--select", "CEL00", "--ignore", "CEL005,slow-process-init", "examples/demo"]);
+    let o = celint(&[
+        "--select",
+        "CEL00",
+        "--ignore",
+        "CEL005,slow-process-init",
+        "examples/demo",
+    ]);
     let out = stdout(&o);
     assert!(!out.contains("CEL005") && !out.contains("CEL004"), "{out}");
-    assert!(out.contains("CEL002") && out.contains("CEL006") && out.contains("CEL008"), "{out}");
+    assert!(
+        out.contains("CEL002") && out.contains("CEL006") && out.contains("CEL008"),
+        "{out}"
+    );
     let o = celint(&["--select", "exit-after-blocking-init", "examples/demo"]);
-    assert_eq!(stdout(&o).lines().filter(|l| l.contains(": CEL")).count(), 1);
+    assert_eq!(
+        stdout(&o).lines().filter(|l| l.contains(": CEL")).count(),
+        1
+    );
 }
 
 #[test]
 fn unknown_selector_is_a_usage_error() {
     let o = celint(&["--select", "E501", "examples/demo"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("unknown rule selector `E501`"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("unknown rule selector `E501`"),
+        "{}",
+        stderr(&o)
+    );
     assert!(stdout(&o).is_empty());
 }
 
@@ -120,7 +141,11 @@ fn bad_flag_is_a_usage_error() {
 fn missing_path_is_reported_and_the_rest_is_linted() {
     let o = celint(&["no/such/dir", "fixtures/seed/case2_exit.py"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("cannot read `no/such/dir`: no such file or directory"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("cannot read `no/such/dir`: no such file or directory"),
+        "{}",
+        stderr(&o)
+    );
     assert!(stdout(&o).contains("fixtures/seed/case2_exit.py:16:5: CEL003"));
 }
 
@@ -136,13 +161,22 @@ fn explain_prints_the_rule_document() {
 #[test]
 fn version() {
     let o = celint(&["--version"]);
-    assert_eq!(stdout(&o), format!("celint {}\n", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        stdout(&o),
+        format!("celint {}\n", env!("CARGO_PKG_VERSION"))
+    );
 }
 
 #[test]
 fn proc_alive_timeout_override() {
     // 4.5 s of warm-up: under a 10 s timeout it is no longer CEL004.
-    let o = celint(&["--proc-alive-timeout", "10", "--select", "CEL004", "examples/demo"]);
+    let o = celint(&[
+        "--proc-alive-timeout",
+        "10",
+        "--select",
+        "CEL004",
+        "examples/demo",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     let o = celint(&["--proc-alive-timeout", "-1", "examples/demo"]);
     assert_eq!(o.status.code(), Some(2));
@@ -161,5 +195,22 @@ fn blocking_call_flag_adds_to_the_catalogue() {
     assert_eq!(celint(&[f]).status.code(), Some(0));
     let o = celint(&["--blocking-call", "mylib.slow_setup", f]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stdout(&o).contains(":7:5: CEL005 Blocking call `mylib.slow_setup` without a timeout"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains(":7:5: CEL005 Blocking call `mylib.slow_setup` without a timeout"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn a_file_given_from_inside_its_package_still_follows_its_imports() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/CEL002/helper_chain/proj");
+    let o = Command::new(env!("CARGO_BIN_EXE_celint"))
+        .arg("worker.py")
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let out = stdout(&o);
+    assert!(out.starts_with("checks.py:7:9: CEL002 "), "{out}");
+    assert!(out.contains("ml.py:8:20: CEL005 "), "{out}");
 }

@@ -21,7 +21,11 @@ fn block(doc: &str, heading: &str) -> String {
     let section = &rest[..section_end];
     let open = section.find("```python\n").expect("python block") + "```python\n".len();
     let close = section[open..].find("```").expect("closed block");
-    assert_eq!(section.matches("```python").count(), 1, "{heading}: one block");
+    assert_eq!(
+        section.matches("```python").count(),
+        1,
+        "{heading}: one block"
+    );
     section[open..open + close].to_string()
 }
 
@@ -56,7 +60,9 @@ fn every_rule_document_has_its_sections() {
         assert!(doc.starts_with(&format!("# {} {}\n", rule.code(), rule.name())));
         let mut last = 0;
         for s in SECTIONS {
-            let at = doc.find(s).unwrap_or_else(|| panic!("{}: missing {s}", rule.code()));
+            let at = doc
+                .find(s)
+                .unwrap_or_else(|| panic!("{}: missing {s}", rule.code()));
             assert!(at >= last, "{}: {s} out of order", rule.code());
             last = at;
         }
@@ -75,6 +81,10 @@ fn examples_trigger_their_rule_and_fixes_do_not() {
         };
         assert_eq!(bad, expected, "{}: Example", rule.code());
         let good = codes_for(&block(doc, "## Use instead"));
-        assert!(good.is_empty(), "{}: Use instead gives {good:?}", rule.code());
+        assert!(
+            good.is_empty(),
+            "{}: Use instead gives {good:?}",
+            rule.code()
+        );
     }
 }
