@@ -2,9 +2,9 @@
 //! sets them: the effective `worker_proc_alive_timeout`, the broker (Redis or AMQP), and the
 //! pool.
 
+use std::path::PathBuf;
 use std::rc::Rc;
 
-use crate::effects::Loc;
 use crate::project::{ModuleData, Project};
 use crate::resolve::{Ctx, Resolver, Value};
 use crate::syntax::ir::{Call, ClassIdx, Expr, FuncIdx, Scope, Span, Stmt};
@@ -40,7 +40,8 @@ pub enum Pool {
 pub struct Setting<T> {
     /// `None`: set to something celint cannot evaluate.
     pub value: Option<T>,
-    pub loc: Loc,
+    /// Where: `path:line`.
+    pub at: String,
     /// How it is written, for notes (`app.conf.worker_proc_alive_timeout = 10`).
     pub form: String,
 }
@@ -112,7 +113,7 @@ impl Timeout {
 
 /// Scans every module read so far, and the configuration modules they name
 /// (`config_from_object("celeryconfig")`, `DJANGO_SETTINGS_MODULE`), read on demand.
-pub fn scan(project: &Project, resolver: &Resolver) -> CeleryConfig {
+pub fn scan(project: &Project, resolver: &Resolver, roots: &[PathBuf]) -> CeleryConfig {
     let mut config = CeleryConfig::default();
     let mut seen = 0usize;
     loop {
@@ -135,7 +136,90 @@ pub fn scan(project: &Project, resolver: &Resolver) -> CeleryConfig {
         }
         seen = modules.len();
     }
+    config.pools.extend(command_line_pools(roots));
     config
+}
+
+/// Files that hold `celery worker` command lines: Procfile, Dockerfiles, compose files,
+/// systemd units.
+fn is_command_file(name: &str) -> bool {
+    name == "Procfile"
+        || name.starts_with("Procfile.")
+        || name.starts_with("Dockerfile")
+        || name.ends_with(".dockerfile")
+        || (name.contains("compose") && (name.ends_with(".yml") || name.ends_with(".yaml")))
+        || name.ends_with(".service")
+}
+
+/// `-P solo`, `--pool=threads`, `--pool gevent` in `celery ... worker` command lines found in
+/// the project's Procfile, Dockerfiles, compose files and systemd units.
+fn command_line_pools(roots: &[PathBuf]) -> Vec<Setting<Pool>> {
+    let mut out = Vec::new();
+    let mut files = Vec::new();
+    for root in roots {
+        let walker = ignore::WalkBuilder::new(root)
+            .max_depth(Some(2))
+            .hidden(false)
+            .filter_entry(|e| {
+                let name = e.file_name().to_string_lossy();
+                e.depth() == 0
+                    || !(name.starts_with('.') && name.len() > 1
+                        || matches!(name.as_ref(), "node_modules" | "venv" | "site-packages"))
+            })
+            .build();
+        for entry in walker.flatten() {
+            let name = entry.file_name().to_string_lossy();
+            if entry.file_type().is_some_and(|t| t.is_file()) && is_command_file(&name) {
+                files.push(entry.into_path());
+            }
+        }
+    }
+    files.sort();
+    files.dedup();
+    for path in files {
+        // Command files are small; a huge or unreadable one is skipped.
+        let Ok(meta) = std::fs::metadata(&path) else { continue };
+        if meta.len() > 1_000_000 {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        for (i, line) in text.lines().enumerate() {
+            if let Some(pool) = pool_in_command(line) {
+                out.push(Setting {
+                    value: pool_of(&pool),
+                    at: format!("{}:{}", crate::source::display_path(&path), i + 1),
+                    form: line.trim().to_string(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The pool named on a `celery ... worker` command line.
+pub fn pool_in_command(line: &str) -> Option<String> {
+    let cleaned: String = line
+        .chars()
+        .map(|c| if matches!(c, '"' | '\'' | ',' | '[' | ']') { ' ' } else { c })
+        .collect();
+    let words: Vec<&str> = cleaned.split_whitespace().collect();
+    let celery = words.iter().position(|w| *w == "celery" || w.ends_with("/celery"))?;
+    let worker = celery + words.iter().skip(celery).position(|w| *w == "worker")?;
+    let mut rest = words.iter().skip(worker + 1);
+    while let Some(w) = rest.next() {
+        if *w == "-P" || *w == "--pool" {
+            return rest.next().map(|p| p.to_string());
+        }
+        if let Some(p) = w.strip_prefix("--pool=") {
+            return Some(p.to_string());
+        }
+        if let Some(p) = w.strip_prefix("-P") {
+            if !p.is_empty() {
+                return Some(p.trim_start_matches('=').to_string());
+            }
+        }
+    }
+    None
 }
 
 struct Scanner<'a, 'r, 'p> {
@@ -164,11 +248,12 @@ impl Scanner<'_, '_, '_> {
         }
     }
 
-    fn loc(&self, span: Span) -> Loc {
-        Loc {
-            module: self.module.id,
-            span,
-        }
+    fn at(&self, span: Span) -> String {
+        format!(
+            "{}:{}",
+            self.module.source.display,
+            self.module.source.line_of(span.start)
+        )
     }
 
     fn form(&self, span: Span) -> String {
@@ -259,16 +344,16 @@ impl Scanner<'_, '_, '_> {
 
     fn setting(&mut self, key: &str, value: &Expr, span: Span, scope: Scope) {
         let form = self.form(span);
-        let loc = self.loc(span);
+        let at = self.at(span);
         if TIMEOUT_KEYS.contains(&key) {
             let value = self.number(value, scope);
-            self.config.timeouts.push(Setting { value, loc, form });
+            self.config.timeouts.push(Setting { value, at, form });
         } else if BROKER_KEYS.contains(&key) {
             let value = self.string(value, scope).map(|s| broker_of(&s));
-            self.config.brokers.push(Setting { value, loc, form });
+            self.config.brokers.push(Setting { value, at, form });
         } else if POOL_KEYS.contains(&key) {
             let value = self.string(value, scope).and_then(|s| pool_of(&s));
-            self.config.pools.push(Setting { value, loc, form });
+            self.config.pools.push(Setting { value, at, form });
         }
     }
 
@@ -435,4 +520,23 @@ fn pool_of(name: &str) -> Option<Pool> {
         "eventlet" => Pool::Eventlet,
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pool_in_command;
+
+    #[test]
+    fn pools_on_command_lines() {
+        let p = |s: &str| pool_in_command(s);
+        assert_eq!(p("worker: celery -A proj worker -P solo --loglevel=INFO").as_deref(), Some("solo"));
+        assert_eq!(p("command: celery -A proj worker --pool=threads").as_deref(), Some("threads"));
+        assert_eq!(
+            p(r#"CMD ["celery", "-A", "proj", "worker", "--pool", "gevent"]"#).as_deref(),
+            Some("gevent")
+        );
+        assert_eq!(p("ExecStart=/venv/bin/celery -A proj worker -Peventlet").as_deref(), Some("eventlet"));
+        assert_eq!(p("celery -A proj beat -P solo"), None);
+        assert_eq!(p("celery -A proj worker --loglevel=INFO"), None);
+    }
 }

@@ -111,6 +111,7 @@ pub fn check(
     analyzer: &Analyzer,
     linted: &[Rc<ModuleData>],
     proc_alive_timeout: Option<f64>,
+    roots: &[std::path::PathBuf],
 ) -> Vec<Diagnostic> {
     let connections: Vec<Connection> = linted
         .iter()
@@ -122,7 +123,7 @@ pub fn check(
         .iter()
         .map(|c| analyzer.summary(c.receiver))
         .collect();
-    let config = crate::celery_config::scan(analyzer.project(), &analyzer.resolver);
+    let config = crate::celery_config::scan(analyzer.project(), &analyzer.resolver, roots);
     let checker = Checker {
         analyzer,
         timeout: config.timeout(proc_alive_timeout),

@@ -111,10 +111,19 @@ pub fn run(settings: &Settings) -> Report {
         }
     }
     let analyzer = effects::Analyzer::new(&project, settings.extra_blocking.clone());
+    // Command lines (Procfile, Dockerfile, compose, systemd) are looked for in the directories
+    // given and at the top of the project they are in.
+    let mut command_roots = extra_roots.clone();
+    for p in &settings.paths {
+        if let Some(top) = discover::project_top(p) {
+            command_roots.push(top);
+        }
+    }
     diagnostics.extend(checker::check(
         &analyzer,
         &linted,
         settings.proc_alive_timeout,
+        &command_roots,
     ));
     let diagnostics = filter(diagnostics, &settings.rules);
     Report {

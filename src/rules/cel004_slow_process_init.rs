@@ -74,7 +74,7 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
                 "`worker_proc_alive_timeout` is {} s: set by `{}` ({}){largest}",
                 secs(limit),
                 s.form,
-                ck.location(s.loc)
+                s.at
             )
         }
         Timeout::Unknown(_) => String::new(),

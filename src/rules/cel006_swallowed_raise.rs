@@ -22,6 +22,10 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
     if !h.signal.swallows_exceptions() {
         return;
     }
+    // Thread pools never send worker_process_init: its handlers never run.
+    if h.signal.is_process_init() && !ck.process_init_applies() {
+        return;
+    }
     let ctx = Ctx {
         module: h.module.clone(),
         scope: Scope::Function(h.func.func),
