@@ -178,11 +178,15 @@ fn command_line_pools(roots: &[PathBuf]) -> Vec<Setting<Pool>> {
     files.dedup();
     for path in files {
         // Command files are small; a huge or unreadable one is skipped.
-        let Ok(meta) = std::fs::metadata(&path) else { continue };
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue;
+        };
         if meta.len() > 1_000_000 {
             continue;
         }
-        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
         for (i, line) in text.lines().enumerate() {
             if let Some(pool) = pool_in_command(line) {
                 out.push(Setting {
@@ -200,10 +204,18 @@ fn command_line_pools(roots: &[PathBuf]) -> Vec<Setting<Pool>> {
 pub fn pool_in_command(line: &str) -> Option<String> {
     let cleaned: String = line
         .chars()
-        .map(|c| if matches!(c, '"' | '\'' | ',' | '[' | ']') { ' ' } else { c })
+        .map(|c| {
+            if matches!(c, '"' | '\'' | ',' | '[' | ']') {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect();
     let words: Vec<&str> = cleaned.split_whitespace().collect();
-    let celery = words.iter().position(|w| *w == "celery" || w.ends_with("/celery"))?;
+    let celery = words
+        .iter()
+        .position(|w| *w == "celery" || w.ends_with("/celery"))?;
     let worker = celery + words.iter().skip(celery).position(|w| *w == "worker")?;
     let mut rest = words.iter().skip(worker + 1);
     while let Some(w) = rest.next() {
@@ -529,13 +541,22 @@ mod tests {
     #[test]
     fn pools_on_command_lines() {
         let p = |s: &str| pool_in_command(s);
-        assert_eq!(p("worker: celery -A proj worker -P solo --loglevel=INFO").as_deref(), Some("solo"));
-        assert_eq!(p("command: celery -A proj worker --pool=threads").as_deref(), Some("threads"));
+        assert_eq!(
+            p("worker: celery -A proj worker -P solo --loglevel=INFO").as_deref(),
+            Some("solo")
+        );
+        assert_eq!(
+            p("command: celery -A proj worker --pool=threads").as_deref(),
+            Some("threads")
+        );
         assert_eq!(
             p(r#"CMD ["celery", "-A", "proj", "worker", "--pool", "gevent"]"#).as_deref(),
             Some("gevent")
         );
-        assert_eq!(p("ExecStart=/venv/bin/celery -A proj worker -Peventlet").as_deref(), Some("eventlet"));
+        assert_eq!(
+            p("ExecStart=/venv/bin/celery -A proj worker -Peventlet").as_deref(),
+            Some("eventlet")
+        );
         assert_eq!(p("celery -A proj beat -P solo"), None);
         assert_eq!(p("celery -A proj worker --loglevel=INFO"), None);
     }

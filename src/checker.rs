@@ -150,7 +150,11 @@ pub fn check(
         };
         rules::cel008_weak_local_receiver::check(&checker, &h, &mut out);
         rules::cel009_receiver_without_kwargs::check(&checker, &h, &mut out);
-        if !seen_handlers.insert((c.receiver, c.signal.name)) {
+        // A receiver that is garbage-collected before the signal is sent never runs: what its
+        // body would do is moot.
+        if rules::cel008_weak_local_receiver::never_called(&h)
+            || !seen_handlers.insert((c.receiver, c.signal.name))
+        {
             continue;
         }
         rules::cel001_shutdown_before_ready::check(&checker, &h, &mut out);

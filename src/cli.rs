@@ -30,9 +30,33 @@ pub struct Cli {
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     pub select: Vec<String>,
 
+    /// Rules to check in addition to the selected ones (e.g. CEL100)
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub extend_select: Vec<String>,
+
     /// Rules not to check: codes, prefixes or names, comma-separated
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     pub ignore: Vec<String>,
+
+    /// Apply safe fixes (and unsafe ones with --unsafe-fixes), then report what remains
+    #[arg(long)]
+    pub fix: bool,
+
+    /// Also apply unsafe fixes (with --fix or --diff), and count them as fixable
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+
+    /// Print the fixes as a unified diff instead of writing them; exit 1 if there is one
+    #[arg(long, conflicts_with = "fix")]
+    pub diff: bool,
+
+    /// With --fix: list what was fixed
+    #[arg(long)]
+    pub show_fixes: bool,
+
+    /// Add `# noqa: CODE` to the line of every finding (merged with an existing noqa)
+    #[arg(long, conflicts_with_all = ["fix", "diff"])]
+    pub add_noqa: bool,
 
     /// Exit with status 0 even when there are findings
     #[arg(long)]

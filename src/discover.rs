@@ -190,13 +190,23 @@ pub fn module_path(path: &Path) -> Option<ModulePath> {
 /// `pyproject.toml`, `setup.py`, `setup.cfg`, `Procfile` or `.git`.
 pub fn project_top(path: &Path) -> Option<PathBuf> {
     let abs = std::path::absolute(path).ok()?;
-    let start = if abs.is_dir() { abs.as_path() } else { abs.parent()? };
+    let start = if abs.is_dir() {
+        abs.as_path()
+    } else {
+        abs.parent()?
+    };
     start
         .ancestors()
         .find(|d| {
-            ["pyproject.toml", "setup.py", "setup.cfg", "Procfile", ".git"]
-                .iter()
-                .any(|m| d.join(m).exists())
+            [
+                "pyproject.toml",
+                "setup.py",
+                "setup.cfg",
+                "Procfile",
+                ".git",
+            ]
+            .iter()
+            .any(|m| d.join(m).exists())
         })
         .map(Path::to_path_buf)
 }

@@ -15,6 +15,9 @@ use crate::syntax::ir::{Call, Expr, Scope, SeqKind, Span, Stmt};
 /// a bound on the work for code that calls the same hazard from thousands of places.
 const MAX_EFFECTS: usize = 64;
 
+/// See [`Analyzer::summary`].
+const MAX_RECOMPUTATIONS: usize = 200_000;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Loc {
     pub module: ModuleId,
@@ -90,7 +93,13 @@ pub struct ExtraBlocking(pub Vec<String>);
 
 pub struct Analyzer<'p> {
     pub resolver: Resolver<'p>,
-    memo: RefCell<HashMap<FuncRef, Option<Rc<Summary>>>>,
+    memo: RefCell<HashMap<FuncRef, Rc<Summary>>>,
+    /// Functions whose summary is being computed, outermost first, each with the lowest stack
+    /// index of an unfinished function its computation met (recursion).
+    stack: RefCell<Vec<(FuncRef, usize)>>,
+    /// Summaries computed so far: past a bound, results inside recursion are memoised even when
+    /// incomplete, so that dense cyclic call graphs cannot take exponential time.
+    computed: std::cell::Cell<usize>,
     extra: Vec<String>,
 }
 
@@ -99,6 +108,8 @@ impl<'p> Analyzer<'p> {
         Analyzer {
             resolver: Resolver::new(project),
             memo: RefCell::new(HashMap::new()),
+            stack: RefCell::new(Vec::new()),
+            computed: std::cell::Cell::new(0),
             extra: extra_blocking,
         }
     }
@@ -109,13 +120,36 @@ impl<'p> Analyzer<'p> {
 
     /// The summary of a project function. A function met again while its own summary is being
     /// computed (recursion) contributes nothing the second time round.
+    ///
+    /// A summary that depends on an unfinished caller (inside a recursion cycle) is incomplete:
+    /// it is not memoised, so that a later call from outside the cycle sees the whole of it.
     pub fn summary(&self, f: FuncRef) -> Rc<Summary> {
         if let Some(known) = self.memo.borrow().get(&f) {
-            return known.clone().unwrap_or_default();
+            return known.clone();
         }
-        self.memo.borrow_mut().insert(f, None);
+        let in_progress = self.stack.borrow().iter().position(|(g, _)| *g == f);
+        if let Some(index) = in_progress {
+            if let Some(top) = self.stack.borrow_mut().last_mut() {
+                top.1 = top.1.min(index);
+            }
+            return Rc::default();
+        }
+        let depth = self.stack.borrow().len();
+        self.stack.borrow_mut().push((f, depth));
         let summary = Rc::new(self.compute(f));
-        self.memo.borrow_mut().insert(f, Some(summary.clone()));
+        let (_, low) = self.stack.borrow_mut().pop().unwrap_or((f, depth));
+        self.computed.set(self.computed.get() + 1);
+        if low < depth {
+            // Met an unfinished caller: tell it, and do not memoise (unless the work is
+            // already large, where memoising an approximation is the lesser evil).
+            if let Some(parent) = self.stack.borrow_mut().last_mut() {
+                parent.1 = parent.1.min(low);
+            }
+            if self.computed.get() < MAX_RECOMPUTATIONS {
+                return summary;
+            }
+        }
+        self.memo.borrow_mut().insert(f, summary.clone());
         summary
     }
 
@@ -502,6 +536,12 @@ impl<'a, 'p> Walk<'a, 'p> {
                     _ => return None,
                 };
                 Some(n.max(0.0))
+            }
+            Expr::Name { .. } | Expr::Attribute { .. } => {
+                match self.an.resolver.value(&self.ctx, iter) {
+                    Value::Seq(n) => Some(n as f64),
+                    _ => None,
+                }
             }
             _ => None,
         }

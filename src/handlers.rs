@@ -41,8 +41,9 @@ pub struct Connection {
     /// The connect call's parenthesised arguments (not for a bare decorator).
     pub args_span: Option<Span>,
     pub weak: Weak,
-    /// The receiver is written as a lambda right in the call.
-    pub literal_lambda: bool,
+    /// The receiver is a temporary written right in the call: a lambda or a
+    /// `functools.partial(...)`. Nothing else refers to it.
+    pub temporary: bool,
     /// For a receiver defined in a function: the name is used elsewhere in that function
     /// (returned, stored), so something may keep it alive.
     pub escapes: bool,
@@ -206,7 +207,7 @@ impl Finder<'_, '_> {
         form: Form,
         args_span: Option<Span>,
         weak: Weak,
-        literal_lambda: bool,
+        temporary: bool,
     ) {
         let escapes = self.escapes(receiver, site);
         let sent_while_alive = self.sent_while_alive(site);
@@ -218,7 +219,7 @@ impl Finder<'_, '_> {
             form,
             args_span,
             weak,
-            literal_lambda,
+            temporary,
             escapes,
             sent_while_alive,
         });
@@ -377,8 +378,9 @@ impl Finder<'_, '_> {
         let Some(arg) = call.args.first().or_else(|| call.keyword("receiver")) else {
             return;
         };
-        let literal_lambda = matches!(arg, Expr::Lambda { .. });
         let value = self.resolver.value(&self.ctx(scope), arg);
+        let temporary = matches!(arg, Expr::Lambda { .. })
+            || (matches!(arg, Expr::Call(_)) && matches!(value, Value::Partial(_)));
         let receiver = match value {
             Value::Func(f) | Value::BoundMethod(f) => f,
             Value::Partial(inner) => match *inner {
@@ -394,7 +396,7 @@ impl Finder<'_, '_> {
             Form::Call,
             Some(call.args_span),
             Self::weak(call),
-            literal_lambda,
+            temporary,
         );
     }
 }

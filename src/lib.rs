@@ -4,6 +4,7 @@
 //! -> project index -> effect summaries -> rules -> diagnostics -> renderers.
 //! See ARCHITECTURE.md for the map.
 
+pub mod add_noqa;
 pub mod catalog;
 pub mod celery_config;
 pub mod checker;
@@ -12,6 +13,7 @@ pub mod diagnostic;
 pub mod discover;
 pub mod effects;
 pub mod facts;
+pub mod fix;
 pub mod handlers;
 pub mod noqa;
 pub mod project;
@@ -20,8 +22,9 @@ pub mod resolve;
 pub mod rules;
 pub mod source;
 pub mod syntax;
+pub mod write;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::rc::Rc;
 
@@ -58,7 +61,14 @@ pub struct Report {
 /// Parsing and analysis recurse over syntax trees; deeply nested input needs a deep stack.
 pub const STACK_SIZE: usize = 256 * 1024 * 1024;
 
+/// Texts that stand in for files on disk (fixes applied in memory, standard input).
+pub type Overlay = HashMap<PathBuf, String>;
+
 pub fn run(settings: &Settings) -> Report {
+    run_with(settings, &Overlay::new())
+}
+
+pub fn run_with(settings: &Settings, overlay: &Overlay) -> Report {
     let (files, walk_errors) = discover::discover(&settings.paths);
     let mut errors: Vec<RunError> = walk_errors
         .into_iter()
@@ -67,7 +77,7 @@ pub fn run(settings: &Settings) -> Report {
             message: e.message,
         })
         .collect();
-    let loaded = load_all(&files);
+    let loaded = load_all(&files, overlay);
     let mut modules = Vec::new();
     let mut diagnostics = Vec::new();
     for result in loaded {
@@ -95,7 +105,7 @@ pub fn run(settings: &Settings) -> Report {
         .cloned()
         .collect();
     let linted_count = modules.len();
-    let project = Project::new(modules, &extra_roots);
+    let project = Project::new(modules, &extra_roots, overlay.clone());
     let linted: Vec<Rc<ModuleData>> = project.modules().into_iter().take(linted_count).collect();
     for m in &linted {
         if let Some(e) = m.parsed.errors.first() {
@@ -125,7 +135,7 @@ pub fn run(settings: &Settings) -> Report {
         settings.proc_alive_timeout,
         &command_roots,
     ));
-    let diagnostics = filter(diagnostics, &settings.rules);
+    let diagnostics = filter(diagnostics, &linted, &settings.rules);
     Report {
         diagnostics,
         errors,
@@ -134,40 +144,60 @@ pub fn run(settings: &Settings) -> Report {
 }
 
 /// Reads, decodes and parses the linted files on all cores.
-fn load_all(files: &[PathBuf]) -> Vec<Result<ModuleData, LoadError>> {
-    let load = || {
-        files
-            .par_iter()
-            .map(|p| project::load_file(p, p.to_string_lossy().into_owned(), true))
-            .collect()
-    };
+fn load_all(files: &[PathBuf], overlay: &Overlay) -> Vec<Result<ModuleData, LoadError>> {
+    let one = |p: &PathBuf| project::load_file(p, p.to_string_lossy().into_owned(), true, overlay);
     match rayon::ThreadPoolBuilder::new()
         .stack_size(64 * 1024 * 1024)
         .build()
     {
-        Ok(pool) => pool.install(load),
-        Err(_) => files
-            .iter()
-            .map(|p| project::load_file(p, p.to_string_lossy().into_owned(), true))
-            .collect(),
+        Ok(pool) => pool.install(|| files.par_iter().map(one).collect()),
+        Err(_) => files.iter().map(one).collect(),
     }
 }
 
-/// Keeps the selected rules, drops what `# noqa` suppresses, and sorts.
-fn filter(mut diagnostics: Vec<Diagnostic>, rules: &[Rule]) -> Vec<Diagnostic> {
+/// Drops what `# noqa` suppresses, adds CEL100 for the codes that suppressed nothing, keeps the
+/// selected rules, and sorts. Every rule has run, so a `# noqa: CEL004` counts as used even when
+/// CEL004 is not selected.
+fn filter(
+    diagnostics: Vec<Diagnostic>,
+    linted: &[Rc<ModuleData>],
+    rules: &[Rule],
+) -> Vec<Diagnostic> {
     let mut suppressions: HashMap<String, noqa::Suppressions> = HashMap::new();
-    diagnostics.retain(|d| {
-        if !rules.contains(&d.rule) {
-            return false;
-        }
+    let mut used: HashMap<String, HashSet<(usize, String)>> = HashMap::new();
+    let mut kept = Vec::with_capacity(diagnostics.len());
+    for d in diagnostics {
         let Some(module) = &d.file.module else {
-            return true;
+            kept.push(d);
+            continue;
         };
         let s = suppressions
             .entry(d.file.display.clone())
             .or_insert_with(|| noqa::Suppressions::of(module));
-        !s.suppresses(d.start().row, d.rule)
-    });
-    diagnostics.sort_by_cached_key(|d| d.sort_key());
-    diagnostics
+        let line = d.start().row;
+        match s.suppresses(line, d.rule) {
+            None => kept.push(d),
+            Some(Some(code)) => {
+                used.entry(d.file.display.clone())
+                    .or_default()
+                    .insert((line, code));
+            }
+            Some(None) => {}
+        }
+    }
+    if rules.contains(&Rule::UnusedNoqa) {
+        for module in linted {
+            let s = noqa::Suppressions::of(module);
+            let empty = HashSet::new();
+            let used = used.get(&module.source.display).unwrap_or(&empty);
+            for (line, stale) in noqa::unused(&s, used) {
+                if let Some(n) = s.lines.get(&line) {
+                    kept.push(rules::cel100_unused_noqa::diagnostic(module, n, &stale));
+                }
+            }
+        }
+    }
+    kept.retain(|d| rules.contains(&d.rule));
+    kept.sort_by_cached_key(|d| d.sort_key());
+    kept
 }

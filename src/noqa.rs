@@ -1,10 +1,12 @@
 //! Suppression comments: `# noqa` / `# noqa: CEL001, shutdown-before-ready` on the first line of
-//! a finding's anchor, and `# celint: noqa` on its own line for the whole file.
+//! a finding's anchor, `# celint: noqa` on its own line for the whole file; which of them were
+//! used (for CEL100 unused-noqa), and adding them (`--add-noqa`).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashSet};
 
 use crate::project::ModuleData;
 use crate::rules::Rule;
+use crate::syntax::Span;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Directive {
@@ -14,10 +16,24 @@ pub enum Directive {
     Codes(Vec<String>),
 }
 
+/// One `# noqa` in the file.
+#[derive(Debug, Clone)]
+pub struct Noqa {
+    pub directive: Directive,
+    /// From the `#` that introduces `noqa` to the end of the code list.
+    pub span: Span,
+    /// The code list after `noqa:` (empty for a bare `# noqa`).
+    pub list: Span,
+    /// The `noqa` is the first thing in its comment.
+    pub starts_comment: bool,
+    /// The comment it is in.
+    pub comment: Span,
+}
+
 #[derive(Debug, Default)]
 pub struct Suppressions {
     pub file_exempt: bool,
-    pub lines: HashMap<usize, Directive>,
+    pub lines: BTreeMap<usize, Noqa>,
 }
 
 impl Suppressions {
@@ -33,25 +49,34 @@ impl Suppressions {
                 out.file_exempt = true;
                 continue;
             }
-            if let Some(d) = parse(text) {
-                out.lines.insert(line, d);
+            if let Some(mut n) = parse(text) {
+                n.span = Span::new(n.span.start + span.start, n.span.end + span.start);
+                n.list = Span::new(n.list.start + span.start, n.list.end + span.start);
+                n.comment = *span;
+                out.lines.insert(line, n);
             }
         }
         out
     }
 
-    pub fn suppresses(&self, line: usize, rule: Rule) -> bool {
+    /// Whether a finding of `rule` anchored on `line` is suppressed, and by which code of the
+    /// directive (`None` for a bare `# noqa` or the file exemption).
+    pub fn suppresses(&self, line: usize, rule: Rule) -> Option<Option<String>> {
         if self.file_exempt {
-            return true;
+            return Some(None);
         }
-        match self.lines.get(&line) {
-            None => false,
-            Some(Directive::All) => true,
-            Some(Directive::Codes(codes)) => codes.iter().any(|c| {
-                c.eq_ignore_ascii_case(rule.code()) || c.eq_ignore_ascii_case(rule.name())
-            }),
+        match &self.lines.get(&line)?.directive {
+            Directive::All => Some(None),
+            Directive::Codes(codes) => codes
+                .iter()
+                .find(|c| matches_rule(c, rule))
+                .map(|c| Some(c.clone())),
         }
     }
+}
+
+fn matches_rule(code: &str, rule: Rule) -> bool {
+    code.eq_ignore_ascii_case(rule.code()) || code.eq_ignore_ascii_case(rule.name())
 }
 
 fn is_file_exemption(comment: &str) -> bool {
@@ -70,7 +95,8 @@ fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
 }
 
 /// Finds `# noqa` in a comment (it may follow other directives: `# type: ignore # noqa: X`).
-pub fn parse(comment: &str) -> Option<Directive> {
+/// Spans are relative to the comment.
+pub fn parse(comment: &str) -> Option<Noqa> {
     let lower = comment.to_ascii_lowercase();
     let mut search = 0;
     while let Some(found) = lower.get(search..).and_then(|s| s.find("noqa")) {
@@ -81,17 +107,31 @@ pub fn parse(comment: &str) -> Option<Directive> {
         if !before.ends_with('#') {
             continue;
         }
+        let hash = before.len() - 1;
         let after = comment.get(at + 4..).unwrap_or("");
+        let make = |directive, list_start: usize, list_end: usize| Noqa {
+            directive,
+            span: Span::new(hash as u32, list_end as u32),
+            list: Span::new(list_start as u32, list_end as u32),
+            starts_comment: hash == 0,
+            comment: Span::default(),
+        };
         let Some(list) = after.strip_prefix(':') else {
             // `# noqa` alone, or followed by text that is not a code list.
             if after.is_empty() || after.starts_with(char::is_whitespace) {
-                return Some(Directive::All);
+                return Some(make(Directive::All, at + 4, at + 4));
             }
             continue;
         };
+        let list_start = at + 5;
         let mut codes = Vec::new();
+        let mut end = list_start;
+        let mut offset = list_start;
         for item in list.split(',') {
+            let lead = item.len() - item.trim_start().len();
             let mut words = item.split_whitespace();
+            let item_offset = offset;
+            offset += item.len() + 1;
             let Some(first) = words.next() else { continue };
             if !first
                 .chars()
@@ -100,44 +140,82 @@ pub fn parse(comment: &str) -> Option<Directive> {
                 break;
             }
             codes.push(first.to_string());
+            end = item_offset + lead + first.len();
             // Text after the code (`# noqa: CEL001 why`) ends the list.
             if words.next().is_some() {
                 break;
             }
         }
-        return Some(if codes.is_empty() {
+        let directive = if codes.is_empty() {
             Directive::All
         } else {
             Directive::Codes(codes)
-        });
+        };
+        return Some(make(directive, list_start, end.max(list_start)));
     }
     None
+}
+
+/// Codes in `# noqa:` comments that suppressed nothing, for CEL100. `used` holds
+/// `(line, code as written)` pairs that did suppress a finding. Codes of other tools (`E501`)
+/// are left alone.
+pub fn unused(s: &Suppressions, used: &HashSet<(usize, String)>) -> Vec<(usize, Vec<String>)> {
+    let mut out = Vec::new();
+    for (line, n) in &s.lines {
+        let Directive::Codes(codes) = &n.directive else {
+            continue;
+        };
+        let stale: Vec<String> = codes
+            .iter()
+            .filter(|c| Rule::from_code_or_name(c).is_some_and(|r| r != Rule::UnusedNoqa))
+            .filter(|c| !used.contains(&(*line, (*c).clone())))
+            .cloned()
+            .collect();
+        if !stale.is_empty() {
+            out.push((*line, stale));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn directive(s: &str) -> Option<Directive> {
+        parse(s).map(|n| n.directive)
+    }
+
     #[test]
     fn directives() {
-        assert_eq!(parse("# noqa"), Some(Directive::All));
+        assert_eq!(directive("# noqa"), Some(Directive::All));
         assert_eq!(
-            parse("#noqa: CEL001"),
+            directive("#noqa: CEL001"),
             Some(Directive::Codes(vec!["CEL001".into()]))
         );
         assert_eq!(
-            parse("# noqa: CEL001, shutdown-before-ready  because"),
+            directive("# noqa: CEL001, shutdown-before-ready  because"),
             Some(Directive::Codes(vec![
                 "CEL001".into(),
                 "shutdown-before-ready".into()
             ]))
         );
         assert_eq!(
-            parse("# type: ignore # NOQA:CEL002"),
+            directive("# type: ignore # NOQA:CEL002"),
             Some(Directive::Codes(vec!["CEL002".into()]))
         );
-        assert_eq!(parse("# this is not a noqaish comment"), None);
+        assert_eq!(directive("# this is not a noqaish comment"), None);
         assert!(is_file_exemption("# celint: noqa"));
         assert!(!is_file_exemption("# celint: noqa: CEL001"));
+    }
+
+    #[test]
+    fn spans() {
+        let n = parse("# noqa: CEL001, E501  why").unwrap();
+        assert_eq!((n.span.start, n.span.end), (0, 20));
+        assert_eq!((n.list.start, n.list.end), (7, 20));
+        let n = parse("# type: ignore  # noqa: CEL001").unwrap();
+        assert_eq!(n.span.start, 16);
+        assert!(!n.starts_comment);
     }
 }

@@ -41,7 +41,16 @@ pub enum LoadError {
 }
 
 /// Reads, decodes and parses one file, and builds its symbol tables.
-pub fn load_file(path: &Path, display: String, linted: bool) -> Result<ModuleData, LoadError> {
+pub fn load_file(
+    path: &Path,
+    display: String,
+    linted: bool,
+    overlay: &crate::Overlay,
+) -> Result<ModuleData, LoadError> {
+    if let Some(text) = overlay.get(&canonical(path)) {
+        let source = SourceFile::new(display, path.to_path_buf(), text.clone());
+        return Ok(from_source(source, module_path_or_stem(path), linted));
+    }
     let meta = std::fs::metadata(path).map_err(|e| LoadError::Io {
         display: display.clone(),
         message: discover::io_message(&e),
@@ -63,7 +72,12 @@ pub fn load_file(path: &Path, display: String, linted: bool) -> Result<ModuleDat
     })?;
     let source = SourceFile::decode(display.clone(), path.to_path_buf(), &bytes)
         .map_err(|error| LoadError::Decode { display, error })?;
-    let mp = discover::module_path(path).unwrap_or_else(|| ModulePath {
+    Ok(from_source(source, module_path_or_stem(path), linted))
+}
+
+/// The file's module path; a file outside any package is a top-level module in its directory.
+fn module_path_or_stem(path: &Path) -> ModulePath {
+    discover::module_path(path).unwrap_or_else(|| ModulePath {
         name: path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -73,8 +87,7 @@ pub fn load_file(path: &Path, display: String, linted: bool) -> Result<ModuleDat
             .ok()
             .and_then(|p| p.parent().map(Path::to_path_buf))
             .unwrap_or_default(),
-    });
-    Ok(from_source(source, mp, linted))
+    })
 }
 
 pub fn from_source(source: SourceFile, mp: ModulePath, linted: bool) -> ModuleData {
@@ -97,12 +110,13 @@ pub struct Project {
     by_path: RefCell<HashMap<PathBuf, Option<ModuleId>>>,
     lookups: RefCell<HashMap<(String, PathBuf), Option<PathBuf>>>,
     roots: Vec<PathBuf>,
+    overlay: crate::Overlay,
 }
 
 impl Project {
     /// `modules` are the linted files, already loaded; `extra_roots` are the directories given on
     /// the command line and configured source roots.
-    pub fn new(modules: Vec<ModuleData>, extra_roots: &[PathBuf]) -> Self {
+    pub fn new(modules: Vec<ModuleData>, extra_roots: &[PathBuf], overlay: crate::Overlay) -> Self {
         let mut roots: Vec<PathBuf> = Vec::new();
         let mut add_root = |p: &Path| {
             let p = canonical(p);
@@ -139,6 +153,7 @@ impl Project {
             by_path: RefCell::new(by_path),
             lookups: RefCell::new(HashMap::new()),
             roots,
+            overlay,
         }
     }
 
@@ -188,7 +203,7 @@ impl Project {
             return *known;
         }
         let display = crate::source::display_path(path);
-        let loaded = load_file(path, display, false).ok();
+        let loaded = load_file(path, display, false, &self.overlay).ok();
         let id = loaded.map(|mut m| {
             let mut modules = self.modules.borrow_mut();
             let id = ModuleId(modules.len() as u32);
@@ -216,6 +231,6 @@ fn module_file(root: &Path, name: &str) -> Option<PathBuf> {
     candidates.into_iter().find(|c| c.is_file())
 }
 
-fn canonical(p: &Path) -> PathBuf {
+pub fn canonical(p: &Path) -> PathBuf {
     std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }

@@ -41,6 +41,8 @@ pub enum Value {
     Partial(Box<Value>),
     Number(f64),
     Str(String),
+    /// A list or tuple literal of known length.
+    Seq(usize),
 }
 
 impl Value {
@@ -212,6 +214,12 @@ impl<'p> Resolver<'p> {
                 } else {
                     Value::Unknown
                 }
+            }
+            Expr::Seq { kind, elts, .. }
+                if *kind != crate::syntax::ir::SeqKind::Set
+                    && !elts.iter().any(|e| matches!(e, Expr::Starred { .. })) =>
+            {
+                Value::Seq(elts.len())
             }
             Expr::Lambda { func, .. } => Value::Func(FuncRef {
                 module: ctx.module.id,

@@ -1,6 +1,6 @@
 use crate::diagnostic::Diagnostic;
 
-pub fn render(diagnostics: &[Diagnostic]) -> String {
+pub fn render(diagnostics: &[Diagnostic], options: &super::SummaryOptions) -> String {
     let mut out = String::new();
     for d in diagnostics {
         let p = d.start();
@@ -13,7 +13,7 @@ pub fn render(diagnostics: &[Diagnostic]) -> String {
             d.message
         ));
     }
-    out.push_str(&super::summary(diagnostics));
+    out.push_str(&super::summary(diagnostics, options));
     out.push('\n');
     out
 }

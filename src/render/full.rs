@@ -1,7 +1,7 @@
 //! `--output-format full`: rustc-style snippets rendered by annotate-snippets.
 
 use annotate_snippets::renderer::DecorStyle;
-use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use annotate_snippets::{AnnotationKind, Group, Level, Patch, Renderer, Snippet};
 
 use crate::diagnostic::{Applicability, Diagnostic, FileRef, Severity};
 use crate::syntax::Span;
@@ -35,7 +35,7 @@ fn excerpt(file: &FileRef, span: Span) -> Option<Excerpt> {
     })
 }
 
-pub fn render(diagnostics: &[Diagnostic], color: bool) -> String {
+pub fn render(diagnostics: &[Diagnostic], color: bool, options: &super::SummaryOptions) -> String {
     let renderer = if color {
         Renderer::styled()
     } else {
@@ -98,14 +98,27 @@ pub fn render(diagnostics: &[Diagnostic], color: bool) -> String {
                 Applicability::DisplayOnly => "",
             };
             help = format!("{}{tag}", fix.message);
-            groups.push(Group::with_title(
-                Level::HELP.secondary_title(help.as_str()),
-            ));
+            let title = Level::HELP.secondary_title(help.as_str());
+            // The edits as a diff, when there are any and the file's text is at hand.
+            let group = match (&d.file.module, fix.edits.is_empty()) {
+                (Some(m), false) => Group::with_title(title).element(
+                    Snippet::source(m.source.text.as_str())
+                        .path(d.file.display.as_str())
+                        .patches(fix.edits.iter().map(|e| {
+                            let len = m.source.text.len();
+                            let start = (e.span.start as usize).min(len);
+                            let end = (e.span.end as usize).clamp(start, len);
+                            Patch::new(start..end, e.content.as_str())
+                        })),
+                ),
+                _ => Group::with_title(title),
+            };
+            groups.push(group);
         }
         out.push_str(&renderer.render(&groups));
         out.push_str("\n\n");
     }
-    out.push_str(&super::summary(diagnostics));
+    out.push_str(&super::summary(diagnostics, options));
     out.push('\n');
     out
 }

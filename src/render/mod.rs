@@ -4,7 +4,17 @@ pub mod concise;
 pub mod full;
 pub mod json;
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Severity};
+use crate::fix::FixOutcome;
+
+/// What the summary line says beyond the counts.
+#[derive(Debug, Default, Clone)]
+pub struct SummaryOptions {
+    /// `--unsafe-fixes` was given.
+    pub unsafe_fixes: bool,
+    /// In a `--fix` run: how many problems were fixed.
+    pub fixed: Option<usize>,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
@@ -16,30 +26,91 @@ pub enum OutputFormat {
     Json,
 }
 
-pub fn render(format: OutputFormat, diagnostics: &[Diagnostic], color: bool) -> String {
+pub fn render(
+    format: OutputFormat,
+    diagnostics: &[Diagnostic],
+    color: bool,
+    options: &SummaryOptions,
+) -> String {
     match format {
-        OutputFormat::Full => full::render(diagnostics, color),
-        OutputFormat::Concise => concise::render(diagnostics),
+        OutputFormat::Full => full::render(diagnostics, color, options),
+        OutputFormat::Concise => concise::render(diagnostics, options),
         OutputFormat::Json => json::render(diagnostics),
     }
 }
 
-/// "Found 3 problems (2 errors, 1 warning)." or "All checks passed!".
-pub fn summary(diagnostics: &[Diagnostic]) -> String {
-    if diagnostics.is_empty() {
-        return "All checks passed!".to_string();
+/// "Found 3 problems (2 errors, 1 warning)." or "All checks passed!", then what `--fix` can do.
+pub fn summary(diagnostics: &[Diagnostic], options: &SummaryOptions) -> String {
+    let mut out = match options.fixed {
+        Some(fixed) if fixed > 0 => format!(
+            "Found {} ({fixed} fixed, {} remaining).",
+            plural(diagnostics.len() + fixed, "problem"),
+            diagnostics.len()
+        ),
+        _ if diagnostics.is_empty() => "All checks passed!".to_string(),
+        _ => {
+            let errors = diagnostics
+                .iter()
+                .filter(|d| d.rule.severity() == Severity::Error)
+                .count();
+            let warnings = diagnostics.len() - errors;
+            format!(
+                "Found {} ({}, {}).",
+                plural(diagnostics.len(), "problem"),
+                plural(errors, "error"),
+                plural(warnings, "warning")
+            )
+        }
+    };
+    let count = |a: Applicability| {
+        diagnostics
+            .iter()
+            .filter(|d| {
+                d.fix
+                    .as_ref()
+                    .is_some_and(|f| f.applicability == a && !f.edits.is_empty())
+                    && d.file.module.as_ref().is_some_and(|m| m.linted)
+            })
+            .count()
+    };
+    let (safe, unsafe_) = (count(Applicability::Safe), count(Applicability::Unsafe));
+    let fixable = if options.unsafe_fixes {
+        safe + unsafe_
+    } else {
+        safe
+    };
+    let hidden = if options.unsafe_fixes { 0 } else { unsafe_ };
+    if fixable > 0 || hidden > 0 {
+        out.push_str(&format!("\n[*] {fixable} fixable with the `--fix` option"));
+        if hidden > 0 {
+            out.push_str(&format!(
+                " ({hidden} hidden fix{} can be enabled with the `--unsafe-fixes` option)",
+                if hidden == 1 { "" } else { "es" }
+            ));
+        }
+        out.push('.');
     }
-    let errors = diagnostics
-        .iter()
-        .filter(|d| d.rule.severity() == Severity::Error)
-        .count();
-    let warnings = diagnostics.len() - errors;
-    format!(
-        "Found {} ({}, {}).",
-        plural(diagnostics.len(), "problem"),
-        plural(errors, "error"),
-        plural(warnings, "warning")
-    )
+    out
+}
+
+/// `--show-fixes`: what `--fix` changed, per file and rule.
+pub fn fixes_list(outcome: &FixOutcome) -> String {
+    if outcome.total() == 0 {
+        return String::new();
+    }
+    let mut out = format!("\nFixed {}:\n", plural(outcome.total(), "problem"));
+    for (file, rules) in &outcome.counts {
+        out.push_str(&format!("- {file}:\n"));
+        let mut sorted = rules.clone();
+        sorted.sort();
+        let mut i = 0;
+        while let Some(rule) = sorted.get(i) {
+            let n = sorted.iter().filter(|r| *r == rule).count();
+            out.push_str(&format!("    {n} x {} ({})\n", rule.code(), rule.name()));
+            i += n;
+        }
+    }
+    out
 }
 
 fn plural(n: usize, word: &str) -> String {

@@ -24,7 +24,7 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
         let what = &s.item.what;
         let message = match when {
             Some(w) => format!("`{what}` in a `{}` handler: {w}", h.signal.name),
-            None if s.item.after_blocking && h.signal.is_process_init() => format!(
+            None if s.item.after_blocking && h.signal.is_process_init() && !ck.is_solo() => format!(
                 "`{what}` after blocking work in a `worker_process_init` handler races with start-up: sent before the worker is ready it is lost for this worker, sent after it stops this worker; every other worker on the broker stops either way"
             ),
             None => format!(

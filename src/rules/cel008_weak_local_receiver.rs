@@ -8,17 +8,25 @@ use crate::rules::Rule;
 use crate::syntax::ir::Scope;
 use crate::syntax::Span;
 
-pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
+/// Is the receiver of this connection garbage-collected before the signal is sent?
+pub fn never_called(h: &Handler) -> bool {
     let c = h.connection;
     if c.weak == Weak::False || c.sent_while_alive {
-        return;
+        return false;
     }
     let nested = matches!(h.def.parent, Scope::Function(_)) && !c.escapes;
-    if !(c.literal_lambda || nested) {
+    c.temporary || nested
+}
+
+pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
+    let c = h.connection;
+    if !never_called(h) {
         return;
     }
     let what = if h.def.is_lambda {
         "lambda".to_string()
+    } else if c.temporary {
+        format!("`functools.partial({}, ...)` object", h.name())
     } else {
         format!("nested function `{}`", h.name())
     };

@@ -9,6 +9,7 @@ pub mod cel006_swallowed_raise;
 pub mod cel007_broadcast_shutdown;
 pub mod cel008_weak_local_receiver;
 pub mod cel009_receiver_without_kwargs;
+pub mod cel100_unused_noqa;
 pub mod fixes;
 
 use crate::diagnostic::Severity;
@@ -25,6 +26,7 @@ pub enum Rule {
     BroadcastShutdown,
     WeakLocalReceiver,
     ReceiverWithoutKwargs,
+    UnusedNoqa,
 }
 
 struct RuleInfo {
@@ -124,11 +126,23 @@ static RULES: &[RuleInfo] = &[
         Error,
         include_str!("../../rules/CEL009.md"),
     ),
+    info(
+        Rule::UnusedNoqa,
+        "CEL100",
+        "unused-noqa",
+        Warning,
+        include_str!("../../rules/CEL100.md"),
+    ),
 ];
 
 impl Rule {
     pub fn all() -> impl Iterator<Item = Rule> {
         RULES.iter().map(|r| r.rule)
+    }
+
+    /// The rules checked when none are selected: all but CEL100, which is opt-in.
+    pub fn defaults() -> impl Iterator<Item = Rule> {
+        Rule::all().filter(|r| *r != Rule::UnusedNoqa)
     }
 
     fn info(self) -> &'static RuleInfo {
@@ -199,7 +213,9 @@ mod tests {
     fn registry_is_in_declaration_order() {
         for (i, r) in RULES.iter().enumerate() {
             assert_eq!(r.rule as usize, i);
-            assert_eq!(r.code, format!("CEL{i:03}"));
+            if r.rule != Rule::UnusedNoqa {
+                assert_eq!(r.code, format!("CEL{i:03}"));
+            }
             assert!(
                 r.doc.starts_with(&format!("# {} {}", r.code, r.name)),
                 "{}",
@@ -211,6 +227,7 @@ mod tests {
     #[test]
     fn selectors() {
         assert_eq!(parse_selector("CEL00").map(|v| v.len()), Some(10));
+        assert_eq!(parse_selector("CEL1"), Some(vec![Rule::UnusedNoqa]));
         assert_eq!(
             parse_selector("cel001"),
             Some(vec![Rule::ShutdownBeforeReady])
