@@ -63,10 +63,31 @@ fn relative(root: &Path, file: &Path) -> String {
         .into_owned()
 }
 
+/// Rules for a fixture: the defaults, or those named on a `# fixture-select: CEL0,CEL100` line
+/// of its (first) file.
+fn rules_for(root: &Path) -> Vec<Rule> {
+    let first = if root.is_file() {
+        Some(root.to_path_buf())
+    } else {
+        walk(root).into_iter().next()
+    };
+    let text = first
+        .and_then(|f| std::fs::read(f).ok())
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    match text.lines().find_map(|l| l.strip_prefix("# fixture-select:")) {
+        Some(list) => list
+            .split(',')
+            .flat_map(|s| celint::rules::parse_selector(s).expect("valid selector"))
+            .collect(),
+        None => Rule::defaults().collect(),
+    }
+}
+
 pub fn lint(root: &Path) -> BTreeSet<Finding> {
     let settings = celint::Settings {
         paths: vec![root.to_path_buf()],
-        rules: Rule::all().collect(),
+        rules: rules_for(root),
         proc_alive_timeout: None,
         extra_blocking: Vec::new(),
     };
