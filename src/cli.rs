@@ -73,4 +73,44 @@ pub struct Cli {
     /// Treat calls of this dotted name as blocking (repeatable), e.g. mylib.slow_setup
     #[arg(long = "blocking-call", value_name = "NAME")]
     pub blocking_calls: Vec<String>,
+
+    /// Use this configuration file (pyproject.toml, celint.toml) and no other
+    #[arg(long, value_name = "PATH", conflicts_with = "isolated")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore all configuration files
+    #[arg(long)]
+    pub isolated: bool,
+
+    /// Print the settings that apply to a path and exit
+    #[arg(long)]
+    pub show_settings: bool,
+
+    /// Apply excludes to files given explicitly too (for pre-commit)
+    #[arg(long)]
+    pub force_exclude: bool,
+
+    /// With `-` as the path: the name of the file whose source is read from standard input
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
+
+    /// Print how many findings each rule has, instead of the findings
+    #[arg(long)]
+    pub statistics: bool,
+
+    /// When to use colour: auto (a terminal, and NO_COLOR unset), always, never
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+
+    /// Also write the findings in FORMAT to PATH (repeatable): `sarif:celint.sarif`; a PATH
+    /// alone receives the main output instead of standard output
+    #[arg(long, value_name = "FORMAT:PATH")]
+    pub output_file: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 /// Directories never walked into (Ruff's default excludes, plus build output). A path given
 /// explicitly on the command line is linted all the same.
-const EXCLUDED_DIRS: &[&str] = &[
+pub const DEFAULT_EXCLUDES: &[&str] = &[
     ".bzr",
     ".direnv",
     ".eggs",
@@ -47,8 +47,53 @@ pub fn is_python_file(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "py" || e == "pyi")
 }
 
+/// What to leave out of the walk.
+#[derive(Debug, Clone)]
+pub struct Excludes {
+    set: globset::GlobSet,
+    /// Patterns are relative to this directory (the configuration's, or the current one).
+    base: PathBuf,
+    pub respect_gitignore: bool,
+    /// Exclude files given explicitly too (for pre-commit, which passes every file).
+    pub force: bool,
+}
+
+impl Default for Excludes {
+    fn default() -> Self {
+        let patterns: Vec<String> = DEFAULT_EXCLUDES.iter().map(|s| s.to_string()).collect();
+        Excludes::new(&patterns, std::env::current_dir().unwrap_or_default()).unwrap_or_else(|_| {
+            Excludes {
+                set: globset::GlobSet::empty(),
+                base: PathBuf::new(),
+                respect_gitignore: true,
+                force: false,
+            }
+        })
+    }
+}
+
+impl Excludes {
+    pub fn new(patterns: &[String], base: PathBuf) -> Result<Self, globset::Error> {
+        Ok(Excludes {
+            set: crate::config::globs(patterns)?,
+            base,
+            respect_gitignore: true,
+            force: false,
+        })
+    }
+
+    pub fn is_excluded(&self, path: &Path) -> bool {
+        let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let name_match = abs.file_name().is_some_and(|n| self.set.is_match(n));
+        let rel_match = abs
+            .strip_prefix(&self.base)
+            .is_ok_and(|rel| self.set.is_match(rel));
+        name_match || rel_match
+    }
+}
+
 /// Every Python file under `paths`, sorted, each once.
-pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<DiscoverError>) {
+pub fn discover(paths: &[PathBuf], excludes: &Excludes) -> (Vec<PathBuf>, Vec<DiscoverError>) {
     let files = Mutex::new(Vec::new());
     let errors = Mutex::new(Vec::new());
     for path in paths {
@@ -66,31 +111,43 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<DiscoverError>) {
             }
         };
         if !meta.is_dir() {
-            // Given explicitly: always linted, whatever ignore files say.
-            push(&files, path.clone());
+            // Given explicitly: always linted, whatever ignore files say (unless asked to apply
+            // excludes to explicit files, as pre-commit needs).
+            if !(excludes.force && excludes.is_excluded(path)) {
+                push(&files, path.clone());
+            }
+            continue;
+        }
+        if excludes.force && excludes.is_excluded(path) {
             continue;
         }
         let mut builder = ignore::WalkBuilder::new(path);
         builder
             .hidden(true)
-            .git_ignore(true)
-            .git_exclude(true)
-            .git_global(true)
-            .ignore(true)
-            .parents(true)
+            .git_ignore(excludes.respect_gitignore)
+            .git_exclude(excludes.respect_gitignore)
+            .git_global(excludes.respect_gitignore)
+            .ignore(excludes.respect_gitignore)
+            .parents(excludes.respect_gitignore)
             .require_git(false)
             .follow_links(false)
-            .filter_entry(|entry| {
-                let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-                if !is_dir || entry.depth() == 0 {
-                    return true;
+            .filter_entry({
+                let excludes = excludes.clone();
+                move |entry| {
+                    if entry.depth() == 0 {
+                        return true;
+                    }
+                    if excludes.is_excluded(entry.path()) {
+                        return false;
+                    }
+                    let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                    if !is_dir {
+                        return true;
+                    }
+                    let name = entry.file_name().to_string_lossy();
+                    // Build metadata and virtualenvs under any name.
+                    !name.ends_with(".egg-info") && !entry.path().join("pyvenv.cfg").is_file()
                 }
-                let name = entry.file_name().to_string_lossy();
-                if EXCLUDED_DIRS.contains(&name.as_ref()) || name.ends_with(".egg-info") {
-                    return false;
-                }
-                // A virtualenv under any name.
-                !entry.path().join("pyvenv.cfg").is_file()
             });
         builder.build_parallel().run(|| {
             Box::new(|result| {

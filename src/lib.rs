@@ -9,6 +9,8 @@ pub mod catalog;
 pub mod celery_config;
 pub mod checker;
 pub mod cli;
+pub mod commands;
+pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod effects;
@@ -25,8 +27,9 @@ pub mod syntax;
 pub mod write;
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -35,13 +38,54 @@ use crate::project::{LoadError, ModuleData, Project};
 use crate::rules::Rule;
 use crate::syntax::Span;
 
-/// What a run is asked to do.
-#[derive(Debug, Clone)]
+/// What a run is asked to do: the command line and the configuration, resolved.
+#[derive(Clone)]
 pub struct Settings {
     pub paths: Vec<PathBuf>,
-    pub rules: Vec<Rule>,
+    /// Rule selection from the command line; each file's configuration comes first.
+    pub selection: config::CliSelection,
+    pub configs: Arc<config::Configs>,
     pub proc_alive_timeout: Option<f64>,
     pub extra_blocking: Vec<String>,
+    /// Extra source roots (`src` in the configuration).
+    pub src: Vec<PathBuf>,
+    pub excludes: discover::Excludes,
+    /// `--stdin-filename`: this file's source is given, not read.
+    pub stdin: Option<(PathBuf, String)>,
+}
+
+impl Settings {
+    /// Defaults for `paths`: every default rule, no configuration file.
+    pub fn new(paths: Vec<PathBuf>) -> Self {
+        Settings {
+            paths,
+            selection: config::CliSelection::default(),
+            configs: Arc::new(config::Configs::new(None, true)),
+            proc_alive_timeout: None,
+            extra_blocking: Vec::new(),
+            src: Vec::new(),
+            excludes: discover::Excludes::default(),
+            stdin: None,
+        }
+    }
+
+    /// Checks exactly these rules.
+    pub fn with_rules(mut self, rules: Vec<Rule>) -> Self {
+        self.selection.select = Some(rules);
+        self
+    }
+
+    /// The rules checked in `file`.
+    pub fn rules_for(&self, file: &Path) -> Vec<Rule> {
+        let config = match self.configs.for_file(file) {
+            Ok(c) => c,
+            Err(e) => {
+                self.configs.record_error(format!("{e:?}"));
+                None
+            }
+        };
+        config::rules_for(file, config.as_deref(), &self.selection)
+    }
 }
 
 /// A problem that is not a finding: a path that cannot be read.
@@ -69,7 +113,25 @@ pub fn run(settings: &Settings) -> Report {
 }
 
 pub fn run_with(settings: &Settings, overlay: &Overlay) -> Report {
-    let (files, walk_errors) = discover::discover(&settings.paths);
+    let mut overlay = overlay.clone();
+    let (files, walk_errors) = match &settings.stdin {
+        Some((path, text)) => {
+            overlay
+                .entry(project::canonical(path))
+                .or_insert_with(|| text.clone());
+            let excluded = settings.excludes.force && settings.excludes.is_excluded(path);
+            (
+                if excluded {
+                    Vec::new()
+                } else {
+                    vec![path.clone()]
+                },
+                Vec::new(),
+            )
+        }
+        None => discover::discover(&settings.paths, &settings.excludes),
+    };
+    let overlay = &overlay;
     let mut errors: Vec<RunError> = walk_errors
         .into_iter()
         .map(|e| RunError {
@@ -102,6 +164,7 @@ pub fn run_with(settings: &Settings, overlay: &Overlay) -> Report {
         .paths
         .iter()
         .filter(|p| p.is_dir())
+        .chain(settings.src.iter())
         .cloned()
         .collect();
     let linted_count = modules.len();
@@ -135,7 +198,7 @@ pub fn run_with(settings: &Settings, overlay: &Overlay) -> Report {
         settings.proc_alive_timeout,
         &command_roots,
     ));
-    let diagnostics = filter(diagnostics, &linted, &settings.rules);
+    let diagnostics = filter(diagnostics, &linted, settings);
     Report {
         diagnostics,
         errors,
@@ -161,8 +224,15 @@ fn load_all(files: &[PathBuf], overlay: &Overlay) -> Vec<Result<ModuleData, Load
 fn filter(
     diagnostics: Vec<Diagnostic>,
     linted: &[Rc<ModuleData>],
-    rules: &[Rule],
+    settings: &Settings,
 ) -> Vec<Diagnostic> {
+    let mut rules_cache: HashMap<PathBuf, Vec<Rule>> = HashMap::new();
+    let mut rules_for = |path: &Path| -> Vec<Rule> {
+        rules_cache
+            .entry(path.to_path_buf())
+            .or_insert_with(|| settings.rules_for(path))
+            .clone()
+    };
     let mut suppressions: HashMap<String, noqa::Suppressions> = HashMap::new();
     let mut used: HashMap<String, HashSet<(usize, String)>> = HashMap::new();
     let mut kept = Vec::with_capacity(diagnostics.len());
@@ -185,8 +255,8 @@ fn filter(
             Some(None) => {}
         }
     }
-    if rules.contains(&Rule::UnusedNoqa) {
-        for module in linted {
+    for module in linted {
+        if rules_for(&module.source.path).contains(&Rule::UnusedNoqa) {
             let s = noqa::Suppressions::of(module);
             let empty = HashSet::new();
             let used = used.get(&module.source.display).unwrap_or(&empty);
@@ -197,7 +267,13 @@ fn filter(
             }
         }
     }
-    kept.retain(|d| rules.contains(&d.rule));
+    kept.retain(|d| {
+        let path = match &d.file.module {
+            Some(m) => m.source.path.clone(),
+            None => PathBuf::from(&d.file.display),
+        };
+        rules_for(&path).contains(&d.rule)
+    });
     kept.sort_by_cached_key(|d| d.sort_key());
     kept
 }

@@ -75,7 +75,10 @@ fn rules_for(root: &Path) -> Vec<Rule> {
         .and_then(|f| std::fs::read(f).ok())
         .map(|b| String::from_utf8_lossy(&b).into_owned())
         .unwrap_or_default();
-    match text.lines().find_map(|l| l.strip_prefix("# fixture-select:")) {
+    match text
+        .lines()
+        .find_map(|l| l.strip_prefix("# fixture-select:"))
+    {
         Some(list) => list
             .split(',')
             .flat_map(|s| celint::rules::parse_selector(s).expect("valid selector"))
@@ -85,12 +88,7 @@ fn rules_for(root: &Path) -> Vec<Rule> {
 }
 
 pub fn lint(root: &Path) -> BTreeSet<Finding> {
-    let settings = celint::Settings {
-        paths: vec![root.to_path_buf()],
-        rules: rules_for(root),
-        proc_alive_timeout: None,
-        extra_blocking: Vec::new(),
-    };
+    let settings = celint::Settings::new(vec![root.to_path_buf()]).with_rules(rules_for(root));
     let report = std::thread::Builder::new()
         .stack_size(celint::STACK_SIZE)
         .spawn(move || {

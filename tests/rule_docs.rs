@@ -33,12 +33,7 @@ fn codes_for(source: &str) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("example.py");
     std::fs::write(&path, source).unwrap();
-    let settings = celint::Settings {
-        paths: vec![path],
-        rules: Rule::all().collect(),
-        proc_alive_timeout: None,
-        extra_blocking: Vec::new(),
-    };
+    let settings = celint::Settings::new(vec![path]).with_rules(Rule::all().collect());
     std::thread::Builder::new()
         .stack_size(celint::STACK_SIZE)
         .spawn(move || {

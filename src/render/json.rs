@@ -61,8 +61,24 @@ fn pos(file: &FileRef, offset: u32) -> Location {
     file.position(offset).into()
 }
 
+/// Each diagnostic as a JSON value (shared with `json-lines`).
+pub fn values(diagnostics: &[Diagnostic]) -> Vec<serde_json::Value> {
+    items(diagnostics)
+        .iter()
+        .filter_map(|i| serde_json::to_value(i).ok())
+        .collect()
+}
+
 pub fn render(diagnostics: &[Diagnostic]) -> String {
-    let items: Vec<JsonDiagnostic> = diagnostics
+    let items = items(diagnostics);
+    // Serialising plain data cannot fail.
+    let mut s = serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".to_string());
+    s.push('\n');
+    s
+}
+
+fn items(diagnostics: &[Diagnostic]) -> Vec<JsonDiagnostic> {
+    diagnostics
         .iter()
         .map(|d| JsonDiagnostic {
             code: d.rule.code(),
@@ -101,9 +117,5 @@ pub fn render(diagnostics: &[Diagnostic]) -> String {
                 })
                 .collect(),
         })
-        .collect();
-    // Serialising plain data cannot fail.
-    let mut s = serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".to_string());
-    s.push('\n');
-    s
+        .collect()
 }

@@ -1,8 +1,15 @@
 //! Output formats. Each renderer reads findings only.
 
 pub mod concise;
+pub mod fingerprint;
 pub mod full;
+pub mod github;
+pub mod gitlab;
 pub mod json;
+pub mod json_lines;
+pub mod junit;
+pub mod pylint;
+pub mod sarif;
 
 use crate::diagnostic::{Applicability, Diagnostic, Severity};
 use crate::fix::FixOutcome;
@@ -14,9 +21,14 @@ pub struct SummaryOptions {
     pub unsafe_fixes: bool,
     /// In a `--fix` run: how many problems were fixed.
     pub fixed: Option<usize>,
+    /// Where SARIF URIs are relative to (the repository root).
+    pub root: std::path::PathBuf,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
 pub enum OutputFormat {
     /// rustc-style snippets, trace as notes, fix as help
     Full,
@@ -24,6 +36,24 @@ pub enum OutputFormat {
     Concise,
     /// A JSON array, one object per finding (Ruff's field names)
     Json,
+    /// One JSON object per line
+    JsonLines,
+    /// GitHub Actions workflow commands (annotations on the pull request)
+    Github,
+    /// SARIF 2.1.0 (code scanning)
+    Sarif,
+    /// GitLab Code Quality
+    Gitlab,
+    /// JUnit XML
+    Junit,
+    /// `path:line: [CODE] message`
+    Pylint,
+}
+
+impl OutputFormat {
+    pub fn parse(s: &str) -> Option<OutputFormat> {
+        <OutputFormat as clap::ValueEnum>::from_str(s, true).ok()
+    }
 }
 
 pub fn render(
@@ -36,7 +66,37 @@ pub fn render(
         OutputFormat::Full => full::render(diagnostics, color, options),
         OutputFormat::Concise => concise::render(diagnostics, options),
         OutputFormat::Json => json::render(diagnostics),
+        OutputFormat::JsonLines => json_lines::render(diagnostics),
+        OutputFormat::Github => github::render(diagnostics),
+        OutputFormat::Sarif => sarif::render(diagnostics, &options.root),
+        OutputFormat::Gitlab => gitlab::render(diagnostics),
+        OutputFormat::Junit => junit::render(diagnostics),
+        OutputFormat::Pylint => pylint::render(diagnostics),
     }
+}
+
+/// `--statistics`: how many findings of each rule.
+pub fn statistics(diagnostics: &[Diagnostic]) -> String {
+    let mut counts: std::collections::BTreeMap<crate::rules::Rule, (usize, bool)> =
+        std::collections::BTreeMap::new();
+    for d in diagnostics {
+        let e = counts.entry(d.rule).or_insert((0, false));
+        e.0 += 1;
+        e.1 |= d
+            .fix
+            .as_ref()
+            .is_some_and(|f| f.applicability == Applicability::Safe && !f.edits.is_empty());
+    }
+    let mut out = String::new();
+    for (rule, (n, fixable)) in counts {
+        out.push_str(&format!(
+            "{n:>5}\t{}\t{}{}\n",
+            rule.code(),
+            if fixable { "[*] " } else { "" },
+            rule.name()
+        ));
+    }
+    out
 }
 
 /// "Found 3 problems (2 errors, 1 warning)." or "All checks passed!", then what `--fix` can do.

@@ -1,0 +1,519 @@
+//! What the command line asks for, carried out: settings from the CLI and the configuration,
+//! then check, fix, diff, add-noqa or show-settings, the outputs, and the exit status
+//! (0 no findings, 1 findings, 2 usage, configuration or internal error).
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use miette::{miette, Report};
+
+use crate::cli::{Cli, ColorChoice};
+use crate::config::{CliSelection, Config, Configs};
+use crate::discover::{Excludes, DEFAULT_EXCLUDES};
+use crate::render::{self, OutputFormat, SummaryOptions};
+use crate::rules::{self, Rule};
+use crate::Settings;
+
+const SUCCESS: u8 = 0;
+const FINDINGS: u8 = 1;
+const FAILURE: u8 = 2;
+
+fn fail(report: Report) -> u8 {
+    eprintln!("{report:?}");
+    FAILURE
+}
+
+fn selection(items: &[String]) -> Result<Vec<Rule>, Report> {
+    let mut out = Vec::new();
+    for item in items.iter().filter(|s| !s.trim().is_empty()) {
+        match rules::parse_selector(item) {
+            Some(rules) => out.extend(rules),
+            None => {
+                return Err(miette!(
+                    help = "use a rule code (CEL001), a code prefix (CEL00) or a rule name (shutdown-before-ready)",
+                    "unknown rule selector `{item}`"
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn print(text: &str) {
+    let stdout = std::io::stdout();
+    let mut lock = stdout.lock();
+    // A closed pipe (`celint | head`) is not an error worth reporting.
+    let _ = lock.write_all(text.as_bytes());
+    let _ = lock.flush();
+}
+
+/// Where the main output goes and which extra outputs are written.
+struct Outputs {
+    main_file: Option<PathBuf>,
+    extra: Vec<(OutputFormat, PathBuf)>,
+}
+
+fn outputs(items: &[String]) -> Result<Outputs, Report> {
+    let mut out = Outputs {
+        main_file: None,
+        extra: Vec::new(),
+    };
+    for item in items {
+        match item
+            .split_once(':')
+            .and_then(|(f, p)| OutputFormat::parse(f).map(|f| (f, p)))
+        {
+            Some((format, path)) if !path.is_empty() => {
+                out.extra.push((format, PathBuf::from(path)))
+            }
+            _ if out.main_file.is_none() => out.main_file = Some(PathBuf::from(item)),
+            _ => {
+                return Err(miette!(
+                    help = "write FORMAT:PATH, e.g. --output-file sarif:celint.sarif",
+                    "--output-file `{item}` names no output format"
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The settings for this run, from the command line over the configuration that applies to
+/// the first path (or the current directory).
+fn settings(
+    cli: &Cli,
+    configs: Arc<Configs>,
+    root: Option<&Config>,
+    paths: Vec<PathBuf>,
+) -> Result<Settings, Report> {
+    let select = selection(&cli.select)?;
+    let cli_sel = CliSelection {
+        select: if select.is_empty() {
+            None
+        } else {
+            Some(select)
+        },
+        extend_select: selection(&cli.extend_select)?,
+        ignore: selection(&cli.ignore)?,
+    };
+    let options = root.map(|c| c.options.clone()).unwrap_or_default();
+    let base = root
+        .map(|c| c.dir.clone())
+        .unwrap_or_else(|| std::env::current_dir().unwrap_or_default());
+    let mut patterns: Vec<String> = match &options.exclude {
+        Some(e) => e.clone(),
+        None => DEFAULT_EXCLUDES.iter().map(|s| s.to_string()).collect(),
+    };
+    patterns.extend(options.extend_exclude.clone().unwrap_or_default());
+    let mut excludes = Excludes::new(&patterns, base.clone()).map_err(|e| {
+        miette!(
+            help = "globs are like `build`, `tests/fixtures/*` or `**/migrations/*`",
+            "invalid exclude pattern: {e}"
+        )
+    })?;
+    excludes.respect_gitignore = options.respect_gitignore.unwrap_or(true);
+    excludes.force = cli.force_exclude;
+    let mut extra_blocking = cli.blocking_calls.clone();
+    extra_blocking.extend(options.extend_blocking_calls.clone().unwrap_or_default());
+    Ok(Settings {
+        paths,
+        selection: cli_sel,
+        configs,
+        proc_alive_timeout: cli.proc_alive_timeout.or(options.proc_alive_timeout),
+        extra_blocking,
+        src: options
+            .src
+            .clone()
+            .unwrap_or_default()
+            .iter()
+            .map(|s| base.join(s))
+            .collect(),
+        excludes,
+        stdin: None,
+    })
+}
+
+/// The directory SARIF URIs are relative to: the repository (or project) root.
+fn repository_root() -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    cwd.ancestors()
+        .find(|d| d.join(".git").exists())
+        .map(Path::to_path_buf)
+        .unwrap_or(cwd)
+}
+
+fn show_settings(
+    settings: &Settings,
+    path: &Path,
+    root: Option<&Config>,
+    format: OutputFormat,
+) -> u8 {
+    let config = match settings.configs.for_file(path) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let rules = settings.rules_for(path);
+    let mut out = format!("Settings for {}\n", path.display());
+    out.push_str(&format!(
+        "configuration file: {}\n",
+        config
+            .as_ref()
+            .map(|c| c.path.display().to_string())
+            .unwrap_or_else(|| "(none)".to_string())
+    ));
+    out.push_str(&format!(
+        "root configuration: {}\n",
+        root.map(|c| c.path.display().to_string())
+            .unwrap_or_else(|| "(none)".to_string())
+    ));
+    out.push_str(&format!(
+        "rules: {}\n",
+        rules
+            .iter()
+            .map(|r| r.code())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    out.push_str(&format!(
+        "proc-alive-timeout: {}\n",
+        settings
+            .proc_alive_timeout
+            .map(|t| format!("{t} s"))
+            .unwrap_or_else(|| "(found in the project, else Celery's default of 4 s)".to_string())
+    ));
+    out.push_str(&format!(
+        "extend-blocking-calls: {:?}\n",
+        settings.extra_blocking
+    ));
+    out.push_str(&format!(
+        "src: {:?}\n",
+        settings
+            .src
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+    ));
+    out.push_str(&format!(
+        "respect-gitignore: {}\n",
+        settings.excludes.respect_gitignore
+    ));
+    out.push_str(&format!(
+        "excluded: {}\n",
+        settings.excludes.is_excluded(path)
+    ));
+    out.push_str(&format!("output-format: {format:?}\n").to_lowercase());
+    print(&out);
+    SUCCESS
+}
+
+pub fn run(cli: Cli) -> u8 {
+    if let Some(rule) = &cli.explain {
+        return match Rule::from_code_or_name(rule) {
+            Some(r) => {
+                print(r.doc());
+                SUCCESS
+            }
+            None => fail(miette!(
+                help = "rules are CEL000 to CEL009 and CEL100; names such as shutdown-before-ready work too",
+                "unknown rule `{rule}`"
+            )),
+        };
+    }
+    if let Some(t) = cli.proc_alive_timeout {
+        if !(t.is_finite() && t > 0.0) {
+            return fail(miette!(
+                help = "give the timeout in seconds, e.g. --proc-alive-timeout 10",
+                "--proc-alive-timeout must be a positive number of seconds, not {t}"
+            ));
+        }
+    }
+    let forced = match &cli.config {
+        Some(path) => match Config::load(path) {
+            Ok(Some(c)) => Some(c),
+            Ok(None) => {
+                return fail(miette!(
+                    help = "add a [tool.celint] table, or use a celint.toml",
+                    "`{}` has no [tool.celint] table",
+                    path.display()
+                ))
+            }
+            Err(e) => return fail(e),
+        },
+        None => None,
+    };
+    let configs = Arc::new(Configs::new(forced, cli.isolated));
+    let mut paths = if cli.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        cli.paths.clone()
+    };
+    let reads_stdin = paths.iter().any(|p| p.as_os_str() == "-");
+    let first = match (&cli.stdin_filename, reads_stdin) {
+        (Some(name), true) => name.clone(),
+        _ => paths.first().cloned().unwrap_or_else(|| PathBuf::from(".")),
+    };
+    let root = match configs.for_file(&first) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    if reads_stdin {
+        paths = vec![cli
+            .stdin_filename
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("stdin.py"))];
+    }
+    let mut settings = match settings(&cli, configs.clone(), root.as_deref(), paths) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let terminal = std::io::stdout().is_terminal();
+    let format = cli
+        .output_format
+        .or(root.as_ref().and_then(|c| c.options.output_format))
+        .unwrap_or(if terminal {
+            OutputFormat::Full
+        } else {
+            OutputFormat::Concise
+        });
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let color = match cli.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => terminal && !no_color,
+    };
+    if cli.show_settings {
+        return show_settings(&settings, &first, root.as_deref(), format);
+    }
+    let outputs = match outputs(&cli.output_file) {
+        Ok(o) => o,
+        Err(e) => return fail(e),
+    };
+    if reads_stdin {
+        let mut text = String::new();
+        if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+            return fail(miette!("cannot read standard input: {e}"));
+        }
+        let name = settings.paths.first().cloned().unwrap_or_default();
+        settings.stdin = Some((name, text));
+    }
+    let code = if cli.add_noqa {
+        add_noqa(&settings)
+    } else {
+        check_or_fix(&cli, &settings, format, color, &outputs)
+    };
+    // A configuration file found while linting that could not be read makes the run fail.
+    let config_errors = configs_errors(&configs);
+    if !config_errors.is_empty() {
+        for e in config_errors {
+            eprintln!("{e}");
+        }
+        return FAILURE;
+    }
+    code
+}
+
+fn configs_errors(configs: &Configs) -> Vec<String> {
+    configs.take_errors()
+}
+
+fn add_noqa(settings: &Settings) -> u8 {
+    let report = crate::run(settings);
+    let mut failed = false;
+    let mut added = 0;
+    for (module, text, n) in crate::add_noqa::add(&report.diagnostics) {
+        match crate::write::write_fixed(&module.source.path, &text) {
+            Ok(()) => added += n,
+            Err(e) => {
+                failed = true;
+                eprintln!(
+                    "{:?}",
+                    miette!(
+                        help = "the file was left as it was",
+                        "cannot add noqa to `{}`: {e}",
+                        module.source.display
+                    )
+                );
+            }
+        }
+    }
+    failed |= report_errors(&report);
+    eprintln!(
+        "Added {added} noqa directive{}.",
+        if added == 1 { "" } else { "s" }
+    );
+    if failed {
+        FAILURE
+    } else {
+        SUCCESS
+    }
+}
+
+fn report_errors(report: &crate::Report) -> bool {
+    for e in &report.errors {
+        eprintln!(
+            "{:?}",
+            miette!(
+                help = "check that the path exists and is readable; the other files were linted",
+                "cannot read `{}`: {}",
+                e.path,
+                e.message
+            )
+        );
+    }
+    !report.errors.is_empty()
+}
+
+fn check_or_fix(
+    cli: &Cli,
+    settings: &Settings,
+    format: OutputFormat,
+    color: bool,
+    outputs: &Outputs,
+) -> u8 {
+    let mut failed = false;
+    let (report, outcome) = if cli.fix || cli.diff {
+        let (report, outcome) = crate::fix::fix_all(settings, cli.unsafe_fixes);
+        (report, Some(outcome))
+    } else {
+        (crate::run(settings), None)
+    };
+    let broken = |outcome: &crate::fix::FixOutcome| {
+        for b in &outcome.broken {
+            eprintln!(
+                "{:?}",
+                miette!(
+                    help = "this is a bug in celint's fix for this file: please report it",
+                    "fix introduced a syntax error in `{b}`; the file was left as it was"
+                )
+            );
+        }
+        !outcome.broken.is_empty()
+    };
+
+    if cli.diff {
+        let outcome = outcome.unwrap_or_default();
+        let mut text = String::new();
+        for (path, (display, new_text)) in &outcome.fixed {
+            let old = match &settings.stdin {
+                Some((_, t)) => t.clone(),
+                None => std::fs::read(path)
+                    .ok()
+                    .and_then(|b| {
+                        crate::source::SourceFile::decode(String::new(), path.clone(), &b).ok()
+                    })
+                    .map(|s| s.text)
+                    .unwrap_or_default(),
+            };
+            text.push_str(
+                &similar::TextDiff::from_lines(&old, new_text)
+                    .unified_diff()
+                    .header(display, display)
+                    .to_string(),
+            );
+        }
+        print(&text);
+        failed |= broken(&outcome);
+        failed |= report_errors(&report);
+        let n = outcome.total();
+        eprintln!("Would fix {n} problem{}.", if n == 1 { "" } else { "s" });
+        return if failed {
+            FAILURE
+        } else if outcome.fixed.is_empty() {
+            SUCCESS
+        } else {
+            FINDINGS
+        };
+    }
+
+    let mut fixed_count = 0;
+    if let Some(outcome) = &outcome {
+        if let Some((_, _)) = &settings.stdin {
+            // With standard input the fixed source goes to standard output, like Ruff.
+            if let Some((_, (_, text))) = outcome.fixed.iter().next() {
+                print(text);
+            } else if let Some((_, t)) = &settings.stdin {
+                print(t);
+            }
+            failed |= broken(outcome);
+            return if failed {
+                FAILURE
+            } else if report.diagnostics.is_empty() || cli.exit_zero {
+                SUCCESS
+            } else {
+                FINDINGS
+            };
+        }
+        for (path, (display, new_text)) in &outcome.fixed {
+            match crate::write::write_fixed(path, new_text) {
+                Ok(()) => fixed_count += outcome.counts.get(display).map_or(0, Vec::len),
+                Err(e) => {
+                    failed = true;
+                    eprintln!(
+                        "{:?}",
+                        miette!(
+                            help = "the other files were fixed",
+                            "cannot fix `{display}`: {e}"
+                        )
+                    );
+                }
+            }
+        }
+        failed |= broken(outcome);
+    }
+
+    let options = SummaryOptions {
+        unsafe_fixes: cli.unsafe_fixes,
+        fixed: outcome.as_ref().map(|_| fixed_count),
+        root: repository_root(),
+    };
+    let mut text = if cli.statistics {
+        render::statistics(&report.diagnostics)
+    } else {
+        render::render(format, &report.diagnostics, color, &options)
+    };
+    if cli.show_fixes {
+        if let Some(outcome) = &outcome {
+            text.push_str(&render::fixes_list(outcome));
+        }
+    }
+    match &outputs.main_file {
+        Some(path) => {
+            let plain = render::render(format, &report.diagnostics, false, &options);
+            if let Err(e) = std::fs::write(path, plain) {
+                failed = true;
+                eprintln!(
+                    "{:?}",
+                    miette!(
+                        "cannot write `{}`: {}",
+                        path.display(),
+                        crate::discover::io_message(&e)
+                    )
+                );
+            }
+        }
+        None => print(&text),
+    }
+    for (extra_format, path) in &outputs.extra {
+        let body = render::render(*extra_format, &report.diagnostics, false, &options);
+        if let Err(e) = std::fs::write(path, body) {
+            failed = true;
+            eprintln!(
+                "{:?}",
+                miette!(
+                    "cannot write `{}`: {}",
+                    path.display(),
+                    crate::discover::io_message(&e)
+                )
+            );
+        }
+    }
+    failed |= report_errors(&report);
+    if failed {
+        FAILURE
+    } else if !report.diagnostics.is_empty() && !cli.exit_zero {
+        FINDINGS
+    } else {
+        SUCCESS
+    }
+}

@@ -1,0 +1,186 @@
+//! `--output-format sarif`: SARIF 2.1.0 for code-scanning services. Beyond Ruff's: file URIs
+//! relative to the repository root (`%SRCROOT%`), fingerprints that survive code moving, the
+//! trace as related locations and code flows, and fixes as SARIF fixes.
+
+use std::path::Path;
+
+use serde_json::{json, Value};
+
+use crate::diagnostic::{Diagnostic, FileRef, Severity};
+use crate::rules::Rule;
+use crate::syntax::Span;
+
+const INFORMATION_URI: &str = "https://github.com/celint/celint";
+
+/// `## What it does` of a rule document, as one paragraph.
+fn what_it_does(doc: &str) -> String {
+    let start = doc
+        .find("## What it does")
+        .map(|i| i + "## What it does".len());
+    let body = start.map(|s| &doc[s..]).unwrap_or("");
+    let end = body.find("\n## ").unwrap_or(body.len());
+    body[..end].split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn first_sentence(text: &str) -> String {
+    match text.find(". ") {
+        Some(i) => text[..=i].to_string(),
+        None => text.to_string(),
+    }
+}
+
+fn sentence(s: &str) -> String {
+    let t = s.trim_end();
+    if t.ends_with(['.', '!', '?']) {
+        t.to_string()
+    } else {
+        format!("{t}.")
+    }
+}
+
+fn level(rule: Rule) -> &'static str {
+    match rule.severity() {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+fn rule_descriptor(rule: Rule) -> Value {
+    let what = what_it_does(rule.doc());
+    json!({
+        "id": rule.code(),
+        "name": rule.name(),
+        "shortDescription": { "text": sentence(&first_sentence(&what)) },
+        "fullDescription": { "text": sentence(&what) },
+        "help": { "text": rule.doc(), "markdown": rule.doc() },
+        "helpUri": rule.url(),
+        "defaultConfiguration": { "level": level(rule) },
+        "properties": { "tags": ["celery"] },
+    })
+}
+
+/// The file's path relative to the root, with `/` separators.
+fn uri(file: &FileRef, root: &Path) -> String {
+    let path = match &file.module {
+        Some(m) => m.source.path.clone(),
+        None => std::path::PathBuf::from(&file.display),
+    };
+    let abs = std::path::absolute(&path).unwrap_or(path);
+    let rel = abs.strip_prefix(root).unwrap_or(&abs);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn region(file: &FileRef, span: Span) -> Value {
+    let (s, e) = (file.position(span.start), file.position(span.end));
+    json!({
+        "startLine": s.row,
+        "startColumn": s.column,
+        "endLine": e.row,
+        "endColumn": e.column,
+    })
+}
+
+fn location(file: &FileRef, span: Span, root: &Path) -> Value {
+    json!({
+        "physicalLocation": {
+            "artifactLocation": { "uri": uri(file, root), "uriBaseId": "%SRCROOT%" },
+            "region": region(file, span),
+        }
+    })
+}
+
+pub fn render(diagnostics: &[Diagnostic], root: &Path) -> String {
+    let rules: Vec<Rule> = Rule::all().collect();
+    let prints = super::fingerprint::fingerprints(diagnostics);
+    let results: Vec<Value> = diagnostics
+        .iter()
+        .zip(prints)
+        .map(|(d, fingerprint)| {
+            let mut result = json!({
+                "ruleId": d.rule.code(),
+                "ruleIndex": rules.iter().position(|r| *r == d.rule).unwrap_or(0),
+                "level": level(d.rule),
+                "message": { "text": sentence(&d.message) },
+                "locations": [location(&d.file, d.span, root)],
+                "partialFingerprints": { "celintFingerprint/v1": fingerprint },
+            });
+            if !d.trace.is_empty() {
+                let related: Vec<Value> = d
+                    .trace
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| {
+                        let mut l = location(&t.file, t.span, root);
+                        l["id"] = json!(i + 1);
+                        l["message"] = json!({ "text": sentence(&t.note) });
+                        l
+                    })
+                    .collect();
+                let mut steps: Vec<Value> = d
+                    .trace
+                    .iter()
+                    .map(|t| {
+                        let mut l = location(&t.file, t.span, root);
+                        l["message"] = json!({ "text": sentence(&t.note) });
+                        json!({ "location": l })
+                    })
+                    .collect();
+                let mut last = location(&d.file, d.span, root);
+                last["message"] = json!({ "text": sentence(&d.message) });
+                steps.push(json!({ "location": last }));
+                result["relatedLocations"] = json!(related);
+                result["codeFlows"] = json!([{ "threadFlows": [{ "locations": steps }] }]);
+            }
+            if let Some(fix) = d.fix.as_ref().filter(|f| !f.edits.is_empty()) {
+                let replacements: Vec<Value> = fix
+                    .edits
+                    .iter()
+                    .map(|e| {
+                        json!({
+                            "deletedRegion": region(&d.file, e.span),
+                            "insertedContent": { "text": e.content },
+                        })
+                    })
+                    .collect();
+                result["fixes"] = json!([{
+                    "description": { "text": sentence(&format!("{} ({} fix)", fix.message, fix.applicability.as_str())) },
+                    "artifactChanges": [{
+                        "artifactLocation": { "uri": uri(&d.file, root), "uriBaseId": "%SRCROOT%" },
+                        "replacements": replacements,
+                    }],
+                }]);
+            }
+            result
+        })
+        .collect();
+    let root_uri = format!(
+        "file://{}/",
+        root.to_string_lossy()
+            .trim_end_matches('/')
+            .replace(' ', "%20")
+    );
+    let log = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "celint",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "semanticVersion": env!("CARGO_PKG_VERSION"),
+                    "informationUri": INFORMATION_URI,
+                    "rules": rules.iter().map(|r| rule_descriptor(*r)).collect::<Vec<_>>(),
+                }
+            },
+            "originalUriBaseIds": { "%SRCROOT%": { "uri": root_uri } },
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }]
+    });
+    let mut s = serde_json::to_string_pretty(&log).unwrap_or_default();
+    s.push('\n');
+    s
+}

@@ -1,0 +1,915 @@
+#!/usr/bin/env python3
+"""Live-worker proof of celint's rules (issue 4).
+
+For each rule CEL001..CEL009 this runs the rule document's "Example" and "Use instead" code (taken
+from rules/CELnnn.md, so the documents cannot drift from what is tested), plus the extra scenarios
+in tests/runtime/scenarios/*.py, under a real `celery worker` (prefork, -c 1,
+--max-tasks-per-child=1) on Redis and on RabbitMQ, next to a bystander worker on the same broker,
+classifies what the worker did from its log and exit status, and compares that with the
+"Expected on a live worker: ..." line written next to each example.
+
+    python3 tests/runtime/run.py                     # everything, both brokers
+    python3 tests/runtime/run.py --only CEL004 --broker redis
+    python3 tests/runtime/run.py --only CEL002 --expect-override 'CEL002:fixed:redis=kept running'
+
+Exit status: 0 all rows match; 1 a mismatch, a scenario error or a leftover process; 2 usage or
+set-up error; 3 no mismatch but a broker column was not run (no broker listening).
+
+It runs with the system python3 (standard library only) long enough to build or reuse its pinned
+venv (target/runtime-venv, from tests/runtime/requirements.txt), then re-executes itself inside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import concurrent.futures
+import dataclasses
+import hashlib
+import http.server
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+VENV = ROOT / "target" / "runtime-venv"
+REQUIREMENTS = HERE / "requirements.txt"
+STAMP = VENV / ".celint-runtime-stamp"
+IN_VENV_FLAG = "CELINT_RT_IN_VENV"
+
+RULES = [f"CEL00{i}" for i in range(1, 10)]
+CLASSES = [
+    "kept running",
+    "stopped cleanly",
+    "startup error",
+    "exit loop",
+    "SIGKILL loop",
+    "handler never called",
+    "ValueError at import",
+    "cluster-wide shutdown",
+]
+BROKERS = ["redis", "amqp"]
+BROKER_TITLE = {"redis": "Redis", "amqp": "RabbitMQ"}
+EXPECT_PREFIX = "Expected on a live worker:"
+BYSTANDER = "bystander@celint-rt"
+REDIS_ADDR = ("127.0.0.1", 6379)
+AMQP_ADDR = ("127.0.0.1", 5672)
+FLAG_DELAY = 6.0  # the "slow service" CEL005's examples call: longer than the 4 s UP deadline
+GRACE_AFTER_EXIT = 2.5  # after the worker exits, how long to wait for the bystander to follow
+LOOP_EVENTS = 3  # a loop is established after this many child exits / SIGKILLs
+
+
+# ------------------------------------------------------------------------------------------------
+# Phase 1 (system python): build or reuse the pinned venv, then re-execute inside it.
+# ------------------------------------------------------------------------------------------------
+
+
+def venv_stamp() -> str:
+    h = hashlib.sha256()
+    h.update(REQUIREMENTS.read_bytes())
+    h.update(sys.version.encode())
+    return h.hexdigest()
+
+
+def ensure_venv() -> Path:
+    python = VENV / "bin" / "python"
+    want = venv_stamp()
+    if python.exists() and STAMP.exists() and STAMP.read_text().strip() == want:
+        return python
+    print(f"runtime: building {VENV.relative_to(ROOT)} from {REQUIREMENTS.relative_to(ROOT)}", flush=True)
+    shutil.rmtree(VENV, ignore_errors=True)
+    VENV.parent.mkdir(parents=True, exist_ok=True)
+    r = subprocess.run([sys.executable, "-m", "venv", str(VENV)], stdin=subprocess.DEVNULL)
+    if r.returncode != 0:
+        sys.exit("runtime: `python3 -m venv` failed (is the venv module installed?)")
+    r = subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "--no-input", "-r", str(REQUIREMENTS)],
+        stdin=subprocess.DEVNULL,
+    )
+    if r.returncode != 0:
+        shutil.rmtree(VENV, ignore_errors=True)
+        sys.exit("runtime: pip install of the pinned packages failed")
+    STAMP.write_text(want + "\n")
+    return python
+
+
+def bootstrap() -> None:
+    python = ensure_venv()
+    env = dict(os.environ)
+    env[IN_VENV_FLAG] = "1"
+    os.execve(str(python), [str(python), str(Path(__file__).resolve()), *sys.argv[1:]], env)
+
+
+# ------------------------------------------------------------------------------------------------
+# Scenarios: the rule documents' examples and tests/runtime/scenarios/*.py
+# ------------------------------------------------------------------------------------------------
+
+
+class SetupError(Exception):
+    pass
+
+
+@dataclasses.dataclass
+class Scenario:
+    rule: str
+    label: str  # "example", "fixed" or the extra scenario's file stem
+    module: str
+    source: str
+    expected: dict  # broker -> class
+    origin: str
+    celint_codes: list | None = None  # extra scenarios: what celint must report on the file
+
+    @property
+    def markers(self) -> list:
+        """Strings the example's handlers print: seeing one in the log proves a handler ran."""
+        return re.findall(r'print\(\s*"([^"\\]+)"', self.source)
+
+
+def parse_expected(text: str, where: str) -> dict:
+    text = text.strip()
+    m = re.fullmatch(r"Redis: (.+?); RabbitMQ: (.+)", text)
+    exp = {"redis": m[1].strip(), "amqp": m[2].strip()} if m else {"redis": text, "amqp": text}
+    for cls in exp.values():
+        if cls not in CLASSES:
+            raise SetupError(f"{where}: unknown class {cls!r} (one of: {', '.join(CLASSES)})")
+    return exp
+
+
+def doc_block(doc: str, heading: str, where: str) -> tuple:
+    """The single ```python block under `heading` (as tests/rule_docs.rs reads it) and the
+    expectation line right after it."""
+    start = doc.find("\n" + heading + "\n")
+    if start < 0:
+        raise SetupError(f"{where}: no {heading!r} section")
+    rest = doc[start + len(heading) + 2:]
+    end = rest.find("\n## ")
+    section = rest if end < 0 else rest[:end]
+    if section.count("```python") != 1:
+        raise SetupError(f"{where} {heading}: expected exactly one ```python block")
+    open_ = section.index("```python\n") + len("```python\n")
+    close = section.index("```", open_)
+    after = section[close + 3:].lstrip("\n").splitlines()
+    first = after[0] if after else ""
+    if not first.startswith(EXPECT_PREFIX):
+        raise SetupError(f"{where} {heading}: the line after the block must be `{EXPECT_PREFIX} <class>`")
+    return section[open_:close], parse_expected(first[len(EXPECT_PREFIX):], f"{where} {heading}")
+
+
+def load_scenarios() -> list:
+    out = []
+    for rule in RULES:
+        path = ROOT / "rules" / f"{rule}.md"
+        doc = path.read_text()
+        where = str(path.relative_to(ROOT))
+        for heading, label in (("## Example", "example"), ("## Use instead", "fixed")):
+            source, expected = doc_block(doc, heading, where)
+            out.append(Scenario(rule, label, f"{rule.lower()}_{label}", source, expected,
+                                f"{where} {heading}"))
+    for path in sorted((HERE / "scenarios").glob("*.py")):
+        source = path.read_text()
+        where = str(path.relative_to(ROOT))
+        header = {}
+        for line in source.splitlines():
+            if not line.startswith("#"):
+                break
+            m = re.match(r"#\s*([A-Za-z ]+):\s*(.*)$", line)
+            if m:
+                header[m[1].strip().lower()] = m[2].strip()
+        try:
+            rule = header["rule"]
+            expected = parse_expected(header["expected on a live worker"], where)
+        except KeyError as e:
+            raise SetupError(f"{where}: header line `# {e.args[0].capitalize()}: ...` missing") from None
+        codes = sorted(c for c in re.split(r"[,\s]+", header.get("celint reports", "")) if c)
+        out.append(Scenario(rule, path.stem, path.stem, source, expected, where, codes))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Process bookkeeping: everything started is in its own process group and stopped on every exit.
+# ------------------------------------------------------------------------------------------------
+
+RUN_ID = uuid.uuid4().hex[:10]
+_procs_lock = threading.Lock()
+_procs: list = []
+_cleanups: list = []  # callables run at exit (brokers, servers)
+_stopping = threading.Event()
+
+
+def spawn(argv, *, env, cwd, log_path) -> subprocess.Popen:
+    log = open(log_path, "wb")
+    with _procs_lock:
+        if _stopping.is_set():
+            raise SetupError("harness is stopping")
+        p = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=log,
+                             stderr=subprocess.STDOUT, start_new_session=True)
+        _procs.append(p)
+    log.close()
+    return p
+
+
+def group_alive(pgid: int) -> bool:
+    """Whether a live (not zombie) process is left in process group `pgid`."""
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            stat = (d / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+            return True
+    return False
+
+
+def stop_group(p: subprocess.Popen, term_wait: float = 6.0) -> None:
+    """SIGTERM the whole process group (warm shutdown), then SIGKILL whatever is left."""
+    for sig, wait in ((signal.SIGTERM, term_wait), (signal.SIGKILL, 5.0)):
+        p.poll()
+        if not group_alive(p.pid):
+            break
+        try:
+            os.killpg(p.pid, sig)
+        except ProcessLookupError:
+            break
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            p.poll()
+            if not group_alive(p.pid):
+                break
+            time.sleep(0.1)
+    try:
+        p.wait(timeout=3)
+    except subprocess.TimeoutExpired:
+        pass
+    with _procs_lock:
+        if p in _procs:
+            _procs.remove(p)
+
+
+def cleanup_all() -> None:
+    _stopping.set()
+    with _procs_lock:
+        procs = list(_procs)
+    for p in procs:
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(p.pid, sig)
+            except ProcessLookupError:
+                pass
+        try:
+            p.wait(timeout=3)
+        except subprocess.TimeoutExpired:
+            pass
+    with _procs_lock:
+        _procs.clear()
+    while _cleanups:
+        fn = _cleanups.pop()
+        try:
+            fn()
+        except Exception as e:  # noqa: BLE001 - best effort at exit
+            print(f"runtime: cleanup: {e}", file=sys.stderr)
+
+
+def leftovers() -> list:
+    """Processes still carrying this run's tag in their environment (every process the harness
+    starts gets CELINT_RT_RUN=<run id>, and their children inherit it)."""
+    tag = f"CELINT_RT_RUN={RUN_ID}".encode()
+    found = []
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit() or int(d.name) == os.getpid():
+            continue
+        try:
+            env = (d / "environ").read_bytes()
+            if tag in env.split(b"\0"):
+                cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                found.append((int(d.name), cmd.strip()))
+        except OSError:
+            continue
+    return found
+
+
+def on_signal(signum, _frame):
+    print(f"\nruntime: got signal {signum}, stopping everything", file=sys.stderr, flush=True)
+    cleanup_all()
+    os._exit(128 + signum)
+
+
+# ------------------------------------------------------------------------------------------------
+# Brokers
+# ------------------------------------------------------------------------------------------------
+
+
+def listening(addr) -> bool:
+    try:
+        with socket.create_connection(addr, timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RedisBroker:
+    """One Redis database per running scenario (1..15; 0 is left alone). A database is used only
+    if it is empty or carries this harness's marker key from an earlier run; it is flushed after."""
+
+    MARKER = "celint-runtime:owner"
+
+    def __init__(self, port: int):
+        import queue
+
+        import redis
+
+        self.port = port
+        self._redis = redis
+        self.pool = queue.Queue()
+        skipped = []
+        for db in range(1, 16):
+            r = redis.Redis(host="127.0.0.1", port=port, db=db)
+            if r.dbsize() == 0 or r.exists(self.MARKER):
+                r.flushdb()
+                self.pool.put(db)
+            else:
+                skipped.append(db)
+            r.close()
+        if self.pool.empty():
+            raise SetupError(f"Redis on port {port}: databases 1-15 all hold foreign data")
+        self.note = f"Redis 127.0.0.1:{port}, databases from 1-15" + (
+            f" (skipping non-empty {skipped})" if skipped else "")
+
+    def acquire(self, tag: str):
+        db = self.pool.get()
+        r = self._redis.Redis(host="127.0.0.1", port=self.port, db=db)
+        r.flushdb()
+        r.set(self.MARKER, RUN_ID)
+        r.close()
+        return f"redis://127.0.0.1:{self.port}/{db}", {}, {}, db
+
+    def release(self, handle) -> None:
+        r = self._redis.Redis(host="127.0.0.1", port=self.port, db=handle)
+        r.flushdb()
+        r.close()
+        self.pool.put(handle)
+
+    def where(self, handle) -> str:
+        return f"db {handle}"
+
+
+class AmqpBroker:
+    """One RabbitMQ vhost per scenario (rabbitmqctl add_vhost / delete_vhost), or, where vhosts
+    cannot be made, vhost "/" with a queue, pidbox and event exchange of the scenario's own."""
+
+    def __init__(self, isolation: str):
+        self.mode = isolation
+        self.lock = threading.Lock()
+        self.outstanding = set()  # vhosts made and not yet deleted: deleted at exit
+        _cleanups.append(self.close)
+        if isolation in ("auto", "vhost"):
+            ok, why = self._probe_vhosts()
+            if ok:
+                self.mode = "vhost"
+            elif isolation == "vhost":
+                raise SetupError(f"RabbitMQ: cannot create vhosts: {why}")
+            else:
+                self.mode = "names"
+                print(f"runtime: RabbitMQ vhosts unavailable ({why}); using per-scenario names on vhost /")
+        self.note = ("RabbitMQ 127.0.0.1:5672, a vhost per scenario" if self.mode == "vhost"
+                     else "RabbitMQ 127.0.0.1:5672 vhost /, a queue and pidbox exchange per scenario")
+
+    @staticmethod
+    def _ctl(*args) -> subprocess.CompletedProcess:
+        return subprocess.run(["rabbitmqctl", "-q", *args], capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL, timeout=60)
+
+    def _probe_vhosts(self):
+        if not shutil.which("rabbitmqctl"):
+            return False, "no rabbitmqctl"
+        name = f"celint-rt-{RUN_ID}-probe"
+        try:
+            r = self._ctl("add_vhost", name)
+            if r.returncode != 0:
+                return False, (r.stderr or r.stdout).strip().splitlines()[-1:] or "add_vhost failed"
+            self._ctl("delete_vhost", name)
+            return True, ""
+        except (OSError, subprocess.SubprocessError) as e:
+            return False, str(e)
+
+    def acquire(self, tag: str):
+        if self.mode == "vhost":
+            name = f"celint-rt-{RUN_ID}-{tag}"
+            with self.lock:
+                self.outstanding.add(name)
+            for args in (("add_vhost", name), ("set_permissions", "-p", name, "guest", ".*", ".*", ".*")):
+                r = self._ctl(*args)
+                if r.returncode != 0:
+                    raise SetupError(f"rabbitmqctl {' '.join(args)}: {r.stderr.strip()}")
+            return f"amqp://guest:guest@127.0.0.1:5672/{name}", {}, {}, name
+        env = {"CELERY_CONFIG_MODULE": "celint_rt_isolation", "CELINT_RT_SCENARIO_TAG": tag}
+        n = "celint_rt_" + tag
+        conf = {"task_default_queue": n, "control_exchange": n, "event_exchange": n + ".ev"}
+        return "amqp://guest:guest@127.0.0.1:5672//", env, conf, n
+
+    def release(self, handle) -> None:
+        if self.mode == "vhost":
+            self._ctl("delete_vhost", handle)
+            with self.lock:
+                self.outstanding.discard(handle)
+            return
+        from kombu import Connection
+
+        with Connection("amqp://guest:guest@127.0.0.1:5672//") as conn:
+            ch = conn.channel()
+            for q in (handle, "celint_rt_bystander"):
+                try:
+                    ch.queue_delete(q)
+                except Exception:  # noqa: BLE001
+                    ch = conn.channel()
+            for ex in (handle, f"{handle}.pidbox", f"reply.{handle}.pidbox", f"{handle}.ev"):
+                try:
+                    ch.exchange_delete(ex)
+                except Exception:  # noqa: BLE001
+                    ch = conn.channel()
+
+    def close(self) -> None:
+        with self.lock:
+            names, self.outstanding = list(self.outstanding), set()
+        for name in names:
+            self._ctl("delete_vhost", name)
+
+    def where(self, handle) -> str:
+        return f"vhost {handle}" if self.mode == "vhost" else f"names {handle}"
+
+
+class FlagServer:
+    """The HTTP service CEL005's examples load flags from: it answers after FLAG_DELAY seconds,
+    longer than the WORKER_UP deadline. Requests are counted per scenario (path /<tag>/flags)."""
+
+    def __init__(self):
+        hits = self.hits = {}
+        lock = threading.Lock()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                tag = self.path.strip("/").split("/")[0]
+                with lock:
+                    hits[tag] = hits.get(tag, 0) + 1
+                time.sleep(FLAG_DELAY)
+                body = b'{"beta": true}'
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except OSError:
+                    pass
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        _cleanups.append(self.server.shutdown)
+
+
+# ------------------------------------------------------------------------------------------------
+# Running and classifying one scenario on one broker
+# ------------------------------------------------------------------------------------------------
+
+RE_READY = re.compile(r"\] \S+@\S+ ready\.")
+RE_EXIT = re.compile(r"exited with 'exitcode ([1-9]\d*)'")
+RE_UP_TIMEOUT = "Timed out waiting for UP message"
+RE_REMOTE = "Got shutdown from remote"
+RE_VALUEERROR = "ValueError: Signal receiver must accept keyword arguments"
+RE_TASK_DONE = re.compile(r"Task (celint_rt\.\w+)\[[^\]]+\] (succeeded|raised)")
+
+
+@dataclasses.dataclass
+class Result:
+    scenario: Scenario
+    broker: str
+    expected: str
+    observed: str
+    evidence: str
+    ok: bool
+    seconds: float = 0.0
+
+
+class Ctx:
+    def __init__(self, args, brokers, flags, logdir):
+        self.args = args
+        self.brokers = brokers
+        self.flags = flags
+        self.logdir = logdir
+        self.counter = 0
+        self.lock = threading.Lock()
+
+    def tag(self) -> str:
+        with self.lock:
+            self.counter += 1
+            return f"s{self.counter:02d}"
+
+
+def base_env() -> dict:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("CELERY_", "CELERYD_", "DEMO_", "CELINT_RT_", "PYTHON"))}
+    env["PYTHONUNBUFFERED"] = "1"
+    env["CELINT_RT_RUN"] = RUN_ID
+    return env
+
+
+def client_app(url: str, conf: dict):
+    from celery import Celery
+
+    app = Celery("celint_rt_client", broker=url, set_as_current=False)
+    app.conf.update(conf)
+    return app
+
+
+def read(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace")
+    except OSError:
+        return ""
+
+
+def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
+    t_start = time.monotonic()
+    broker = ctx.brokers[broker_name]
+    if isinstance(broker, str):  # not run
+        return Result(sc, broker_name, expected, broker, "", False)
+    tag = ctx.tag()
+    url, extra_env, conf, handle = broker.acquire(tag)
+    tmp = Path(tempfile.mkdtemp(prefix=f"celint-rt-{tag}-"))
+    logbase = ctx.logdir / f"{sc.rule}-{sc.label}-{broker_name}"
+    wlog, blog = Path(f"{logbase}.worker.log"), Path(f"{logbase}.bystander.log")
+    bystander = worker = None
+    try:
+        (tmp / f"{sc.module}.py").write_text(sc.source)
+        env = base_env()
+        env.update(extra_env)
+        env["CELERY_BROKER_URL"] = url
+        env["PYTHONPATH"] = f"{tmp}{os.pathsep}{HERE}"
+        env["FLAGS_URL"] = f"http://127.0.0.1:{ctx.flags.port}/{tag}/flags"
+        celery = str(Path(sys.executable).parent / "celery")
+        app = client_app(url, conf)
+
+        # 1. the bystander, and proof that it consumes remote control before the example starts
+        bystander = spawn([celery, "-A", "celint_rt_bystander", "worker", "-P", "solo", "-n", BYSTANDER,
+                           "-Q", "celint_rt_bystander", "-l", "info"], env=env, cwd=tmp, log_path=blog)
+        deadline = time.monotonic() + 30
+        while not app.control.ping(destination=[BYSTANDER], timeout=0.5):
+            if bystander.poll() is not None or time.monotonic() > deadline:
+                raise SetupError(f"bystander did not answer a ping ({broker.where(handle)}); see {blog}")
+
+        # 2. the example's worker
+        argv = [celery, "-A", sc.module, "worker", "-P", "prefork", "-c", "1",
+                "--max-tasks-per-child=1", "-l", "info", "-I", "celint_rt_tasks"]
+        t0 = time.monotonic()
+        worker = spawn(argv, env=env, cwd=tmp, log_path=wlog)
+        sent_at = exited_at = bystander_exited_at = None
+        while True:
+            now = time.monotonic() - t0
+            text = read(wlog)
+            if sent_at is None and RE_READY.search(text):
+                # one failing task then one ping: two child recycles (--max-tasks-per-child=1)
+                app.send_task("celint_rt.fail")
+                app.send_task("celint_rt.ping")
+                sent_at = now
+            if bystander_exited_at is None and bystander.poll() is not None:
+                bystander_exited_at = now
+            if exited_at is None and worker.poll() is not None:
+                exited_at = now
+            if exited_at is not None and (now - exited_at >= GRACE_AFTER_EXIT or bystander_exited_at):
+                break
+            if len(RE_EXIT.findall(text)) >= LOOP_EVENTS or text.count(RE_UP_TIMEOUT) >= LOOP_EVENTS:
+                break
+            if now >= ctx.args.budget:
+                break
+            time.sleep(0.2)
+        end = time.monotonic() - t0
+        rc = worker.poll()
+        brc = bystander.poll()
+        app.close()
+        stop_group(worker)
+        stop_group(bystander)
+        observed, evidence = classify(sc, read(wlog), read(blog), rc, exited_at, brc,
+                                      bystander_exited_at, end, sent_at)
+        hits = ctx.flags.hits.get(tag)
+        if hits:
+            evidence += f"; flag server hit {hits}x"
+        bad_transport = check_transport(read(wlog), broker_name, url)
+        if bad_transport:
+            observed, evidence = "error", bad_transport
+        return Result(sc, broker_name, expected, observed, evidence, observed == expected,
+                      time.monotonic() - t_start)
+    except SetupError as e:
+        return Result(sc, broker_name, expected, "error", str(e), False, time.monotonic() - t_start)
+    finally:
+        for p in (worker, bystander):
+            if p is not None:
+                stop_group(p, term_wait=2.0)
+        try:
+            broker.release(handle)
+        except Exception as e:  # noqa: BLE001
+            print(f"runtime: releasing {broker.where(handle)}: {e}", file=sys.stderr)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def check_transport(text: str, broker_name: str, url: str) -> str:
+    """The banner must show the broker the harness chose (Celery reads CELERY_BROKER_URL itself,
+    ahead of the example's `Celery(broker=...)`)."""
+    m = re.search(r"\.> transport:\s+(\S+)", text)
+    if not m:
+        return ""
+    shown = m[1]
+    scheme = "redis://" if broker_name == "redis" else "amqp://"
+    tail = url.rsplit("@", 1)[-1] if "@" in url else url.split("://", 1)[1]
+    if not shown.startswith(scheme) or not shown.endswith(tail):
+        return f"worker used {shown}, not {url}"
+    return ""
+
+
+def classify(sc, wtext, btext, rc, exited_at, brc, b_exited_at, end, sent_at):
+    """Exactly one class from the evidence; the second value says which evidence."""
+    exits = RE_EXIT.findall(wtext)
+    kills = wtext.count(RE_UP_TIMEOUT)
+    ready = bool(RE_READY.search(wtext))
+    done = RE_TASK_DONE.findall(wtext)
+    markers = sc.markers
+    seen = [m for m in markers if m in wtext]
+
+    def me() -> str:
+        if rc is None:
+            return f"worker alive at {end:.0f}s"
+        if "Warm shutdown" in wtext or RE_REMOTE in wtext:
+            why = "'Got shutdown from remote'" if RE_REMOTE in wtext else "'Warm shutdown'"
+            return f"worker {why}, exit {rc} at {exited_at:.1f}s"
+        return f"worker exit {rc} at {exited_at:.1f}s"
+
+    if RE_VALUEERROR in wtext and rc not in (None, 0):
+        return "ValueError at import", f"'{RE_VALUEERROR}', exit {rc}"
+    if RE_REMOTE in btext and brc is not None:
+        return "cluster-wide shutdown", f"bystander 'Got shutdown from remote' at {b_exited_at:.1f}s; {me()}"
+    if kills >= 2:
+        return "SIGKILL loop", f"{kills}x '{RE_UP_TIMEOUT}'; {len(exits)}x exitcode!=0; {me()}"
+    if len(exits) >= 2 and rc is None:
+        return "exit loop", f"{len(exits)}x \"exited with 'exitcode {exits[0]}'\"; {me()}"
+    if rc is not None:
+        if rc == 0:
+            return "stopped cleanly", me() + ("" if ready else ", before 'ready.'")
+        what = []
+        if "WorkerLostError" in wtext:
+            what.append("WorkerLostError")
+        if exits:
+            what.append(f"{len(exits)}x exitcode {exits[0]}")
+        what.append(me() + ("" if ready else ", before 'ready.'"))
+        return "startup error", "; ".join(what)
+    # alive at the deadline, no loop
+    if not ready:
+        return "unclassified", f"alive at {end:.0f}s but never 'ready.'"
+    if len(done) < 2:
+        return "unclassified", f"alive and ready, but only {len(done)} of 2 tasks ran (sent at {sent_at:.1f}s)"
+    if kills or exits:
+        return "unclassified", f"alive, {kills} SIGKILL(s), {len(exits)} child exit(s)"
+    if markers and not seen:
+        return "handler never called", f"no {markers[0]!r} in the log; {len(done)} tasks ran; {me()}"
+    ev = f"{me()}, {len(done)} tasks ran, no child lost"
+    if seen:
+        ev += f"; handler printed {seen[0]!r}"
+    return "kept running", ev
+
+
+# ------------------------------------------------------------------------------------------------
+# The celint check of the extra scenarios (the documents' examples are checked by cargo test)
+# ------------------------------------------------------------------------------------------------
+
+
+def celint_binary():
+    for p in (ROOT / "target" / "debug" / "celint", ROOT / "target" / "release" / "celint"):
+        if p.exists():
+            return p
+    if shutil.which("cargo"):
+        r = subprocess.run(["cargo", "build", "-q"], cwd=ROOT, stdin=subprocess.DEVNULL)
+        p = ROOT / "target" / "debug" / "celint"
+        if r.returncode == 0 and p.exists():
+            return p
+    return None
+
+
+def check_extra_with_celint(scenarios) -> list:
+    problems = []
+    extras = [s for s in scenarios if s.celint_codes is not None]
+    if not extras:
+        return problems
+    binary = celint_binary()
+    if binary is None:
+        return ["celint binary not found (cargo build) to check tests/runtime/scenarios/*.py"]
+    for sc in extras:
+        r = subprocess.run([str(binary), "--output-format", "concise", str(ROOT / sc.origin)],
+                           capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        got = sorted(set(re.findall(r":\d+:\d+: (CEL\d{3}) ", r.stdout)))
+        if got != sc.celint_codes:
+            problems.append(f"{sc.origin}: celint reports {got or 'nothing'}, header says {sc.celint_codes}")
+    return problems
+
+
+# ------------------------------------------------------------------------------------------------
+# Main (inside the venv)
+# ------------------------------------------------------------------------------------------------
+
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--only", action="append", default=[], metavar="CELnnn[,CELnnn]",
+                    help="run only these rules (repeatable, comma-separated)")
+    ap.add_argument("--broker", choices=["both", "redis", "amqp", "rabbitmq"], default="both")
+    ap.add_argument("--expect-override", action="append", default=[], metavar="RULE:EXAMPLE[:BROKER]=CLASS",
+                    help='replace an expectation, e.g. CEL002:fixed:redis="kept running" '
+                         "(EXAMPLE: example, fixed or a scenario file stem; BROKER: redis, amqp or omitted)")
+    ap.add_argument("--jobs", type=int, default=5, help="scenarios run at a time (default 5)")
+    ap.add_argument("--budget", type=float, default=18.0,
+                    help="seconds a worker is watched before it is stopped (default 18)")
+    ap.add_argument("--amqp-isolation", choices=["auto", "vhost", "names"], default="auto",
+                    help="a RabbitMQ vhost per scenario (needs rabbitmqctl), or names on vhost / ")
+    ap.add_argument("--logs", default=str(ROOT / "target" / "runtime-logs"),
+                    help="where the worker logs of this run go (emptied first)")
+    ap.add_argument("--list", action="store_true", help="print the scenarios and expectations, run nothing")
+    args = ap.parse_args(argv)
+    args.only = [c.strip().upper() for o in args.only for c in o.split(",") if c.strip()]
+    args.broker = {"both": BROKERS, "rabbitmq": ["amqp"]}.get(args.broker, [args.broker])
+    overrides = []
+    for o in args.expect_override:
+        m = re.fullmatch(r"(CEL\d{3}):([\w-]+)(?::(redis|amqp|rabbitmq))?=(.+)", o.strip())
+        if not m or m[4].strip().strip("\"'") not in CLASSES:
+            ap.error(f"--expect-override {o!r}: want RULE:EXAMPLE[:BROKER]=CLASS, CLASS one of {CLASSES}")
+        overrides.append((m[1], m[2], {"rabbitmq": "amqp"}.get(m[3], m[3]), m[4].strip().strip("\"'")))
+    args.overrides = overrides
+    return args
+
+
+def table(rows, headers) -> str:
+    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
+    line = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+def main(argv) -> int:
+    args = parse_args(argv)
+    for k in list(os.environ):  # the harness's own client apps must not pick these up
+        if k.startswith(("CELERY_", "CELERYD_")):
+            del os.environ[k]
+    try:
+        scenarios = load_scenarios()
+    except SetupError as e:
+        print(f"runtime: {e}", file=sys.stderr)
+        return 2
+    if args.only:
+        unknown = set(args.only) - set(RULES)
+        if unknown:
+            print(f"runtime: --only: unknown rule(s) {sorted(unknown)}", file=sys.stderr)
+            return 2
+        scenarios = [s for s in scenarios if s.rule in args.only]
+    for rule, label, broker, cls in args.overrides:
+        hit = [s for s in scenarios if s.rule == rule and s.label == label]
+        if not hit:
+            print(f"runtime: --expect-override: no scenario {rule}:{label}", file=sys.stderr)
+            return 2
+        for s in hit:
+            for b in ([broker] if broker else BROKERS):
+                s.expected[b] = cls
+
+    jobs = [(s, b) for s in scenarios for b in args.broker]
+    if args.list:
+        print(table([[s.rule, s.label, b, s.expected[b], s.origin] for s, b in jobs],
+                    ["rule", "example", "broker", "expected", "from"]))
+        return 0
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
+    atexit.register(cleanup_all)
+
+    from importlib.metadata import version
+
+    versions = {p: version(p) for p in ("celery", "kombu", "billiard", "redis", "amqp")}
+    pinned = dict(re.findall(r"^([\w-]+)==(\S+)", REQUIREMENTS.read_text(), re.M))
+    drift = [f"{p} {v} (pinned {pinned[p]})" for p, v in versions.items() if pinned.get(p) != v]
+    if drift:
+        print(f"runtime: venv does not match {REQUIREMENTS.name}: {drift}; delete {VENV}", file=sys.stderr)
+        return 2
+    print("runtime: " + ", ".join(f"{p} {v}" for p, v in versions.items()) + f", Python {sys.version.split()[0]}")
+
+    problems = check_extra_with_celint(scenarios)
+    for p in problems:
+        print(f"runtime: {p}", file=sys.stderr)
+
+    brokers = {}
+    try:
+        if "redis" in args.broker:
+            if listening(REDIS_ADDR):
+                brokers["redis"] = RedisBroker(REDIS_ADDR[1])
+            elif shutil.which("redis-server"):
+                port = free_port()
+                env = base_env()
+                p = spawn(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                           "--appendonly", "no", "--daemonize", "no"], env=env, cwd=tempfile.gettempdir(),
+                          log_path=Path(tempfile.gettempdir()) / f"celint-rt-redis-{RUN_ID}.log")
+                _cleanups.append(lambda: stop_group(p))
+                for _ in range(50):
+                    if listening(("127.0.0.1", port)):
+                        break
+                    time.sleep(0.1)
+                brokers["redis"] = RedisBroker(port)
+                brokers["redis"].note += " (started by the harness)"
+            else:
+                brokers["redis"] = "not run: no broker on 127.0.0.1:6379 and no redis-server"
+        if "amqp" in args.broker:
+            brokers["amqp"] = (AmqpBroker(args.amqp_isolation) if listening(AMQP_ADDR)
+                               else "not run: no broker on 127.0.0.1:5672")
+    except SetupError as e:
+        print(f"runtime: {e}", file=sys.stderr)
+        return 2
+    for b in args.broker:
+        print(f"runtime: {b}: {brokers[b] if isinstance(brokers[b], str) else brokers[b].note}")
+
+    logdir = Path(args.logs)
+    shutil.rmtree(logdir, ignore_errors=True)
+    logdir.mkdir(parents=True)
+    ctx = Ctx(args, brokers, FlagServer(), logdir)
+
+    t0 = time.monotonic()
+    print(f"runtime: {len(jobs)} runs, {args.jobs} at a time, {args.budget:.0f} s budget each; logs in {logdir}",
+          flush=True)
+    results = []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        futs = {pool.submit(run_one, s, b, ctx, s.expected[b]): (s, b) for s, b in jobs}
+        for f in concurrent.futures.as_completed(futs):
+            s, b = futs[f]
+            try:
+                r = f.result()
+            except Exception as e:  # noqa: BLE001 - a harness bug must show in the table
+                r = Result(s, b, s.expected[b], "error", f"{type(e).__name__}: {e}", False)
+            results.append(r)
+            if not isinstance(brokers[b], str):
+                print(f"  {'ok ' if r.ok else 'BAD'} {s.rule} {s.label} {b}: {r.observed} ({r.seconds:.0f}s)",
+                      flush=True)
+    wall = time.monotonic() - t0
+
+    order = {(s.rule, s.label, b): i for i, (s, b) in enumerate(jobs)}
+    results.sort(key=lambda r: order[(r.scenario.rule, r.scenario.label, r.broker)])
+    rows = []
+    for r in results:
+        if isinstance(brokers[r.broker], str):
+            okc = "NOT RUN"
+        else:
+            okc = "ok" if r.ok else "MISMATCH" if r.observed in CLASSES else "ERROR"
+        rows.append([r.scenario.rule, r.scenario.label, r.broker, r.expected, r.observed, okc, r.evidence])
+    print()
+    print(table(rows, ["rule", "example", "broker", "expected", "observed", "ok", "evidence"]))
+
+    cleanup_all()
+    left = leftovers()
+    for pid, cmd in left:
+        print(f"runtime: LEFTOVER process {pid}: {cmd}", file=sys.stderr)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+    bad = [r for r in results if not r.ok and not isinstance(brokers[r.broker], str)]
+    not_run = [r for r in results if isinstance(brokers[r.broker], str)]
+    print(f"\nruntime: {len(results) - len(bad) - len(not_run)} of {len(results)} ok, {len(bad)} failed, "
+          f"{len(not_run)} not run, {len(left)} leftover processes, {len(problems)} scenario problems; "
+          f"{wall:.0f} s")
+    if bad or left or problems:
+        return 1
+    if not_run:
+        return 3
+    return 0
+
+
+if __name__ == "__main__":
+    if os.environ.get(IN_VENV_FLAG) != "1":
+        bootstrap()
+    sys.exit(main(sys.argv[1:]))
