@@ -47,9 +47,20 @@ fn level(rule: Rule) -> &'static str {
 
 fn rule_descriptor(rule: Rule) -> Value {
     let what = what_it_does(rule.doc());
+    // SARIF prefers a Pascal-case friendly name: shutdown-before-ready -> ShutdownBeforeReady.
+    let pascal: String = rule
+        .name()
+        .split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect();
     json!({
         "id": rule.code(),
-        "name": rule.name(),
+        "name": pascal,
         "shortDescription": { "text": sentence(&first_sentence(&what)) },
         "fullDescription": { "text": sentence(&what) },
         "help": { "text": rule.doc(), "markdown": rule.doc() },
@@ -75,12 +86,16 @@ fn uri(file: &FileRef, root: &Path) -> String {
 
 fn region(file: &FileRef, span: Span) -> Value {
     let (s, e) = (file.position(span.start), file.position(span.end));
-    json!({
+    let mut r = json!({
         "startLine": s.row,
         "startColumn": s.column,
         "endLine": e.row,
         "endColumn": e.column,
-    })
+    });
+    if let Some(m) = &file.module {
+        r["snippet"] = json!({ "text": m.source.slice(span) });
+    }
+    r
 }
 
 fn location(file: &FileRef, span: Span, root: &Path) -> Value {

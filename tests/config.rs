@@ -1,0 +1,210 @@
+//! Configuration files: discovery (nearest wins), precedence (CLI over file), per-file-ignores,
+//! excludes, and errors that point at the offending key.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn celint_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_celint"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("celint runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const HANDLER: &str = "import time\nfrom celery.signals import worker_process_init, worker_ready\n\n\n@worker_process_init.connect\ndef boot(**kwargs):\n    time.sleep(5)\n    exit(1)\n\n\n@worker_ready.connect\ndef ready(sender):\n    pass\n";
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+fn codes(o: &Output) -> Vec<String> {
+    stdout(o)
+        .lines()
+        .filter_map(|l| l.split(": ").nth(1).and_then(|r| r.split(' ').next()).map(str::to_string))
+        .filter(|c| c.starts_with("CEL"))
+        .collect()
+}
+
+#[test]
+fn pyproject_select_ignore_and_cli_precedence() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "pyproject.toml", "[project]\nname = \"x\"\n\n[tool.celint]\nignore = [\"CEL004\"]\nextend-select = [\"CEL100\"]\n");
+    write(d.path(), "app/w.py", HANDLER);
+    let o = celint_in(d.path(), &["app"]);
+    assert_eq!(codes(&o), ["CEL002", "CEL009"], "{}", stdout(&o));
+    // The command line's --select starts over, over the file's ignore.
+    let o = celint_in(d.path(), &["--select", "CEL004", "app"]);
+    assert_eq!(codes(&o), ["CEL004"]);
+    // --isolated ignores the file.
+    let o = celint_in(d.path(), &["--isolated", "app"]);
+    assert_eq!(codes(&o), ["CEL004", "CEL002", "CEL009"]);
+}
+
+#[test]
+fn nearest_configuration_wins_and_dot_celint_toml_first() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "pyproject.toml", "[tool.celint]\nselect = [\"CEL009\"]\n");
+    write(d.path(), "a/w.py", HANDLER);
+    write(d.path(), "b/celint.toml", "select = [\"CEL002\"]\n");
+    write(d.path(), "b/w.py", HANDLER);
+    write(d.path(), "c/.celint.toml", "select = [\"CEL004\"]\n");
+    write(d.path(), "c/pyproject.toml", "[tool.celint]\nselect = [\"CEL009\"]\n");
+    write(d.path(), "c/w.py", HANDLER);
+    let o = celint_in(d.path(), &["."]);
+    let out = stdout(&o);
+    assert!(out.contains("a/w.py:12:5: CEL009"), "{out}");
+    assert!(out.contains("b/w.py:8:5: CEL002"), "{out}");
+    assert!(out.contains("c/w.py:6:5: CEL004"), "{out}");
+    assert_eq!(codes(&o).len(), 3, "{out}");
+    // --config forces one file for all.
+    let o = celint_in(d.path(), &["--config", "b/celint.toml", "."]);
+    assert_eq!(codes(&o), ["CEL002", "CEL002", "CEL002"]);
+}
+
+#[test]
+fn per_file_ignores_and_excludes() {
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        "celint.toml",
+        "extend-exclude = [\"generated\"]\n\n[per-file-ignores]\n\"tests/*.py\" = [\"CEL002\", \"receiver-without-kwargs\"]\n",
+    );
+    write(d.path(), "tests/w.py", HANDLER);
+    write(d.path(), "src/w.py", HANDLER);
+    write(d.path(), "generated/w.py", HANDLER);
+    let o = celint_in(d.path(), &["--output-format", "concise", "."]);
+    let out = stdout(&o);
+    assert!(out.contains("tests/w.py:6:5: CEL004"), "{out}");
+    assert!(!out.contains("tests/w.py:8"), "{out}");
+    assert!(!out.contains("tests/w.py:12"), "{out}");
+    assert!(out.contains("src/w.py:8:5: CEL002"), "{out}");
+    assert!(!out.contains("generated"), "{out}");
+    // A file given explicitly is linted even when excluded, unless --force-exclude.
+    let o = celint_in(d.path(), &["generated/w.py"]);
+    assert_eq!(codes(&o).len(), 3);
+    let o = celint_in(d.path(), &["--force-exclude", "generated/w.py"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), "All checks passed!\n");
+}
+
+#[test]
+fn timeout_blocking_calls_and_output_format_from_the_file() {
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        "pyproject.toml",
+        "[tool.celint]\nproc-alive-timeout = 10\nextend-blocking-calls = [\"mylib.warm\"]\noutput-format = \"pylint\"\n",
+    );
+    write(d.path(), "w.py", "import time\nimport mylib\nfrom celery.signals import worker_process_init\n\n\n@worker_process_init.connect\ndef boot(**kwargs):\n    time.sleep(5)\n    mylib.warm()\n");
+    let o = celint_in(d.path(), &["w.py"]);
+    assert_eq!(
+        stdout(&o),
+        "w.py:9: [CEL005] Blocking call `mylib.warm` without a timeout in a `worker_process_init` handler: a child that takes longer than `worker_proc_alive_timeout` (10 s) to start is SIGKILLed after the first recycle\n"
+    );
+}
+
+#[test]
+fn src_roots_resolve_imports() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "celint.toml", "src = [\"lib\"]\n");
+    write(d.path(), "lib/helpers.py", "import sys\n\n\ndef stop():\n    sys.exit(1)\n");
+    write(d.path(), "app/w.py", "from celery.signals import worker_process_init\nfrom helpers import stop\n\n\n@worker_process_init.connect\ndef boot(**kwargs):\n    stop()\n");
+    let o = celint_in(d.path(), &["app"]);
+    assert!(stdout(&o).contains("lib/helpers.py:5:5: CEL003"), "{}", stdout(&o));
+}
+
+#[test]
+fn unknown_key_is_an_error_pointing_into_the_file() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "pyproject.toml", "[tool.celint]\nselect = [\"CEL001\"]\nproc-alive-timout = 5\n");
+    write(d.path(), "w.py", HANDLER);
+    let o = celint_in(d.path(), &["w.py"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("invalid configuration in"), "{err}");
+    let flat = err.split_whitespace().collect::<Vec<_>>().join(" ").replace(" │ ", " ");
+    assert!(flat.contains("unknown field `proc-alive-timout`"), "{err}");
+    assert!(err.contains("3 │ proc-alive-timout = 5") || err.contains("3 | proc-alive-timout = 5"), "{err}");
+    assert!(stdout(&o).is_empty());
+}
+
+#[test]
+fn wrong_type_and_unknown_rule_are_errors() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "celint.toml", "respect-gitignore = \"yes\"\n");
+    write(d.path(), "w.py", HANDLER);
+    let o = celint_in(d.path(), &["w.py"]);
+    assert_eq!(o.status.code(), Some(2));
+    let flat = stderr(&o).split_whitespace().collect::<Vec<_>>().join(" ").replace(" │ ", " ");
+    assert!(flat.contains("invalid type: string \"yes\", expected a boolean"), "{flat}");
+    assert!(flat.contains("1 respect-gitignore = \"yes\""), "{flat}");
+    write(d.path(), "celint.toml", "select = [\"E501\"]\n");
+    let o = celint_in(d.path(), &["w.py"]);
+    assert_eq!(o.status.code(), Some(2));
+    let flat = stderr(&o).split_whitespace().collect::<Vec<_>>().join(" ").replace(" │ ", " ");
+    assert!(flat.contains("unknown rule selector `E501` in `select`"), "{flat}");
+}
+
+#[test]
+fn show_settings() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "pyproject.toml", "[tool.celint]\nselect = [\"CEL0\"]\nignore = [\"CEL000\", \"CEL002\"]\nextend-select = [\"CEL100\"]\n");
+    write(d.path(), "w.py", HANDLER);
+    let o = celint_in(d.path(), &["--show-settings", "w.py"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    assert!(out.contains("configuration file: ") && out.contains("pyproject.toml"), "{out}");
+    assert!(out.contains("rules: CEL001, CEL003, CEL004, CEL005, CEL006, CEL007, CEL008, CEL009, CEL100\n"), "{out}");
+}
+
+#[test]
+fn stdin_with_a_filename() {
+    use std::io::Write;
+    let d = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_celint"))
+        .args(["--stdin-filename", "pkg/w.py", "-"])
+        .current_dir(d.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(HANDLER.as_bytes()).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(codes(&o), ["CEL004", "CEL002", "CEL009"]);
+    assert!(stdout(&o).starts_with("pkg/w.py:6:5: CEL004"), "{}", stdout(&o));
+}
+
+#[test]
+fn statistics() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "w.py", HANDLER);
+    write(d.path(), "v.py", HANDLER);
+    let o = celint_in(d.path(), &["--statistics", "."]);
+    assert_eq!(
+        stdout(&o),
+        "    2\tCEL002\texit-after-blocking-init\n    2\tCEL004\tslow-process-init\n    2\tCEL009\t[*] receiver-without-kwargs\n"
+    );
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "w.py", HANDLER);
+    let plain = celint_in(d.path(), &["--output-format", "full", "w.py"]);
+    assert!(!stdout(&plain).contains('\u{1b}'));
+    let coloured = celint_in(d.path(), &["--output-format", "full", "--color", "always", "w.py"]);
+    assert!(stdout(&coloured).contains('\u{1b}'));
+}
