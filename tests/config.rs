@@ -32,7 +32,12 @@ fn write(dir: &Path, rel: &str, text: &str) {
 fn codes(o: &Output) -> Vec<String> {
     stdout(o)
         .lines()
-        .filter_map(|l| l.split(": ").nth(1).and_then(|r| r.split(' ').next()).map(str::to_string))
+        .filter_map(|l| {
+            l.split(": ")
+                .nth(1)
+                .and_then(|r| r.split(' ').next())
+                .map(str::to_string)
+        })
         .filter(|c| c.starts_with("CEL"))
         .collect()
 }
@@ -55,12 +60,20 @@ fn pyproject_select_ignore_and_cli_precedence() {
 #[test]
 fn nearest_configuration_wins_and_dot_celint_toml_first() {
     let d = tempfile::tempdir().unwrap();
-    write(d.path(), "pyproject.toml", "[tool.celint]\nselect = [\"CEL009\"]\n");
+    write(
+        d.path(),
+        "pyproject.toml",
+        "[tool.celint]\nselect = [\"CEL009\"]\n",
+    );
     write(d.path(), "a/w.py", HANDLER);
     write(d.path(), "b/celint.toml", "select = [\"CEL002\"]\n");
     write(d.path(), "b/w.py", HANDLER);
     write(d.path(), "c/.celint.toml", "select = [\"CEL004\"]\n");
-    write(d.path(), "c/pyproject.toml", "[tool.celint]\nselect = [\"CEL009\"]\n");
+    write(
+        d.path(),
+        "c/pyproject.toml",
+        "[tool.celint]\nselect = [\"CEL009\"]\n",
+    );
     write(d.path(), "c/w.py", HANDLER);
     let o = celint_in(d.path(), &["."]);
     let out = stdout(&o);
@@ -119,24 +132,43 @@ fn timeout_blocking_calls_and_output_format_from_the_file() {
 fn src_roots_resolve_imports() {
     let d = tempfile::tempdir().unwrap();
     write(d.path(), "celint.toml", "src = [\"lib\"]\n");
-    write(d.path(), "lib/helpers.py", "import sys\n\n\ndef stop():\n    sys.exit(1)\n");
+    write(
+        d.path(),
+        "lib/helpers.py",
+        "import sys\n\n\ndef stop():\n    sys.exit(1)\n",
+    );
     write(d.path(), "app/w.py", "from celery.signals import worker_process_init\nfrom helpers import stop\n\n\n@worker_process_init.connect\ndef boot(**kwargs):\n    stop()\n");
     let o = celint_in(d.path(), &["app"]);
-    assert!(stdout(&o).contains("lib/helpers.py:5:5: CEL003"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("lib/helpers.py:5:5: CEL003"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]
 fn unknown_key_is_an_error_pointing_into_the_file() {
     let d = tempfile::tempdir().unwrap();
-    write(d.path(), "pyproject.toml", "[tool.celint]\nselect = [\"CEL001\"]\nproc-alive-timout = 5\n");
+    write(
+        d.path(),
+        "pyproject.toml",
+        "[tool.celint]\nselect = [\"CEL001\"]\nproc-alive-timout = 5\n",
+    );
     write(d.path(), "w.py", HANDLER);
     let o = celint_in(d.path(), &["w.py"]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(err.contains("invalid configuration in"), "{err}");
-    let flat = err.split_whitespace().collect::<Vec<_>>().join(" ").replace(" │ ", " ");
+    let flat = err
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace(" │ ", " ");
     assert!(flat.contains("unknown field `proc-alive-timout`"), "{err}");
-    assert!(err.contains("3 │ proc-alive-timout = 5") || err.contains("3 | proc-alive-timout = 5"), "{err}");
+    assert!(
+        err.contains("3 │ proc-alive-timout = 5") || err.contains("3 | proc-alive-timout = 5"),
+        "{err}"
+    );
     assert!(stdout(&o).is_empty());
 }
 
@@ -147,14 +179,28 @@ fn wrong_type_and_unknown_rule_are_errors() {
     write(d.path(), "w.py", HANDLER);
     let o = celint_in(d.path(), &["w.py"]);
     assert_eq!(o.status.code(), Some(2));
-    let flat = stderr(&o).split_whitespace().collect::<Vec<_>>().join(" ").replace(" │ ", " ");
-    assert!(flat.contains("invalid type: string \"yes\", expected a boolean"), "{flat}");
+    let flat = stderr(&o)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace(" │ ", " ");
+    assert!(
+        flat.contains("invalid type: string \"yes\", expected a boolean"),
+        "{flat}"
+    );
     assert!(flat.contains("1 respect-gitignore = \"yes\""), "{flat}");
     write(d.path(), "celint.toml", "select = [\"E501\"]\n");
     let o = celint_in(d.path(), &["w.py"]);
     assert_eq!(o.status.code(), Some(2));
-    let flat = stderr(&o).split_whitespace().collect::<Vec<_>>().join(" ").replace(" │ ", " ");
-    assert!(flat.contains("unknown rule selector `E501` in `select`"), "{flat}");
+    let flat = stderr(&o)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace(" │ ", " ");
+    assert!(
+        flat.contains("unknown rule selector `E501` in `select`"),
+        "{flat}"
+    );
 }
 
 #[test]
@@ -165,8 +211,16 @@ fn show_settings() {
     let o = celint_in(d.path(), &["--show-settings", "w.py"]);
     assert_eq!(o.status.code(), Some(0));
     let out = stdout(&o);
-    assert!(out.contains("configuration file: ") && out.contains("pyproject.toml"), "{out}");
-    assert!(out.contains("rules: CEL001, CEL003, CEL004, CEL005, CEL006, CEL007, CEL008, CEL009, CEL100\n"), "{out}");
+    assert!(
+        out.contains("configuration file: ") && out.contains("pyproject.toml"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "rules: CEL001, CEL003, CEL004, CEL005, CEL006, CEL007, CEL008, CEL009, CEL100\n"
+        ),
+        "{out}"
+    );
 }
 
 #[test]
@@ -180,11 +234,20 @@ fn stdin_with_a_filename() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(HANDLER.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(HANDLER.as_bytes())
+        .unwrap();
     let o = child.wait_with_output().unwrap();
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(codes(&o), ["CEL004", "CEL002", "CEL009"]);
-    assert!(stdout(&o).starts_with("pkg/w.py:6:5: CEL004"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).starts_with("pkg/w.py:6:5: CEL004"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]
@@ -205,6 +268,9 @@ fn colour_only_when_asked_or_on_a_terminal() {
     write(d.path(), "w.py", HANDLER);
     let plain = celint_in(d.path(), &["--output-format", "full", "w.py"]);
     assert!(!stdout(&plain).contains('\u{1b}'));
-    let coloured = celint_in(d.path(), &["--output-format", "full", "--color", "always", "w.py"]);
+    let coloured = celint_in(
+        d.path(),
+        &["--output-format", "full", "--color", "always", "w.py"],
+    );
     assert!(stdout(&coloured).contains('\u{1b}'));
 }

@@ -129,7 +129,9 @@ fn unsafe_fixes_need_the_flag() {
     assert_eq!(std::fs::read(&path).unwrap(), before);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stdout(&o).contains("[*] 0 fixable with the `--fix` option (2 hidden fixes can be enabled with the `--unsafe-fixes` option)."),
+        stdout(&o).contains(
+            "No fixes available (2 hidden fixes can be enabled with the `--unsafe-fixes` option)."
+        ),
         "{}",
         stdout(&o)
     );

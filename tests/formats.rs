@@ -32,7 +32,8 @@ fn snapshot(name: &str, actual: &str) {
         std::fs::write(&path, actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing {}", path.display()));
+    let expected =
+        std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing {}", path.display()));
     assert_eq!(actual, expected, "output differs from {}", path.display());
 }
 
@@ -86,7 +87,10 @@ fn github_escapes_and_columns() {
         "from celery import Celery\nfrom celery.signals import worker_process_init\n\napp = Celery()\n\n\n@worker_process_init.connect\ndef boot(**kwargs):\n    app.control.broadcast(\n        \"shutdown\")\n",
     )
     .unwrap();
-    let o = celint_in(dir.path(), &["--output-format", "github", "--select", "CEL007", name]);
+    let o = celint_in(
+        dir.path(),
+        &["--output-format", "github", "--select", "CEL007", name],
+    );
     assert_eq!(
         stdout(&o),
         "::warning title=celint (CEL007%3A broadcast-shutdown),file=a%2Cb%3Ac%25.py,line=9,endLine=10::CEL007 `app.control.broadcast( ...` without `destination=` stops every worker on the broker, not just this one\n"
@@ -112,9 +116,11 @@ fn several_outputs_in_one_run() {
     );
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).starts_with("::error "));
-    let s: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
     assert_eq!(s["runs"][0]["results"].as_array().unwrap().len(), 5);
-    let g: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&gl).unwrap()).unwrap();
+    let g: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&gl).unwrap()).unwrap();
     assert_eq!(g.as_array().unwrap().len(), 5);
 }
 
@@ -128,8 +134,13 @@ fn fingerprints(dir: &Path, format: &str) -> Vec<(String, u64)> {
             .iter()
             .map(|r| {
                 (
-                    r["partialFingerprints"]["celintFingerprint/v1"].as_str().unwrap().to_string(),
-                    r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64().unwrap(),
+                    r["partialFingerprints"]["celintFingerprint/v1"]
+                        .as_str()
+                        .unwrap()
+                        .to_string(),
+                    r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                        .as_u64()
+                        .unwrap(),
                 )
             })
             .collect(),
@@ -137,7 +148,12 @@ fn fingerprints(dir: &Path, format: &str) -> Vec<(String, u64)> {
             .as_array()
             .unwrap()
             .iter()
-            .map(|r| (r["fingerprint"].as_str().unwrap().to_string(), r["location"]["lines"]["begin"].as_u64().unwrap()))
+            .map(|r| {
+                (
+                    r["fingerprint"].as_str().unwrap().to_string(),
+                    r["location"]["lines"]["begin"].as_u64().unwrap(),
+                )
+            })
             .collect(),
     }
 }
@@ -155,7 +171,10 @@ fn fingerprints_survive_code_moving() {
         std::fs::write(&file, body).unwrap();
         assert_eq!(before.len(), 2);
         // Same fingerprints, different lines; and the two identical exits differ.
-        assert_eq!(before.iter().map(|f| &f.0).collect::<Vec<_>>(), after.iter().map(|f| &f.0).collect::<Vec<_>>());
+        assert_eq!(
+            before.iter().map(|f| &f.0).collect::<Vec<_>>(),
+            after.iter().map(|f| &f.0).collect::<Vec<_>>()
+        );
         assert_ne!(before[0].1, after[0].1);
         assert_ne!(before[0].0, before[1].0);
     }
@@ -168,7 +187,10 @@ fn sarif_passes_the_multitool_validator() {
     let tool = match std::env::var("SARIF_MULTITOOL") {
         Ok(t) => t,
         Err(_) => {
-            assert!(std::env::var_os("CI").is_none(), "CI must set SARIF_MULTITOOL");
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must set SARIF_MULTITOOL"
+            );
             eprintln!("SARIF_MULTITOOL not set: validator not run");
             return;
         }
@@ -186,8 +208,12 @@ fn sarif_passes_the_multitool_validator() {
         .output()
         .expect("the validator runs");
     assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stdout));
-    let log: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&output).unwrap()).unwrap();
-    let results = log["runs"][0]["results"].as_array().cloned().unwrap_or_default();
+    let log: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&output).unwrap()).unwrap();
+    let results = log["runs"][0]["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let problems: Vec<String> = results
         .iter()
         .filter(|r| matches!(r["level"].as_str(), None | Some("error") | Some("warning")))

@@ -140,7 +140,12 @@ pub fn summary(diagnostics: &[Diagnostic], options: &SummaryOptions) -> String {
         safe
     };
     let hidden = if options.unsafe_fixes { 0 } else { unsafe_ };
-    if fixable > 0 || hidden > 0 {
+    if fixable == 0 && hidden > 0 {
+        out.push_str(&format!(
+            "\nNo fixes available ({hidden} hidden fix{} can be enabled with the `--unsafe-fixes` option).",
+            if hidden == 1 { "" } else { "es" }
+        ));
+    } else if fixable > 0 {
         out.push_str(&format!("\n[*] {fixable} fixable with the `--fix` option"));
         if hidden > 0 {
             out.push_str(&format!(

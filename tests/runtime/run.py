@@ -68,6 +68,18 @@ FLAG_DELAY = 6.0  # the "slow service" CEL005's examples call: longer than the 4
 GRACE_AFTER_EXIT = 2.5  # after the worker exits, how long to wait for the bystander to follow
 LOOP_EVENTS = 3  # a loop is established after this many child exits / SIGKILLs
 
+# Which documents' examples get tasks. Once the worker is "ready." the harness sends
+# celint_rt.fail then celint_rt.ping (tests/runtime/celint_rt_tasks.py); with -c 1 and
+# --max-tasks-per-child=1 each ends its pool child, so the worker forks replacements. Only the
+# rules whose claim is about a recycle or a task get them; elsewhere a recycle would add a second
+# run of the handler that the document's claim is not about (CEL001: see
+# tests/runtime/scenarios/cel001_recycle.py). Extra scenarios say `# Tasks: yes` in their header.
+TASKS_FOR = {
+    "CEL004": "the UP deadline is armed only for replacement children",
+    "CEL005": "the UP deadline is armed only for replacement children",
+    "CEL007": "task_failure needs a failing task",
+}
+
 
 # ------------------------------------------------------------------------------------------------
 # Phase 1 (system python): build or reuse the pinned venv, then re-execute inside it.
@@ -129,6 +141,7 @@ class Scenario:
     expected: dict  # broker -> class
     origin: str
     celint_codes: list | None = None  # extra scenarios: what celint must report on the file
+    tasks: bool = False  # send the two tasks (a recycle each) once the worker is ready
 
     @property
     def markers(self) -> list:
@@ -175,7 +188,7 @@ def load_scenarios() -> list:
         for heading, label in (("## Example", "example"), ("## Use instead", "fixed")):
             source, expected = doc_block(doc, heading, where)
             out.append(Scenario(rule, label, f"{rule.lower()}_{label}", source, expected,
-                                f"{where} {heading}"))
+                                f"{where} {heading}", tasks=rule in TASKS_FOR))
     for path in sorted((HERE / "scenarios").glob("*.py")):
         source = path.read_text()
         where = str(path.relative_to(ROOT))
@@ -192,7 +205,8 @@ def load_scenarios() -> list:
         except KeyError as e:
             raise SetupError(f"{where}: header line `# {e.args[0].capitalize()}: ...` missing") from None
         codes = sorted(c for c in re.split(r"[,\s]+", header.get("celint reports", "")) if c)
-        out.append(Scenario(rule, path.stem, path.stem, source, expected, where, codes))
+        tasks = header.get("tasks", "no").lower() in ("yes", "fail, ping")
+        out.append(Scenario(rule, path.stem, path.stem, source, expected, where, codes, tasks))
     return out
 
 
@@ -583,14 +597,14 @@ def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
 
         # 2. the example's worker
         argv = [celery, "-A", sc.module, "worker", "-P", "prefork", "-c", "1",
-                "--max-tasks-per-child=1", "-l", "info", "-I", "celint_rt_tasks"]
+                "--max-tasks-per-child=1", "-l", ctx.args.loglevel, "-I", "celint_rt_tasks"]
         t0 = time.monotonic()
         worker = spawn(argv, env=env, cwd=tmp, log_path=wlog)
         sent_at = exited_at = bystander_exited_at = None
         while True:
             now = time.monotonic() - t0
             text = read(wlog)
-            if sent_at is None and RE_READY.search(text):
+            if sc.tasks and sent_at is None and RE_READY.search(text):
                 # one failing task then one ping: two child recycles (--max-tasks-per-child=1)
                 app.send_task("celint_rt.fail")
                 app.send_task("celint_rt.ping")
@@ -669,7 +683,10 @@ def classify(sc, wtext, btext, rc, exited_at, brc, b_exited_at, end, sent_at):
     if RE_VALUEERROR in wtext and rc not in (None, 0):
         return "ValueError at import", f"'{RE_VALUEERROR}', exit {rc}"
     if RE_REMOTE in btext and brc is not None:
-        return "cluster-wide shutdown", f"bystander 'Got shutdown from remote' at {b_exited_at:.1f}s; {me()}"
+        ev = f"bystander 'Got shutdown from remote' at {b_exited_at:.1f}s; {me()}"
+        if rc is not None and sc.tasks:
+            ev += " (after its first task)" if done else " (before its first task)"
+        return "cluster-wide shutdown", ev
     if kills >= 2:
         return "SIGKILL loop", f"{kills}x '{RE_UP_TIMEOUT}'; {len(exits)}x exitcode!=0; {me()}"
     if len(exits) >= 2 and rc is None:
@@ -687,13 +704,15 @@ def classify(sc, wtext, btext, rc, exited_at, brc, b_exited_at, end, sent_at):
     # alive at the deadline, no loop
     if not ready:
         return "unclassified", f"alive at {end:.0f}s but never 'ready.'"
-    if len(done) < 2:
-        return "unclassified", f"alive and ready, but only {len(done)} of 2 tasks ran (sent at {sent_at:.1f}s)"
+    if sc.tasks and len(done) < 2:
+        return "unclassified", f"alive and ready, but only {len(done)} of 2 tasks ran" + (
+            f" (sent at {sent_at:.1f}s)" if sent_at is not None else " (none sent)")
     if kills or exits:
         return "unclassified", f"alive, {kills} SIGKILL(s), {len(exits)} child exit(s)"
+    ran = f"{len(done)} tasks ran" if sc.tasks else "no tasks sent"
     if markers and not seen:
-        return "handler never called", f"no {markers[0]!r} in the log; {len(done)} tasks ran; {me()}"
-    ev = f"{me()}, {len(done)} tasks ran, no child lost"
+        return "handler never called", f"no {markers[0]!r} in the log; {ran}; {me()}"
+    ev = f"{me()}, {ran}, no child lost"
     if seen:
         ev += f"; handler printed {seen[0]!r}"
     return "kept running", ev
@@ -754,6 +773,8 @@ def parse_args(argv):
                     help="a RabbitMQ vhost per scenario (needs rabbitmqctl), or names on vhost / ")
     ap.add_argument("--logs", default=str(ROOT / "target" / "runtime-logs"),
                     help="where the worker logs of this run go (emptied first)")
+    ap.add_argument("--loglevel", default="info", choices=["info", "debug"],
+                    help="the example worker's log level (debug to investigate; classes need info or lower)")
     ap.add_argument("--list", action="store_true", help="print the scenarios and expectations, run nothing")
     args = ap.parse_args(argv)
     args.only = [c.strip().upper() for o in args.only for c in o.split(",") if c.strip()]
