@@ -122,6 +122,11 @@ pub fn scan(project: &Project, resolver: &Resolver, roots: &[PathBuf]) -> Celery
             break;
         }
         for module in modules.iter().skip(seen) {
+            // Settings are written with names the pre-scan knows; other modules (the helpers
+            // a handler's calls lead into) hold none.
+            if !crate::prescan::may_matter(module.source.text.as_bytes()) {
+                continue;
+            }
             let mut scanner = Scanner {
                 resolver,
                 module: module.clone(),
@@ -428,6 +433,16 @@ impl Scanner<'_, '_, '_> {
                 }
                 _ => {}
             }
+        }
+        // Only a call written `Celery(...)` / `x.Celery(...)` can be the constructor: resolving
+        // every call would read modules for nothing.
+        let written = match &call.func {
+            Expr::Name { id, .. } => id.as_str(),
+            Expr::Attribute { attr, .. } => attr.as_str(),
+            _ => "",
+        };
+        if written != "Celery" {
+            return;
         }
         let callee = self.resolver.value(&self.ctx(scope), &call.func);
         if callee.path() == Some("celery.Celery") {

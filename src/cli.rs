@@ -106,6 +106,10 @@ pub struct Cli {
     /// alone receives the main output instead of standard output
     #[arg(long, value_name = "FORMAT:PATH")]
     pub output_file: Vec<String>,
+
+    /// Parse every file, not only those the pre-scan finds relevant (for testing the pre-scan)
+    #[arg(long, hide = true)]
+    pub no_prescan: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -131,6 +131,7 @@ fn settings(
             .collect(),
         excludes,
         stdin: None,
+        prescan: !cli.no_prescan,
     })
 }
 

@@ -100,6 +100,8 @@ pub struct Analyzer<'p> {
     /// Summaries computed so far: past a bound, results inside recursion are memoised even when
     /// incomplete, so that dense cyclic call graphs cannot take exponential time.
     computed: std::cell::Cell<usize>,
+    /// Modules with a function whose summary was computed: a handler's calls reach them.
+    reached: RefCell<std::collections::HashSet<ModuleId>>,
     extra: Vec<String>,
 }
 
@@ -110,8 +112,14 @@ impl<'p> Analyzer<'p> {
             memo: RefCell::new(HashMap::new()),
             stack: RefCell::new(Vec::new()),
             computed: std::cell::Cell::new(0),
+            reached: RefCell::new(std::collections::HashSet::new()),
             extra: extra_blocking,
         }
+    }
+
+    /// Did a handler's calls lead into this module?
+    pub fn reached(&self, module: ModuleId) -> bool {
+        self.reached.borrow().contains(&module)
     }
 
     pub fn project(&self) -> &'p Project {
@@ -135,6 +143,7 @@ impl<'p> Analyzer<'p> {
             return Rc::default();
         }
         let depth = self.stack.borrow().len();
+        self.reached.borrow_mut().insert(f.module);
         self.stack.borrow_mut().push((f, depth));
         let summary = Rc::new(self.compute(f));
         let (_, low) = self.stack.borrow_mut().pop().unwrap_or((f, depth));

@@ -18,6 +18,7 @@ pub mod facts;
 pub mod fix;
 pub mod handlers;
 pub mod noqa;
+pub mod prescan;
 pub mod project;
 pub mod render;
 pub mod resolve;
@@ -34,7 +35,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::diagnostic::{Diagnostic, FileRef};
-use crate::project::{LoadError, ModuleData, Project};
+use crate::project::{LoadError, Loaded, ModuleData, Project};
 use crate::rules::Rule;
 use crate::syntax::Span;
 
@@ -52,6 +53,9 @@ pub struct Settings {
     pub excludes: discover::Excludes,
     /// `--stdin-filename`: this file's source is given, not read.
     pub stdin: Option<(PathBuf, String)>,
+    /// Parse only the files that can matter (see `prescan.rs`). Off only to prove that it
+    /// loses nothing.
+    pub prescan: bool,
 }
 
 impl Settings {
@@ -66,6 +70,7 @@ impl Settings {
             src: Vec::new(),
             excludes: discover::Excludes::default(),
             stdin: None,
+            prescan: true,
         }
     }
 
@@ -113,6 +118,13 @@ pub fn run(settings: &Settings) -> Report {
 }
 
 pub fn run_with(settings: &Settings, overlay: &Overlay) -> Report {
+    let t0 = std::time::Instant::now();
+    let timing = std::env::var_os("CELINT_TIMING").is_some();
+    let lap = |what: &str| {
+        if timing {
+            eprintln!("{what}: {:?}", t0.elapsed());
+        }
+    };
     let mut overlay = overlay.clone();
     let (files, walk_errors) = match &settings.stdin {
         Some((path, text)) => {
@@ -139,17 +151,24 @@ pub fn run_with(settings: &Settings, overlay: &Overlay) -> Report {
             message: e.message,
         })
         .collect();
-    let loaded = load_all(&files, overlay);
+    lap("discover");
+    let loaded = load_all(&files, overlay, settings.prescan);
+    lap("load");
     let mut modules = Vec::new();
+    let mut deferred = Vec::new();
     let mut diagnostics = Vec::new();
-    for result in loaded {
+    for (path, result) in files.iter().zip(loaded) {
         match result {
-            Ok(m) => modules.push(m),
+            Ok(Loaded::Module(m)) => modules.push(m),
+            Ok(Loaded::Deferred(bytes)) => deferred.push((path, bytes)),
+            Ok(Loaded::Skipped) => {}
             Err(LoadError::Io { display, message }) => errors.push(RunError {
                 path: display,
                 message,
             }),
-            Err(LoadError::Decode { display, error }) => diagnostics.push(Diagnostic::new(
+            // A file that cannot matter is not reported, with or without the pre-scan.
+            Err(LoadError::Decode { matters: false, .. }) => {}
+            Err(LoadError::Decode { display, error, .. }) => diagnostics.push(Diagnostic::new(
                 Rule::SyntaxError,
                 FileRef {
                     display,
@@ -167,23 +186,46 @@ pub fn run_with(settings: &Settings, overlay: &Overlay) -> Report {
         .chain(settings.src.iter())
         .cloned()
         .collect();
-    let linted_count = modules.len();
-    let project = Project::new(modules, &extra_roots, overlay.clone());
-    let linted: Vec<Rc<ModuleData>> = project.modules().into_iter().take(linted_count).collect();
-    for m in &linted {
-        if let Some(e) = m.parsed.errors.first() {
-            diagnostics.push(Diagnostic::new(
-                Rule::SyntaxError,
-                FileRef {
-                    display: m.source.display.clone(),
-                    module: Some(m.clone()),
-                },
-                e.span,
-                format!("SyntaxError: {}", e.message),
-            ));
+    let linted_paths = files.iter().map(|f| project::canonical(f)).collect();
+    let project = Project::new(modules, &extra_roots, overlay.clone(), linted_paths);
+    // Files deferred by the pre-scan matter if they name a signal by an alias defined in a
+    // module that matters (`WPI = worker_process_init` in `proj/sigs.py`).
+    let analyzer = effects::Analyzer::new(&project, settings.extra_blocking.clone());
+    if !deferred.is_empty() {
+        let aliases = prescan::Aliases::new(&handlers::signal_aliases(&project.modules()));
+        for (path, bytes) in deferred {
+            if aliases.named_in(&bytes) {
+                match project::decode_and_parse(
+                    path,
+                    path.to_string_lossy().into_owned(),
+                    true,
+                    &bytes,
+                ) {
+                    Ok(m) => {
+                        project.add(m);
+                    }
+                    Err(LoadError::Decode {
+                        display,
+                        error,
+                        matters: true,
+                    }) => {
+                        diagnostics.push(Diagnostic::new(
+                            Rule::SyntaxError,
+                            FileRef {
+                                display,
+                                module: None,
+                            },
+                            Span::default(),
+                            error.to_string(),
+                        ));
+                    }
+                    Err(_) => {}
+                }
+            }
         }
     }
-    let analyzer = effects::Analyzer::new(&project, settings.extra_blocking.clone());
+    let linted: Vec<Rc<ModuleData>> = project.modules();
+    lap("deferred");
     // Command lines (Procfile, Dockerfile, compose, systemd) are looked for in the directories
     // given and at the top of the project they are in.
     let mut command_roots = extra_roots.clone();
@@ -198,7 +240,36 @@ pub fn run_with(settings: &Settings, overlay: &Overlay) -> Report {
         settings.proc_alive_timeout,
         &command_roots,
     ));
+    lap("check");
+    if timing {
+        let all = project.modules();
+        let bytes: usize = all.iter().map(|m| m.source.text.len()).sum();
+        eprintln!(
+            "modules read: {} ({} bytes), linted parsed: {}",
+            all.len(),
+            bytes,
+            all.iter().filter(|m| m.linted).count()
+        );
+    }
+    // Syntax errors of the linted files that matter: those that name what celint reads, and
+    // those a handler's calls lead into. The same with or without the pre-scan.
+    let linted: Vec<Rc<ModuleData>> = project.modules().into_iter().filter(|m| m.linted).collect();
+    for m in &linted {
+        let matters = analyzer.reached(m.id) || prescan::may_matter(m.source.text.as_bytes());
+        if let Some(e) = m.parsed.errors.first().filter(|_| matters) {
+            diagnostics.push(Diagnostic::new(
+                Rule::SyntaxError,
+                FileRef {
+                    display: m.source.display.clone(),
+                    module: Some(m.clone()),
+                },
+                e.span,
+                format!("SyntaxError: {}", e.message),
+            ));
+        }
+    }
     let diagnostics = filter(diagnostics, &linted, settings);
+    lap("filter");
     Report {
         diagnostics,
         errors,
@@ -207,8 +278,10 @@ pub fn run_with(settings: &Settings, overlay: &Overlay) -> Report {
 }
 
 /// Reads, decodes and parses the linted files on all cores.
-fn load_all(files: &[PathBuf], overlay: &Overlay) -> Vec<Result<ModuleData, LoadError>> {
-    let one = |p: &PathBuf| project::load_file(p, p.to_string_lossy().into_owned(), true, overlay);
+fn load_all(files: &[PathBuf], overlay: &Overlay, prescan: bool) -> Vec<Result<Loaded, LoadError>> {
+    let one = |p: &PathBuf| {
+        project::load_file(p, p.to_string_lossy().into_owned(), true, overlay, prescan)
+    };
     match rayon::ThreadPoolBuilder::new()
         .stack_size(64 * 1024 * 1024)
         .build()

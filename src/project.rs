@@ -36,20 +36,45 @@ pub struct ModuleData {
 /// A file that could not be read or decoded.
 #[derive(Debug)]
 pub enum LoadError {
-    Io { display: String, message: String },
-    Decode { display: String, error: DecodeError },
+    Io {
+        display: String,
+        message: String,
+    },
+    Decode {
+        display: String,
+        error: DecodeError,
+        /// The raw bytes mention something celint reads (see `prescan.rs`).
+        matters: bool,
+    },
 }
 
-/// Reads, decodes and parses one file, and builds its symbol tables.
+/// What reading a file gave.
+pub enum Loaded {
+    Module(ModuleData),
+    /// Not parsed: it cannot matter unless it names a signal alias (its bytes are kept).
+    Deferred(Vec<u8>),
+    /// Not parsed: it cannot matter.
+    Skipped,
+}
+
+/// Reads, decodes and parses one file, and builds its symbol tables. With `prescan`, a file
+/// that cannot matter (see `prescan.rs`) is read but not parsed.
 pub fn load_file(
     path: &Path,
     display: String,
     linted: bool,
     overlay: &crate::Overlay,
-) -> Result<ModuleData, LoadError> {
-    if let Some(text) = overlay.get(&canonical(path)) {
-        let source = SourceFile::new(display, path.to_path_buf(), text.clone());
-        return Ok(from_source(source, module_path_or_stem(path), linted));
+    prescan: bool,
+) -> Result<Loaded, LoadError> {
+    if !overlay.is_empty() {
+        if let Some(text) = overlay.get(&canonical(path)) {
+            let source = SourceFile::new(display, path.to_path_buf(), text.clone());
+            return Ok(Loaded::Module(from_source(
+                source,
+                module_path_or_stem(path),
+                linted,
+            )));
+        }
     }
     let meta = std::fs::metadata(path).map_err(|e| LoadError::Io {
         display: display.clone(),
@@ -70,8 +95,31 @@ pub fn load_file(
         display: display.clone(),
         message: discover::io_message(&e),
     })?;
-    let source = SourceFile::decode(display.clone(), path.to_path_buf(), &bytes)
-        .map_err(|error| LoadError::Decode { display, error })?;
+    if prescan {
+        match crate::prescan::classify(&bytes) {
+            crate::prescan::Relevance::Matters => {}
+            crate::prescan::Relevance::MayConnect => return Ok(Loaded::Deferred(bytes)),
+            crate::prescan::Relevance::No => return Ok(Loaded::Skipped),
+        }
+    }
+    decode_and_parse(path, display, linted, &bytes).map(Loaded::Module)
+}
+
+/// Decodes and parses bytes read from `path`.
+pub fn decode_and_parse(
+    path: &Path,
+    display: String,
+    linted: bool,
+    bytes: &[u8],
+) -> Result<ModuleData, LoadError> {
+    let source =
+        SourceFile::decode(display.clone(), path.to_path_buf(), bytes).map_err(|error| {
+            LoadError::Decode {
+                display,
+                error,
+                matters: crate::prescan::may_matter(bytes),
+            }
+        })?;
     Ok(from_source(source, module_path_or_stem(path), linted))
 }
 
@@ -97,7 +145,7 @@ pub fn from_source(source: SourceFile, mp: ModulePath, linted: bool) -> ModuleDa
         id: ModuleId(0),
         name: mp.name,
         is_package: mp.is_package,
-        root: mp.root,
+        root: canonical(&mp.root),
         source,
         parsed,
         symbols,
@@ -111,12 +159,20 @@ pub struct Project {
     lookups: RefCell<HashMap<(String, PathBuf), Option<PathBuf>>>,
     roots: Vec<PathBuf>,
     overlay: crate::Overlay,
+    /// Every file given to celint, parsed or not: a module read on demand from this set is
+    /// linted too (its syntax errors are reported, its fixes applied).
+    linted_paths: std::collections::HashSet<PathBuf>,
 }
 
 impl Project {
     /// `modules` are the linted files, already loaded; `extra_roots` are the directories given on
     /// the command line and configured source roots.
-    pub fn new(modules: Vec<ModuleData>, extra_roots: &[PathBuf], overlay: crate::Overlay) -> Self {
+    pub fn new(
+        modules: Vec<ModuleData>,
+        extra_roots: &[PathBuf],
+        overlay: crate::Overlay,
+        linted_paths: std::collections::HashSet<PathBuf>,
+    ) -> Self {
         let mut roots: Vec<PathBuf> = Vec::new();
         let mut add_root = |p: &Path| {
             let p = canonical(p);
@@ -154,6 +210,7 @@ impl Project {
             lookups: RefCell::new(HashMap::new()),
             roots,
             overlay,
+            linted_paths,
         }
     }
 
@@ -174,7 +231,7 @@ impl Project {
         }
         let from_root = from
             .and_then(|id| self.module(id))
-            .map(|m| canonical(&m.root))
+            .map(|m| m.root.clone())
             .unwrap_or_default();
         let key = (name.to_string(), from_root.clone());
         let cached = self.lookups.borrow().get(&key).cloned();
@@ -203,15 +260,31 @@ impl Project {
             return *known;
         }
         let display = crate::source::display_path(path);
-        let loaded = load_file(path, display, false, &self.overlay).ok();
-        let id = loaded.map(|mut m| {
-            let mut modules = self.modules.borrow_mut();
-            let id = ModuleId(modules.len() as u32);
-            m.id = id;
-            modules.push(Rc::new(m));
-            id
-        });
+        let linted = self.linted_paths.contains(&key);
+        let id = match load_file(path, display, linted, &self.overlay, false) {
+            Ok(Loaded::Module(m)) => Some(self.push(m)),
+            _ => None,
+        };
         self.by_path.borrow_mut().insert(key, id);
+        id
+    }
+
+    /// Adds a module read outside `find_module` (a deferred file that turned out to matter).
+    pub fn add(&self, m: ModuleData) -> ModuleId {
+        let key = canonical(&m.source.path);
+        if let Some(Some(known)) = self.by_path.borrow().get(&key) {
+            return *known;
+        }
+        let id = self.push(m);
+        self.by_path.borrow_mut().insert(key, Some(id));
+        id
+    }
+
+    fn push(&self, mut m: ModuleData) -> ModuleId {
+        let mut modules = self.modules.borrow_mut();
+        let id = ModuleId(modules.len() as u32);
+        m.id = id;
+        modules.push(Rc::new(m));
         id
     }
 }
@@ -231,8 +304,19 @@ fn module_file(root: &Path, name: &str) -> Option<PathBuf> {
     candidates.into_iter().find(|c| c.is_file())
 }
 
+/// The absolute path with `.` and `..` folded away, without asking the file system: this is
+/// called for every module lookup, and `canonicalize` costs a `readlink` per component.
 pub fn canonical(p: &Path) -> PathBuf {
-    std::fs::canonicalize(p)
-        .or_else(|_| std::path::absolute(p))
-        .unwrap_or_else(|_| p.to_path_buf())
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
 }

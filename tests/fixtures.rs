@@ -88,7 +88,12 @@ fn rules_for(root: &Path) -> Vec<Rule> {
 }
 
 pub fn lint(root: &Path) -> BTreeSet<Finding> {
-    let settings = celint::Settings::new(vec![root.to_path_buf()]).with_rules(rules_for(root));
+    lint_with(root, true)
+}
+
+fn lint_with(root: &Path, prescan: bool) -> BTreeSet<Finding> {
+    let mut settings = celint::Settings::new(vec![root.to_path_buf()]).with_rules(rules_for(root));
+    settings.prescan = prescan;
     let report = std::thread::Builder::new()
         .stack_size(celint::STACK_SIZE)
         .spawn(move || {
@@ -164,4 +169,23 @@ fn every_fixture_reports_exactly_its_expectations() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// The pre-scan parses only the files that can matter: it must lose nothing.
+#[test]
+fn prescan_and_full_parse_report_the_same_findings() {
+    let cwd = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::env::set_current_dir(cwd).unwrap();
+    let mut differ = Vec::new();
+    for fixture in fixtures() {
+        let rel = fixture.strip_prefix(cwd).unwrap().to_path_buf();
+        let (fast, full) = (lint_with(&rel, true), lint_with(&rel, false));
+        if fast != full {
+            differ.push(format!("{}: prescan {fast:?} full {full:?}", rel.display()));
+        }
+    }
+    // The whole fixture tree at once too (cross-fixture resolution, one project).
+    let all = Path::new("fixtures");
+    assert_eq!(lint_with(all, true), lint_with(all, false), "whole tree");
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
 }
