@@ -159,7 +159,7 @@ pub fn run_with(settings: &Settings, overlay: &Overlay) -> Report {
     let mut diagnostics = Vec::new();
     for (path, result) in files.iter().zip(loaded) {
         match result {
-            Ok(Loaded::Module(m)) => modules.push(m),
+            Ok(Loaded::Module(m)) => modules.push(*m),
             Ok(Loaded::Deferred(bytes)) => deferred.push((path, bytes)),
             Ok(Loaded::Skipped) => {}
             Err(LoadError::Io { display, message }) => errors.push(RunError {

@@ -50,7 +50,7 @@ pub enum LoadError {
 
 /// What reading a file gave.
 pub enum Loaded {
-    Module(ModuleData),
+    Module(Box<ModuleData>),
     /// Not parsed: it cannot matter unless it names a signal alias (its bytes are kept).
     Deferred(Vec<u8>),
     /// Not parsed: it cannot matter.
@@ -102,7 +102,7 @@ pub fn load_file(
             crate::prescan::Relevance::No => return Ok(Loaded::Skipped),
         }
     }
-    decode_and_parse(path, display, linted, &bytes).map(Loaded::Module)
+    decode_and_parse(path, display, linted, &bytes).map(|m| Loaded::Module(Box::new(m)))
 }
 
 /// Decodes and parses bytes read from `path`.
@@ -262,7 +262,7 @@ impl Project {
         let display = crate::source::display_path(path);
         let linted = self.linted_paths.contains(&key);
         let id = match load_file(path, display, linted, &self.overlay, false) {
-            Ok(Loaded::Module(m)) => Some(self.push(m)),
+            Ok(Loaded::Module(m)) => Some(self.push(*m)),
             _ => None,
         };
         self.by_path.borrow_mut().insert(key, id);
