@@ -69,11 +69,8 @@ pub fn load_file(
     if !overlay.is_empty() {
         if let Some(text) = overlay.get(&canonical(path)) {
             let source = SourceFile::new(display, path.to_path_buf(), text.clone());
-            return Ok(Loaded::Module(from_source(
-                source,
-                module_path_or_stem(path),
-                linted,
-            )));
+            let m = from_source(source, module_path_or_stem(path), linted);
+            return Ok(Loaded::Module(Box::new(m)));
         }
     }
     let meta = std::fs::metadata(path).map_err(|e| LoadError::Io {
