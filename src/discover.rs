@@ -94,6 +94,17 @@ impl Excludes {
 
 /// Every Python file under `paths`, sorted, each once.
 pub fn discover(paths: &[PathBuf], excludes: &Excludes) -> (Vec<PathBuf>, Vec<DiscoverError>) {
+    let (files, errors) = discover_each(paths, excludes, &|_| ());
+    (files.into_iter().map(|(p, ())| p).collect(), errors)
+}
+
+/// Every Python file under `paths`, sorted, each once, with what `visit` made of it. `visit`
+/// runs on the walker's threads as files are found, so reading overlaps walking.
+pub fn discover_each<T: Send>(
+    paths: &[PathBuf],
+    excludes: &Excludes,
+    visit: &(dyn Fn(&Path) -> T + Sync),
+) -> (Vec<(PathBuf, T)>, Vec<DiscoverError>) {
     let files = Mutex::new(Vec::new());
     let errors = Mutex::new(Vec::new());
     for path in paths {
@@ -114,7 +125,7 @@ pub fn discover(paths: &[PathBuf], excludes: &Excludes) -> (Vec<PathBuf>, Vec<Di
             // Given explicitly: always linted, whatever ignore files say (unless asked to apply
             // excludes to explicit files, as pre-commit needs).
             if !(excludes.force && excludes.is_excluded(path)) {
-                push(&files, path.clone());
+                push(&files, (path.clone(), visit(path)));
             }
             continue;
         }
@@ -155,7 +166,8 @@ pub fn discover(paths: &[PathBuf], excludes: &Excludes) -> (Vec<PathBuf>, Vec<Di
                     Ok(entry) => {
                         let is_file = entry.file_type().is_some_and(|t| t.is_file());
                         if is_file && is_python_file(entry.path()) {
-                            push(&files, entry.into_path());
+                            let value = visit(entry.path());
+                            push(&files, (entry.into_path(), value));
                         }
                     }
                     Err(err) => {
@@ -177,8 +189,8 @@ pub fn discover(paths: &[PathBuf], excludes: &Excludes) -> (Vec<PathBuf>, Vec<Di
         });
     }
     let mut files = files.into_inner().unwrap_or_else(|e| e.into_inner());
-    files.sort();
-    files.dedup();
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    files.dedup_by(|a, b| a.0 == b.0);
     let errors = errors.into_inner().unwrap_or_else(|e| e.into_inner());
     (files, errors)
 }

@@ -35,7 +35,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::diagnostic::{Diagnostic, FileRef};
-use crate::project::{LoadError, Loaded, ModuleData, Project};
+use crate::project::{LoadError, ModuleData, Project};
 use crate::rules::Rule;
 use crate::syntax::Span;
 
@@ -126,22 +126,28 @@ pub fn run_with(settings: &Settings, overlay: &Overlay) -> Report {
         }
     };
     let mut overlay = overlay.clone();
-    let (files, walk_errors) = match &settings.stdin {
+    let display = |p: &Path| p.to_string_lossy().into_owned();
+    let (read, walk_errors) = match &settings.stdin {
         Some((path, text)) => {
             overlay
                 .entry(project::canonical(path))
                 .or_insert_with(|| text.clone());
             let excluded = settings.excludes.force && settings.excludes.is_excluded(path);
-            (
-                if excluded {
-                    Vec::new()
-                } else {
-                    vec![path.clone()]
-                },
-                Vec::new(),
-            )
+            let entries = if excluded {
+                Vec::new()
+            } else {
+                let r = Ok(project::Read {
+                    bytes: Vec::new(),
+                    relevance: prescan::Relevance::Matters,
+                });
+                vec![(path.clone(), r)]
+            };
+            (entries, Vec::new())
         }
-        None => discover::discover(&settings.paths, &settings.excludes),
+        // Reading and pre-scanning happen on the walker's threads, as files are found.
+        None => discover::discover_each(&settings.paths, &settings.excludes, &|p: &Path| {
+            project::read_file(p, &display(p), settings.prescan)
+        }),
     };
     let overlay = &overlay;
     let mut errors: Vec<RunError> = walk_errors
@@ -151,17 +157,29 @@ pub fn run_with(settings: &Settings, overlay: &Overlay) -> Report {
             message: e.message,
         })
         .collect();
-    lap("discover");
-    let loaded = load_all(&files, overlay, settings.prescan);
-    lap("load");
-    let mut modules = Vec::new();
+    lap("discover and read");
+    let files: Vec<PathBuf> = read.iter().map(|(p, _)| p.clone()).collect();
+    let mut to_parse = Vec::new();
     let mut deferred = Vec::new();
     let mut diagnostics = Vec::new();
-    for (path, result) in files.iter().zip(loaded) {
+    for (path, result) in read {
         match result {
-            Ok(Loaded::Module(m)) => modules.push(*m),
-            Ok(Loaded::Deferred(bytes)) => deferred.push((path, bytes)),
-            Ok(Loaded::Skipped) => {}
+            Ok(r) => match r.relevance {
+                prescan::Relevance::Matters => to_parse.push((path, r.bytes)),
+                prescan::Relevance::MayConnect => deferred.push((path, r.bytes)),
+                prescan::Relevance::No => {}
+            },
+            Err(LoadError::Io { display, message }) => errors.push(RunError {
+                path: display,
+                message,
+            }),
+            Err(LoadError::Decode { .. }) => {}
+        }
+    }
+    let mut modules = Vec::new();
+    for (path, result) in parse_all(&to_parse, overlay) {
+        match result {
+            Ok(m) => modules.push(m),
             Err(LoadError::Io { display, message }) => errors.push(RunError {
                 path: display,
                 message,
@@ -178,7 +196,9 @@ pub fn run_with(settings: &Settings, overlay: &Overlay) -> Report {
                 error.to_string(),
             )),
         }
+        let _ = path;
     }
+    lap("parse");
     let extra_roots: Vec<PathBuf> = settings
         .paths
         .iter()
@@ -196,7 +216,7 @@ pub fn run_with(settings: &Settings, overlay: &Overlay) -> Report {
         for (path, bytes) in deferred {
             if aliases.named_in(&bytes) {
                 match project::decode_and_parse(
-                    path,
+                    &path,
                     path.to_string_lossy().into_owned(),
                     true,
                     &bytes,
@@ -277,10 +297,25 @@ pub fn run_with(settings: &Settings, overlay: &Overlay) -> Report {
     }
 }
 
-/// Reads, decodes and parses the linted files on all cores.
-fn load_all(files: &[PathBuf], overlay: &Overlay, prescan: bool) -> Vec<Result<Loaded, LoadError>> {
-    let one = |p: &PathBuf| {
-        project::load_file(p, p.to_string_lossy().into_owned(), true, overlay, prescan)
+/// Decodes and parses the files that matter on all cores, on threads with deep stacks.
+fn parse_all<'a>(
+    files: &'a [(PathBuf, Vec<u8>)],
+    overlay: &Overlay,
+) -> Vec<(&'a PathBuf, Result<ModuleData, LoadError>)> {
+    let one = |(p, bytes): &'a (PathBuf, Vec<u8>)| {
+        let display = p.to_string_lossy().into_owned();
+        let result = match overlay
+            .get(&project::canonical(p))
+            .filter(|_| !overlay.is_empty())
+        {
+            Some(text) => Ok(project::from_source(
+                source::SourceFile::new(display, p.clone(), text.clone()),
+                project::module_path_or_stem(p),
+                true,
+            )),
+            None => project::decode_and_parse(p, display, true, bytes),
+        };
+        (p, result)
     };
     match rayon::ThreadPoolBuilder::new()
         .stack_size(64 * 1024 * 1024)

@@ -57,6 +57,39 @@ pub enum Loaded {
     Skipped,
 }
 
+/// A file read, and what the pre-scan makes of it.
+pub struct Read {
+    pub bytes: Vec<u8>,
+    pub relevance: crate::prescan::Relevance,
+}
+
+/// Reads a file (never blocking on a FIFO or device) and classifies it.
+pub fn read_file(path: &Path, display: &str, prescan: bool) -> Result<Read, LoadError> {
+    let io = |e: std::io::Error| LoadError::Io {
+        display: display.to_string(),
+        message: discover::io_message(&e),
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        // A FIFO, socket or device named `*.py`: reading it could block forever.
+        return Err(LoadError::Io {
+            display: display.to_string(),
+            message: if meta.is_dir() {
+                "is a directory".to_string()
+            } else {
+                "not a regular file".to_string()
+            },
+        });
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
+    let relevance = if prescan {
+        crate::prescan::classify(&bytes)
+    } else {
+        crate::prescan::Relevance::Matters
+    };
+    Ok(Read { bytes, relevance })
+}
+
 /// Reads, decodes and parses one file, and builds its symbol tables. With `prescan`, a file
 /// that cannot matter (see `prescan.rs`) is read but not parsed.
 pub fn load_file(
@@ -121,7 +154,7 @@ pub fn decode_and_parse(
 }
 
 /// The file's module path; a file outside any package is a top-level module in its directory.
-fn module_path_or_stem(path: &Path) -> ModulePath {
+pub fn module_path_or_stem(path: &Path) -> ModulePath {
     discover::module_path(path).unwrap_or_else(|| ModulePath {
         name: path
             .file_stem()
