@@ -12,6 +12,28 @@ classifies what the worker did from its log and exit status, and compares that w
     python3 tests/runtime/run.py --only CEL004 --broker redis
     python3 tests/runtime/run.py --only CEL002 --expect-override 'CEL002:fixed:redis=kept running'
 
+Each run: the bystander (`celery -A celint_rt_bystander worker -P solo`, its own queue) is started
+first and must answer a remote-control ping; then `celery -A <example> worker -P prefork -c 1
+--max-tasks-per-child=1 -I celint_rt_tasks` (mingle, gossip and heartbeat left on, as by
+default: mingle's ~1 s is part of the races the documents describe). For the rules in TASKS_FOR
+(and extra scenarios with `# Tasks: yes`) one failing task and one ping are sent once the worker
+is "ready.", two child recycles. The worker is watched for --budget seconds (longer if a single
+child exit or SIGKILL has been seen, to see whether it repeats), or until it exits, then the
+process groups get SIGTERM, then SIGKILL. The classes, first match wins:
+
+  ValueError at import   "ValueError: Signal receiver must accept keyword arguments", non-zero exit
+  cluster-wide shutdown  the bystander logged "Got shutdown from remote" and exited (whatever this
+                         worker did; the evidence column says)
+  SIGKILL loop           >= 2 "Timed out waiting for UP message"
+  exit loop              >= 2 "exited with 'exitcode N'" (N != 0), the worker still up
+  stopped cleanly        the worker exited by itself with status 0 (warm shutdown)
+  startup error          the worker exited by itself with a non-zero status (WorkerLostError,
+                         SystemExit, ...)
+  handler never called   up at the deadline, "ready.", no child lost, tasks (if sent) ran, and none
+                         of the strings the example's handlers print (`print("...")`) in the log
+  kept running           up at the deadline, "ready.", no child lost, tasks (if sent) ran
+Anything else is "unclassified" (a failure), and so is a worker whose banner shows another broker.
+
 Exit status: 0 all rows match; 1 a mismatch, a scenario error or a leftover process; 2 usage or
 set-up error; 3 no mismatch but a broker column was not run (no broker listening).
 
@@ -25,6 +47,7 @@ import argparse
 import atexit
 import concurrent.futures
 import dataclasses
+import fcntl
 import hashlib
 import http.server
 import os
@@ -67,6 +90,7 @@ AMQP_ADDR = ("127.0.0.1", 5672)
 FLAG_DELAY = 6.0  # the "slow service" CEL005's examples call: longer than the 4 s UP deadline
 GRACE_AFTER_EXIT = 2.5  # after the worker exits, how long to wait for the bystander to follow
 LOOP_EVENTS = 3  # a loop is established after this many child exits / SIGKILLs
+EXTRA_FOR_LOOP = 10.0  # budget extension after a single child exit / SIGKILL
 
 # Which documents' examples get tasks. Once the worker is "ready." the harness sends
 # celint_rt.fail then celint_rt.ping (tests/runtime/celint_rt_tasks.py); with -c 1 and
@@ -215,6 +239,7 @@ def load_scenarios() -> list:
 # ------------------------------------------------------------------------------------------------
 
 RUN_ID = uuid.uuid4().hex[:10]
+RUN_TMP = Path(tempfile.gettempdir()) / f"celint-rt-{RUN_ID}"  # scenario dirs, TMPDIR of the workers
 _procs_lock = threading.Lock()
 _procs: list = []
 _cleanups: list = []  # callables run at exit (brokers, servers)
@@ -297,17 +322,17 @@ def cleanup_all() -> None:
             print(f"runtime: cleanup: {e}", file=sys.stderr)
 
 
-def leftovers() -> list:
+def leftovers(run_id: str = RUN_ID) -> list:
     """Processes still carrying this run's tag in their environment (every process the harness
-    starts gets CELINT_RT_RUN=<run id>, and their children inherit it)."""
-    tag = f"CELINT_RT_RUN={RUN_ID}".encode()
+    starts gets CELINT_RT_RUN=<run id>, and their children inherit it); run_id "" for any run."""
+    tag = f"CELINT_RT_RUN={run_id}".encode()
     found = []
     for d in Path("/proc").iterdir():
         if not d.name.isdigit() or int(d.name) == os.getpid():
             continue
         try:
             env = (d / "environ").read_bytes()
-            if tag in env.split(b"\0"):
+            if any(v == tag or (not run_id and v.startswith(tag)) for v in env.split(b"\0")):
                 cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
                 found.append((int(d.name), cmd.strip()))
         except OSError:
@@ -353,6 +378,8 @@ class RedisBroker:
 
         self.port = port
         self._redis = redis
+        self.lock = threading.Lock()
+        self.outstanding = set()  # databases in use: flushed at exit
         self.pool = queue.Queue()
         skipped = []
         for db in range(1, 16):
@@ -365,11 +392,14 @@ class RedisBroker:
             r.close()
         if self.pool.empty():
             raise SetupError(f"Redis on port {port}: databases 1-15 all hold foreign data")
+        _cleanups.append(self.close)
         self.note = f"Redis 127.0.0.1:{port}, databases from 1-15" + (
             f" (skipping non-empty {skipped})" if skipped else "")
 
     def acquire(self, tag: str):
         db = self.pool.get()
+        with self.lock:
+            self.outstanding.add(db)
         r = self._redis.Redis(host="127.0.0.1", port=self.port, db=db)
         r.flushdb()
         r.set(self.MARKER, RUN_ID)
@@ -380,7 +410,17 @@ class RedisBroker:
         r = self._redis.Redis(host="127.0.0.1", port=self.port, db=handle)
         r.flushdb()
         r.close()
+        with self.lock:
+            self.outstanding.discard(handle)
         self.pool.put(handle)
+
+    def close(self) -> None:
+        with self.lock:
+            dbs, self.outstanding = list(self.outstanding), set()
+        for db in dbs:
+            r = self._redis.Redis(host="127.0.0.1", port=self.port, db=db, socket_timeout=2)
+            r.flushdb()
+            r.close()
 
     def where(self, handle) -> str:
         return f"db {handle}"
@@ -415,6 +455,12 @@ class AmqpBroker:
     def _probe_vhosts(self):
         if not shutil.which("rabbitmqctl"):
             return False, "no rabbitmqctl"
+        # vhosts left by a harness that was killed (only one runs at a time: the lock in main)
+        r = self._ctl("list_vhosts", "name")
+        for stale in r.stdout.split() if r.returncode == 0 else []:
+            if stale.startswith("celint-rt-"):
+                print(f"runtime: deleting vhost {stale} left by an earlier run")
+                self._ctl("delete_vhost", stale)
         name = f"celint-rt-{RUN_ID}-probe"
         try:
             r = self._ctl("add_vhost", name)
@@ -450,7 +496,7 @@ class AmqpBroker:
 
         with Connection("amqp://guest:guest@127.0.0.1:5672//") as conn:
             ch = conn.channel()
-            for q in (handle, "celint_rt_bystander"):
+            for q in (handle, "celint_rt_bystander_" + handle[len("celint_rt_"):]):
                 try:
                     ch.queue_delete(q)
                 except Exception:  # noqa: BLE001
@@ -548,6 +594,7 @@ def base_env() -> dict:
            if not k.startswith(("CELERY_", "CELERYD_", "DEMO_", "CELINT_RT_", "PYTHON"))}
     env["PYTHONUNBUFFERED"] = "1"
     env["CELINT_RT_RUN"] = RUN_ID
+    env["TMPDIR"] = str(RUN_TMP)
     return env
 
 
@@ -573,10 +620,11 @@ def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
         return Result(sc, broker_name, expected, broker, "", False)
     tag = ctx.tag()
     url, extra_env, conf, handle = broker.acquire(tag)
-    tmp = Path(tempfile.mkdtemp(prefix=f"celint-rt-{tag}-"))
+    tmp = RUN_TMP / tag
+    tmp.mkdir(parents=True)
     logbase = ctx.logdir / f"{sc.rule}-{sc.label}-{broker_name}"
     wlog, blog = Path(f"{logbase}.worker.log"), Path(f"{logbase}.bystander.log")
-    bystander = worker = None
+    bystander = worker = app = None
     try:
         (tmp / f"{sc.module}.py").write_text(sc.source)
         env = base_env()
@@ -589,7 +637,7 @@ def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
 
         # 1. the bystander, and proof that it consumes remote control before the example starts
         bystander = spawn([celery, "-A", "celint_rt_bystander", "worker", "-P", "solo", "-n", BYSTANDER,
-                           "-Q", "celint_rt_bystander", "-l", "info"], env=env, cwd=tmp, log_path=blog)
+                           "-Q", f"celint_rt_bystander_{tag}", "-l", "info"], env=env, cwd=tmp, log_path=blog)
         deadline = time.monotonic() + 30
         while not app.control.ping(destination=[BYSTANDER], timeout=0.5):
             if bystander.poll() is not None or time.monotonic() > deadline:
@@ -618,12 +666,15 @@ def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
             if len(RE_EXIT.findall(text)) >= LOOP_EVENTS or text.count(RE_UP_TIMEOUT) >= LOOP_EVENTS:
                 break
             if now >= ctx.args.budget:
-                break
+                # one child exit or SIGKILL and the worker still up: watch a while longer to see
+                # whether it repeats (a loop needs two), the recycle can take a few seconds
+                one = len(RE_EXIT.findall(text)) == 1 or text.count(RE_UP_TIMEOUT) == 1
+                if not (one and worker.poll() is None and now < ctx.args.budget + EXTRA_FOR_LOOP):
+                    break
             time.sleep(0.2)
         end = time.monotonic() - t0
         rc = worker.poll()
         brc = bystander.poll()
-        app.close()
         stop_group(worker)
         stop_group(bystander)
         observed, evidence = classify(sc, read(wlog), read(blog), rc, exited_at, brc,
@@ -642,6 +693,8 @@ def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
         for p in (worker, bystander):
             if p is not None:
                 stop_group(p, term_wait=2.0)
+        if app is not None:
+            app.close()
         try:
             broker.release(handle)
         except Exception as e:  # noqa: BLE001
@@ -715,6 +768,8 @@ def classify(sc, wtext, btext, rc, exited_at, brc, b_exited_at, end, sent_at):
     ev = f"{me()}, {ran}, no child lost"
     if seen:
         ev += f"; handler printed {seen[0]!r}"
+    if "Signal handler" in wtext:
+        ev += "; 'Signal handler ... raised' logged"
     return "kept running", ev
 
 
@@ -744,10 +799,12 @@ def check_extra_with_celint(scenarios) -> list:
     if binary is None:
         return ["celint binary not found (cargo build) to check tests/runtime/scenarios/*.py"]
     for sc in extras:
-        r = subprocess.run([str(binary), "--output-format", "concise", str(ROOT / sc.origin)],
+        r = subprocess.run([str(binary), "--isolated", "--output-format", "concise", str(ROOT / sc.origin)],
                            capture_output=True, text=True, stdin=subprocess.DEVNULL)
         got = sorted(set(re.findall(r":\d+:\d+: (CEL\d{3}) ", r.stdout)))
-        if got != sc.celint_codes:
+        if r.returncode not in (0, 1):
+            problems.append(f"{sc.origin}: celint exited {r.returncode}: {r.stderr.strip()[:200]}")
+        elif got != sc.celint_codes:
             problems.append(f"{sc.origin}: celint reports {got or 'nothing'}, header says {sc.celint_codes}")
     return problems
 
@@ -772,7 +829,7 @@ def parse_args(argv):
     ap.add_argument("--amqp-isolation", choices=["auto", "vhost", "names"], default="auto",
                     help="a RabbitMQ vhost per scenario (needs rabbitmqctl), or names on vhost / ")
     ap.add_argument("--logs", default=str(ROOT / "target" / "runtime-logs"),
-                    help="where the worker logs of this run go (emptied first)")
+                    help="where the worker logs of this run go (the previous run's are deleted)")
     ap.add_argument("--loglevel", default="info", choices=["info", "debug"],
                     help="the example worker's log level (debug to investigate; classes need info or lower)")
     ap.add_argument("--list", action="store_true", help="print the scenarios and expectations, run nothing")
@@ -822,6 +879,7 @@ def main(argv) -> int:
 
     jobs = [(s, b) for s in scenarios for b in args.broker]
     if args.list:
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         print(table([[s.rule, s.label, b, s.expected[b], s.origin] for s, b in jobs],
                     ["rule", "example", "broker", "expected", "from"]))
         return 0
@@ -831,7 +889,30 @@ def main(argv) -> int:
     signal.signal(signal.SIGHUP, on_signal)
     atexit.register(cleanup_all)
 
+    # One harness at a time on this machine (they would share Redis databases); then any process
+    # still tagged by an earlier run is a stray of a harness that was killed: stop it.
+    lock = open(Path(tempfile.gettempdir()) / "celint-runtime.lock", "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print("runtime: another run holds the lock; waiting for it", flush=True)
+        fcntl.flock(lock, fcntl.LOCK_EX)
+    for pid, cmd in leftovers(""):
+        print(f"runtime: stopping a stray process of an earlier run: {pid} {cmd}", file=sys.stderr)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    for stale in Path(tempfile.gettempdir()).glob("celint-rt-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    RUN_TMP.mkdir()
+    _cleanups.insert(0, lambda: shutil.rmtree(RUN_TMP, ignore_errors=True))
+
     from importlib.metadata import version
+
+    import celery  # noqa: F401 - celery's lazy module is not safe to import first from threads
+    from celery import Celery  # noqa: F401
+    from kombu import Connection  # noqa: F401
 
     versions = {p: version(p) for p in ("celery", "kombu", "billiard", "redis", "amqp")}
     pinned = dict(re.findall(r"^([\w-]+)==(\S+)", REQUIREMENTS.read_text(), re.M))
@@ -854,8 +935,8 @@ def main(argv) -> int:
                 port = free_port()
                 env = base_env()
                 p = spawn(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                           "--appendonly", "no", "--daemonize", "no"], env=env, cwd=tempfile.gettempdir(),
-                          log_path=Path(tempfile.gettempdir()) / f"celint-rt-redis-{RUN_ID}.log")
+                           "--appendonly", "no", "--daemonize", "no"], env=env, cwd=RUN_TMP,
+                          log_path=RUN_TMP / "redis-server.log")
                 _cleanups.append(lambda: stop_group(p))
                 for _ in range(50):
                     if listening(("127.0.0.1", port)):
@@ -864,10 +945,10 @@ def main(argv) -> int:
                 brokers["redis"] = RedisBroker(port)
                 brokers["redis"].note += " (started by the harness)"
             else:
-                brokers["redis"] = "not run: no broker on 127.0.0.1:6379 and no redis-server"
+                brokers["redis"] = f"not run: no broker on {REDIS_ADDR[0]}:{REDIS_ADDR[1]} and no redis-server"
         if "amqp" in args.broker:
             brokers["amqp"] = (AmqpBroker(args.amqp_isolation) if listening(AMQP_ADDR)
-                               else "not run: no broker on 127.0.0.1:5672")
+                               else f"not run: no broker on {AMQP_ADDR[0]}:{AMQP_ADDR[1]}")
     except SetupError as e:
         print(f"runtime: {e}", file=sys.stderr)
         return 2
@@ -875,8 +956,9 @@ def main(argv) -> int:
         print(f"runtime: {b}: {brokers[b] if isinstance(brokers[b], str) else brokers[b].note}")
 
     logdir = Path(args.logs)
-    shutil.rmtree(logdir, ignore_errors=True)
-    logdir.mkdir(parents=True)
+    logdir.mkdir(parents=True, exist_ok=True)
+    for old in [*logdir.glob("*.worker.log"), *logdir.glob("*.bystander.log")]:
+        old.unlink()
     ctx = Ctx(args, brokers, FlagServer(), logdir)
 
     t0 = time.monotonic()
