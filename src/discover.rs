@@ -142,6 +142,13 @@ pub fn discover_each<T: Send>(
             .parents(excludes.respect_gitignore)
             .require_git(false)
             .follow_links(false)
+            // The same thread count as the parsing pool (rayon reads RAYON_NUM_THREADS).
+            .threads(
+                std::env::var("RAYON_NUM_THREADS")
+                    .ok()
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0),
+            )
             .filter_entry({
                 let excludes = excludes.clone();
                 move |entry| {

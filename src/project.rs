@@ -81,13 +81,32 @@ pub fn read_file(path: &Path, display: &str, prescan: bool) -> Result<Read, Load
             },
         });
     }
-    let bytes = std::fs::read(path).map_err(io)?;
-    let relevance = if prescan {
-        crate::prescan::classify(&bytes)
-    } else {
-        crate::prescan::Relevance::Matters
-    };
-    Ok(Read { bytes, relevance })
+    if !prescan {
+        let bytes = std::fs::read(path).map_err(io)?;
+        let relevance = crate::prescan::Relevance::Matters;
+        return Ok(Read { bytes, relevance });
+    }
+    // Each reading thread reuses one buffer: most files are dropped after the pre-scan, and
+    // allocating (then freeing) a buffer for each of them keeps that memory in the allocator.
+    thread_local! {
+        static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BUFFER.with(|cell| {
+        let mut buf = cell.borrow_mut();
+        buf.clear();
+        let mut file = std::fs::File::open(path).map_err(io)?;
+        std::io::Read::read_to_end(&mut file, &mut buf).map_err(io)?;
+        let relevance = crate::prescan::classify(&buf);
+        let bytes = match relevance {
+            crate::prescan::Relevance::No => Vec::new(),
+            _ => buf.clone(),
+        };
+        // Do not keep a huge buffer around after a huge file.
+        if buf.capacity() > 4 << 20 {
+            *buf = Vec::new();
+        }
+        Ok(Read { bytes, relevance })
+    })
 }
 
 /// Reads, decodes and parses one file, and builds its symbol tables. With `prescan`, a file
