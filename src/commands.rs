@@ -132,6 +132,8 @@ fn settings(
         excludes,
         stdin: None,
         prescan: !cli.no_prescan,
+        // A plain check exits right after printing; --fix runs the pipeline several times.
+        leak_at_exit: !(cli.fix || cli.diff),
     })
 }
 

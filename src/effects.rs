@@ -430,8 +430,8 @@ impl<'a, 'p> Walk<'a, 'p> {
                 let mut sub = self.fork();
                 sub.block(body);
                 let mut body_out = sub.out;
-                let forever = matches!(test, Expr::Bool { value: true, .. })
-                    || matches!(test, Expr::Number { value, .. } if *value != 0.0);
+                let forever = matches!(&**test, Expr::Bool { value: true, .. })
+                    || matches!(&**test, Expr::Number { value, .. } if *value != 0.0);
                 if body_out.blocks || forever {
                     // Blocking in a `while` loop: a retry or polling loop whose duration is
                     // unknown. Reported once, at the loop; its inner calls are not repeated.

@@ -97,9 +97,11 @@ pub fn read_file(path: &Path, display: &str, prescan: bool) -> Result<Read, Load
         let mut file = std::fs::File::open(path).map_err(io)?;
         std::io::Read::read_to_end(&mut file, &mut buf).map_err(io)?;
         let relevance = crate::prescan::classify(&buf);
+        // Files that may connect through an alias are read again in the rare case that the
+        // project defines signal aliases: holding all of them meanwhile costs more.
         let bytes = match relevance {
-            crate::prescan::Relevance::No => Vec::new(),
-            _ => buf.clone(),
+            crate::prescan::Relevance::Matters => buf.clone(),
+            _ => Vec::new(),
         };
         // Do not keep a huge buffer around after a huge file.
         if buf.capacity() > 4 << 20 {

@@ -97,7 +97,7 @@ impl Lowerer {
                 Stmt::Class(idx)
             }
             ast::Stmt::Return(ret) => Stmt::Return {
-                value: ret.value.as_ref().map(|v| self.expr(v, scope)),
+                value: ret.value.as_ref().map(|v| Box::new(self.expr(v, scope))),
             },
             ast::Stmt::Assign(assign) => Stmt::Assign {
                 targets: assign.targets.iter().map(|t| self.expr(t, scope)).collect(),
@@ -117,20 +117,20 @@ impl Lowerer {
                 value: self.expr(&assign.value, scope),
             },
             ast::Stmt::For(for_) => Stmt::For {
-                target: self.expr(&for_.target, scope),
-                iter: self.expr(&for_.iter, scope),
+                target: Box::new(self.expr(&for_.target, scope)),
+                iter: Box::new(self.expr(&for_.iter, scope)),
                 body: self.stmts(&for_.body, scope),
                 orelse: self.stmts(&for_.orelse, scope),
                 span: span(for_.range),
             },
             ast::Stmt::While(while_) => Stmt::While {
-                test: self.expr(&while_.test, scope),
+                test: Box::new(self.expr(&while_.test, scope)),
                 body: self.stmts(&while_.body, scope),
                 orelse: self.stmts(&while_.orelse, scope),
                 span: span(while_.range),
             },
             ast::Stmt::If(if_) => {
-                let test = self.expr(&if_.test, scope);
+                let test = Box::new(self.expr(&if_.test, scope));
                 let body = self.stmts(&if_.body, scope);
                 // `elif` chains become nested `if`s in the else branch.
                 let mut orelse = Vec::new();
@@ -138,7 +138,7 @@ impl Lowerer {
                     let clause_body = self.stmts(&clause.body, scope);
                     orelse = match &clause.test {
                         Some(test) => vec![Stmt::If {
-                            test: self.expr(test, scope),
+                            test: Box::new(self.expr(test, scope)),
                             body: clause_body,
                             orelse,
                         }],
@@ -161,7 +161,7 @@ impl Lowerer {
                 body: self.stmts(&with.body, scope),
             },
             ast::Stmt::Match(match_) => Stmt::Match {
-                subject: self.expr(&match_.subject, scope),
+                subject: Box::new(self.expr(&match_.subject, scope)),
                 cases: match_
                     .cases
                     .iter()
@@ -169,7 +169,7 @@ impl Lowerer {
                     .collect(),
             },
             ast::Stmt::Raise(raise) => Stmt::Raise {
-                exc: raise.exc.as_ref().map(|e| self.expr(e, scope)),
+                exc: raise.exc.as_ref().map(|e| Box::new(self.expr(e, scope))),
                 span: span(raise.range),
             },
             ast::Stmt::Try(try_) => Stmt::Try {
@@ -342,7 +342,7 @@ impl Lowerer {
                 let body_expr = self.expr(&lambda.body, Scope::Function(idx));
                 if let Some(f) = self.module.functions.get_mut(idx.0 as usize) {
                     f.body = vec![Stmt::Return {
-                        value: Some(body_expr),
+                        value: Some(Box::new(body_expr)),
                     }];
                 }
                 Expr::Lambda {
