@@ -4,6 +4,12 @@
 //! -> project index -> effect summaries -> rules -> diagnostics -> renderers.
 //! See ARCHITECTURE.md for the map.
 
+// Input must never make celint panic: no unwrap, expect or unchecked indexing outside tests.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
+
 pub mod add_noqa;
 pub mod catalog;
 pub mod celery_config;

@@ -23,8 +23,8 @@ fn what_it_does(doc: &str) -> String {
 }
 
 fn first_sentence(text: &str) -> String {
-    match text.find(". ") {
-        Some(i) => text[..=i].to_string(),
+    match text.find(". ").and_then(|i| text.get(..=i)) {
+        Some(first) => first.to_string(),
         None => text.to_string(),
     }
 }
@@ -35,6 +35,13 @@ fn sentence(s: &str) -> String {
         t.to_string()
     } else {
         format!("{t}.")
+    }
+}
+
+/// Sets a key of a JSON object (every value this file sets keys on is an object).
+fn set(v: &mut Value, key: &str, value: Value) {
+    if let Some(o) = v.as_object_mut() {
+        o.insert(key.to_string(), value);
     }
 }
 
@@ -93,7 +100,7 @@ fn region(file: &FileRef, span: Span) -> Value {
         "endColumn": e.column,
     });
     if let Some(m) = &file.module {
-        r["snippet"] = json!({ "text": m.source.slice(span) });
+        set(&mut r, "snippet", json!({ "text": m.source.slice(span) }));
     }
     r
 }
@@ -129,8 +136,8 @@ pub fn render(diagnostics: &[Diagnostic], root: &Path) -> String {
                     .enumerate()
                     .map(|(i, t)| {
                         let mut l = location(&t.file, t.span, root);
-                        l["id"] = json!(i + 1);
-                        l["message"] = json!({ "text": sentence(&t.note) });
+                        set(&mut l, "id", json!(i + 1));
+                        set(&mut l, "message", json!({ "text": sentence(&t.note) }));
                         l
                     })
                     .collect();
@@ -139,15 +146,15 @@ pub fn render(diagnostics: &[Diagnostic], root: &Path) -> String {
                     .iter()
                     .map(|t| {
                         let mut l = location(&t.file, t.span, root);
-                        l["message"] = json!({ "text": sentence(&t.note) });
+                        set(&mut l, "message", json!({ "text": sentence(&t.note) }));
                         json!({ "location": l })
                     })
                     .collect();
                 let mut last = location(&d.file, d.span, root);
-                last["message"] = json!({ "text": sentence(&d.message) });
+                set(&mut last, "message", json!({ "text": sentence(&d.message) }));
                 steps.push(json!({ "location": last }));
-                result["relatedLocations"] = json!(related);
-                result["codeFlows"] = json!([{ "threadFlows": [{ "locations": steps }] }]);
+                set(&mut result, "relatedLocations", json!(related));
+                set(&mut result, "codeFlows", json!([{ "threadFlows": [{ "locations": steps }] }]));
             }
             if let Some(fix) = d.fix.as_ref().filter(|f| !f.edits.is_empty()) {
                 let replacements: Vec<Value> = fix
@@ -160,13 +167,13 @@ pub fn render(diagnostics: &[Diagnostic], root: &Path) -> String {
                         })
                     })
                     .collect();
-                result["fixes"] = json!([{
+                set(&mut result, "fixes", json!([{
                     "description": { "text": sentence(&format!("{} ({} fix)", fix.message, fix.applicability.as_str())) },
                     "artifactChanges": [{
                         "artifactLocation": { "uri": uri(&d.file, root), "uriBaseId": "%SRCROOT%" },
                         "replacements": replacements,
                     }],
-                }]);
+                }]));
             }
             result
         })
