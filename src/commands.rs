@@ -469,6 +469,7 @@ fn check_or_fix(
         unsafe_fixes: cli.unsafe_fixes,
         fixed: outcome.as_ref().map(|_| fixed_count),
         root: repository_root(),
+        unreadable: report.errors.len(),
     };
     let mut text = if cli.statistics {
         render::statistics(&report.diagnostics)

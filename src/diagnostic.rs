@@ -91,6 +91,8 @@ pub struct Diagnostic {
     pub notes: Vec<String>,
     pub trace: Vec<TraceEntry>,
     pub fix: Option<Fix>,
+    /// For a file that could not be decoded (no text to map offsets in): where the problem is.
+    pub position: Option<Position>,
 }
 
 impl Diagnostic {
@@ -103,15 +105,18 @@ impl Diagnostic {
             notes: Vec::new(),
             trace: Vec::new(),
             fix: None,
+            position: None,
         }
     }
 
     pub fn start(&self) -> Position {
-        self.file.position(self.span.start)
+        self.position
+            .unwrap_or_else(|| self.file.position(self.span.start))
     }
 
     pub fn end(&self) -> Position {
-        self.file.position(self.span.end)
+        self.position
+            .unwrap_or_else(|| self.file.position(self.span.end))
     }
 
     /// The order findings are reported in: file, line, column, code.

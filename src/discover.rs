@@ -211,6 +211,9 @@ pub fn io_message(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ if e.raw_os_error() == Some(40) => {
+            "too many levels of symbolic links (a symlink loop)".to_string()
+        }
         _ => e.to_string(),
     }
 }

@@ -250,15 +250,9 @@ pub fn run_with(settings: &Settings, overlay: &Overlay) -> Report {
             }),
             // A file that cannot matter is not reported, with or without the pre-scan.
             Err(LoadError::Decode { matters: false, .. }) => {}
-            Err(LoadError::Decode { display, error, .. }) => diagnostics.push(Diagnostic::new(
-                Rule::SyntaxError,
-                FileRef {
-                    display,
-                    module: None,
-                },
-                Span::default(),
-                error.to_string(),
-            )),
+            Err(LoadError::Decode { display, error, .. }) => {
+                diagnostics.push(decode_diagnostic(display, &error))
+            }
         }
     }
     lap("parse");
@@ -295,17 +289,7 @@ pub fn run_with(settings: &Settings, overlay: &Overlay) -> Report {
                         display,
                         error,
                         matters: true,
-                    }) => {
-                        diagnostics.push(Diagnostic::new(
-                            Rule::SyntaxError,
-                            FileRef {
-                                display,
-                                module: None,
-                            },
-                            Span::default(),
-                            error.to_string(),
-                        ));
-                    }
+                    }) => diagnostics.push(decode_diagnostic(display, &error)),
                     Err(_) => {}
                 }
             }
@@ -343,16 +327,21 @@ pub fn run_with(settings: &Settings, overlay: &Overlay) -> Report {
     let linted: Vec<Rc<ModuleData>> = project.modules().into_iter().filter(|m| m.linted).collect();
     for m in &linted {
         let matters = analyzer.reached(m.id) || prescan::may_matter(m.source.text.as_bytes());
-        if let Some(e) = m.parsed.errors.first().filter(|_| matters) {
-            diagnostics.push(Diagnostic::new(
-                Rule::SyntaxError,
-                FileRef {
-                    display: m.source.display.clone(),
-                    module: Some(m.clone()),
-                },
-                e.span,
-                format!("SyntaxError: {}", e.message),
-            ));
+        if !matters {
+            continue;
+        }
+        let file = FileRef {
+            display: m.source.display.clone(),
+            module: Some(m.clone()),
+        };
+        // CPython refuses a NUL byte before anything else, and says so.
+        if let Some(nul) = m.source.text.find('\0') {
+            let at = Span::new(nul as u32, nul as u32 + 1);
+            let message = "SyntaxError: source code cannot contain null bytes".to_string();
+            diagnostics.push(Diagnostic::new(Rule::SyntaxError, file, at, message));
+        } else if let Some(e) = m.parsed.errors.first() {
+            let message = format!("SyntaxError: {}", printable(&e.message));
+            diagnostics.push(Diagnostic::new(Rule::SyntaxError, file, e.span, message));
         }
     }
     let diagnostics = filter(diagnostics, &linted, settings);
@@ -369,6 +358,32 @@ pub fn run_with(settings: &Settings, overlay: &Overlay) -> Report {
         errors,
         files: files.len(),
     }
+}
+
+/// CEL000 for a file that could not be decoded, at the first bad byte.
+fn decode_diagnostic(display: String, error: &source::DecodeError) -> Diagnostic {
+    let file = FileRef {
+        display,
+        module: None,
+    };
+    let mut d = Diagnostic::new(Rule::SyntaxError, file, Span::default(), error.to_string());
+    d.position = Some(error.position());
+    d
+}
+
+/// A message with control characters (which a parser may quote from the input) escaped, so
+/// that no output format ever carries a raw NUL or escape sequence.
+fn printable(message: &str) -> String {
+    message
+        .chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// Drops what `# noqa` suppresses, adds CEL100 for the codes that suppressed nothing, keeps the

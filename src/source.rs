@@ -35,7 +35,13 @@ pub struct SourceFile {
 #[derive(Debug)]
 pub enum DecodeError {
     /// Bytes that are not valid in the file's encoding, at this byte offset of the file.
-    InvalidBytes { offset: usize, encoding: String },
+    InvalidBytes {
+        offset: usize,
+        encoding: String,
+        /// 1-based line and byte column of the offset.
+        line: usize,
+        column: usize,
+    },
     /// The coding cookie names an encoding we do not know.
     UnknownEncoding(String),
 }
@@ -43,7 +49,9 @@ pub enum DecodeError {
 impl std::fmt::Display for DecodeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            DecodeError::InvalidBytes { offset, encoding } => {
+            DecodeError::InvalidBytes {
+                offset, encoding, ..
+            } => {
                 write!(
                     f,
                     "file is not valid {encoding}: invalid byte at offset {offset}"
@@ -52,6 +60,19 @@ impl std::fmt::Display for DecodeError {
             DecodeError::UnknownEncoding(name) => {
                 write!(f, "unknown encoding `{name}` in coding declaration")
             }
+        }
+    }
+}
+
+impl DecodeError {
+    /// Where the problem is: the first undecodable byte, or the start of the file.
+    pub fn position(&self) -> Position {
+        match self {
+            DecodeError::InvalidBytes { line, column, .. } => Position {
+                row: *line,
+                column: *column,
+            },
+            DecodeError::UnknownEncoding(_) => Position { row: 1, column: 1 },
         }
     }
 }
@@ -93,19 +114,27 @@ impl SourceFile {
             None => match std::str::from_utf8(body) {
                 Ok(s) => s.to_string(),
                 Err(e) => {
+                    let offset = e.valid_up_to() + if bom { 3 } else { 0 };
+                    let (line, column) = line_column(bytes, offset);
                     return Err(DecodeError::InvalidBytes {
-                        offset: e.valid_up_to() + if bom { 3 } else { 0 },
+                        offset,
                         encoding: "UTF-8".to_string(),
-                    })
+                        line,
+                        column,
+                    });
                 }
             },
             Some(enc) => match enc.decode_without_bom_handling_and_without_replacement(body) {
                 Some(s) => s.into_owned(),
                 None => {
+                    let offset = first_invalid(enc, body);
+                    let (line, column) = line_column(bytes, offset);
                     return Err(DecodeError::InvalidBytes {
-                        offset: first_invalid(enc, body),
+                        offset,
                         encoding: enc.name().to_string(),
-                    })
+                        line,
+                        column,
+                    });
                 }
             },
         };
@@ -235,6 +264,17 @@ fn cookie_in_line(line: &[u8]) -> Option<String> {
     } else {
         Some(name)
     }
+}
+
+/// 1-based line and byte column of a byte offset.
+fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = bytes.get(..offset).unwrap_or(bytes);
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    (line, offset - line_start + 1)
 }
 
 fn first_invalid(enc: &'static encoding_rs::Encoding, bytes: &[u8]) -> usize {

@@ -23,6 +23,8 @@ pub struct SummaryOptions {
     pub fixed: Option<usize>,
     /// Where SARIF URIs are relative to (the repository root).
     pub root: std::path::PathBuf,
+    /// How many paths could not be read (reported on standard error).
+    pub unreadable: usize,
 }
 
 #[derive(
@@ -106,6 +108,10 @@ pub fn summary(diagnostics: &[Diagnostic], options: &SummaryOptions) -> String {
             "Found {} ({fixed} fixed, {} remaining).",
             plural(diagnostics.len() + fixed, "problem"),
             diagnostics.len()
+        ),
+        _ if diagnostics.is_empty() && options.unreadable > 0 => format!(
+            "No problems found, but {} could not be read.",
+            plural(options.unreadable, "path")
         ),
         _ if diagnostics.is_empty() => "All checks passed!".to_string(),
         _ => {
