@@ -167,5 +167,18 @@ pub fn check(
     // One finding per rule and place: the first (the nearest handler's) wins.
     let mut seen = HashSet::new();
     out.retain(|d| seen.insert((d.rule, d.file.display.clone(), d.span)));
+    // In a file that does not parse, the recovered tree may not be what the author meant: the
+    // fix is still described, but no edit is offered (as Ruff does).
+    for d in &mut out {
+        let broken = d
+            .file
+            .module
+            .as_ref()
+            .is_some_and(|m| !m.parsed.errors.is_empty());
+        if let Some(fix) = d.fix.as_mut().filter(|_| broken) {
+            fix.edits.clear();
+            fix.applicability = crate::diagnostic::Applicability::DisplayOnly;
+        }
+    }
     out
 }

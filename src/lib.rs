@@ -360,6 +360,42 @@ pub fn run_with(settings: &Settings, overlay: &Overlay) -> Report {
     }
 }
 
+/// Lints one file's bytes in memory, with nothing read from disk (imports outside it are not
+/// followed): the whole pipeline from decoding to findings, every rule on. For fuzzing and
+/// property tests.
+pub fn check_source(name: &str, bytes: &[u8]) -> Vec<Diagnostic> {
+    let path = PathBuf::from(name);
+    let source = match source::SourceFile::decode(name.to_string(), path.clone(), bytes) {
+        Ok(s) => s,
+        Err(e) => return vec![decode_diagnostic(name.to_string(), &e)],
+    };
+    let mp = discover::ModulePath {
+        name: path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        is_package: false,
+        root: PathBuf::new(),
+    };
+    let module = project::from_source(source, mp, true);
+    let project = Project::isolated(vec![module]);
+    let analyzer = effects::Analyzer::new(&project, Vec::new());
+    let linted = project.modules();
+    let mut out = checker::check(&analyzer, &linted, None, &[]);
+    for m in &linted {
+        if let Some(e) = m.parsed.errors.first() {
+            let file = FileRef {
+                display: m.source.display.clone(),
+                module: Some(m.clone()),
+            };
+            let message = format!("SyntaxError: {}", printable(&e.message));
+            out.push(Diagnostic::new(Rule::SyntaxError, file, e.span, message));
+        }
+    }
+    out.sort_by_cached_key(|d| d.sort_key());
+    out
+}
+
 /// CEL000 for a file that could not be decoded, at the first bad byte.
 fn decode_diagnostic(display: String, error: &source::DecodeError) -> Diagnostic {
     let file = FileRef {

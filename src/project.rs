@@ -213,6 +213,8 @@ pub struct Project {
     /// Every file given to celint, parsed or not: a module read on demand from this set is
     /// linted too (its syntax errors are reported, its fixes applied).
     linted_paths: std::collections::HashSet<PathBuf>,
+    /// Never read a file (see `isolated`).
+    hermetic: bool,
 }
 
 impl Project {
@@ -262,7 +264,21 @@ impl Project {
             roots,
             overlay,
             linted_paths,
+            hermetic: false,
         }
+    }
+
+    /// A project of these modules alone: no source roots, nothing else is ever read.
+    pub fn isolated(modules: Vec<ModuleData>) -> Self {
+        let mut p = Project::new(
+            modules,
+            &[],
+            crate::Overlay::new(),
+            std::collections::HashSet::new(),
+        );
+        p.roots.clear();
+        p.hermetic = true;
+        p
     }
 
     pub fn module(&self, id: ModuleId) -> Option<Rc<ModuleData>> {
@@ -277,7 +293,7 @@ impl Project {
     /// project (the standard library, installed packages) or one that cannot be read.
     pub fn find_module(&self, name: &str, from: Option<ModuleId>) -> Option<ModuleId> {
         let top = name.split('.').next().unwrap_or(name);
-        if ALWAYS_EXTERNAL.contains(&top) || name.is_empty() {
+        if ALWAYS_EXTERNAL.contains(&top) || name.is_empty() || self.hermetic {
             return None;
         }
         let from_root = from
