@@ -134,6 +134,7 @@ fn settings(
         prescan: !cli.no_prescan,
         // A plain check exits right after printing; --fix runs the pipeline several times.
         leak_at_exit: !(cli.fix || cli.diff),
+        threads: None,
     })
 }
 

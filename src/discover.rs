@@ -94,7 +94,7 @@ impl Excludes {
 
 /// Every Python file under `paths`, sorted, each once.
 pub fn discover(paths: &[PathBuf], excludes: &Excludes) -> (Vec<PathBuf>, Vec<DiscoverError>) {
-    let (files, errors) = discover_each(paths, excludes, &|_| ());
+    let (files, errors) = discover_each(paths, excludes, None, &|_| ());
     (files.into_iter().map(|(p, ())| p).collect(), errors)
 }
 
@@ -103,6 +103,7 @@ pub fn discover(paths: &[PathBuf], excludes: &Excludes) -> (Vec<PathBuf>, Vec<Di
 pub fn discover_each<T: Send>(
     paths: &[PathBuf],
     excludes: &Excludes,
+    threads: Option<usize>,
     visit: &(dyn Fn(&Path) -> T + Sync),
 ) -> (Vec<(PathBuf, T)>, Vec<DiscoverError>) {
     let files = Mutex::new(Vec::new());
@@ -142,13 +143,13 @@ pub fn discover_each<T: Send>(
             .parents(excludes.respect_gitignore)
             .require_git(false)
             .follow_links(false)
-            // The same thread count as the parsing pool (rayon reads RAYON_NUM_THREADS).
-            .threads(
+            // The same thread count as the parsing pool (which reads RAYON_NUM_THREADS).
+            .threads(threads.unwrap_or_else(|| {
                 std::env::var("RAYON_NUM_THREADS")
                     .ok()
                     .and_then(|n| n.parse().ok())
-                    .unwrap_or(0),
-            )
+                    .unwrap_or(0)
+            }))
             .filter_entry({
                 let excludes = excludes.clone();
                 move |entry| {

@@ -62,6 +62,8 @@ pub struct Settings {
     pub prescan: bool,
     /// Do not free the project's memory at the end of the run (the process is about to exit).
     pub leak_at_exit: bool,
+    /// Threads for walking and parsing (default: `RAYON_NUM_THREADS`, else one per core).
+    pub threads: Option<usize>,
 }
 
 impl Settings {
@@ -78,6 +80,7 @@ impl Settings {
             stdin: None,
             prescan: true,
             leak_at_exit: false,
+            threads: None,
         }
     }
 
@@ -144,6 +147,7 @@ pub fn run_with(settings: &Settings, overlay: &Overlay) -> Report {
     // find relevant files: reading, pre-scanning and parsing overlap.
     let pool = rayon::ThreadPoolBuilder::new()
         .stack_size(64 * 1024 * 1024)
+        .num_threads(settings.threads.unwrap_or(0))
         .build()
         .ok();
     let parsed: Mutex<Vec<(PathBuf, Result<ModuleData, LoadError>)>> = Mutex::new(Vec::new());
@@ -199,18 +203,24 @@ pub fn run_with(settings: &Settings, overlay: &Overlay) -> Report {
                     keep(path, m);
                 });
             };
-            discover::discover_each(&settings.paths, &settings.excludes, &|p: &Path| {
-                visit(p, &spawn)
-            })
+            discover::discover_each(
+                &settings.paths,
+                &settings.excludes,
+                settings.threads,
+                &|p: &Path| visit(p, &spawn),
+            )
         }),
         (None, None) => {
             let spawn = |path: PathBuf, bytes: Vec<u8>| {
                 let m = parse_one(&path, &bytes);
                 keep(path, m);
             };
-            discover::discover_each(&settings.paths, &settings.excludes, &|p: &Path| {
-                visit(p, &spawn)
-            })
+            discover::discover_each(
+                &settings.paths,
+                &settings.excludes,
+                settings.threads,
+                &|p: &Path| visit(p, &spawn),
+            )
         }
     };
     let mut errors: Vec<RunError> = walk_errors

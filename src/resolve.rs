@@ -252,8 +252,7 @@ impl<'p> Resolver<'p> {
             scope = parent_scope(module, s);
         }
         for star in &module.symbols.module.star_imports {
-            let v = self.module_member(star, name, Some(module.id), depth + 1);
-            if v != Value::Unknown {
+            if let Some(v) = self.star_member(star, name, module.id, depth + 1) {
                 return v;
             }
         }
@@ -329,6 +328,17 @@ impl<'p> Resolver<'p> {
         }
     }
 
+    /// `name` as provided by `from <module> import *`. Of a module outside the project only
+    /// `celery.signals`' names are known; any other name is not taken from it.
+    fn star_member(&self, module: &str, name: &str, from: ModuleId, depth: u32) -> Option<Value> {
+        if self.project.find_module(module, Some(from)).is_some() {
+            let v = self.module_member(module, name, Some(from), depth);
+            return (v != Value::Unknown).then_some(v);
+        }
+        let path = format!("{module}.{name}");
+        crate::catalog::signals::from_path(&path).map(|_| Value::External(path))
+    }
+
     fn module_value(&self, name: &str, from: Option<ModuleId>) -> Value {
         match self.project.find_module(name, from) {
             Some(id) => Value::Module(id),
@@ -375,8 +385,7 @@ impl<'p> Resolver<'p> {
                     return self.bindings(&ctx, attr, bindings, depth + 1);
                 }
                 for star in &module.symbols.module.star_imports {
-                    let v = self.module_member(star, attr, Some(module.id), depth + 1);
-                    if v != Value::Unknown {
+                    if let Some(v) = self.star_member(star, attr, module.id, depth + 1) {
                         return v;
                     }
                 }
