@@ -63,16 +63,18 @@ const ONE_WARNING: &str = "Found 1 problem (0 errors, 1 warning).\nNo fixes avai
 fn syntax_error_and_the_rest_of_the_file() {
     let src = format!("{HANDLER}\n\ndef broken(:\n    pass\n");
     let expected = format!(
-        "x.py:5:5: {CEL003}\nx.py:8:12: CEL000 SyntaxError: Expected a parameter or the end of the parameter list\nFound 2 problems (1 error, 1 warning).\nNo fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option).\n"
+        "x.py:5:5: {CEL003}\nx.py:8:12: CEL000 SyntaxError: Expected a parameter or the end of the parameter list\nFound 2 problems (1 error, 1 warning).\n"
     );
     row("x.py", src.as_bytes(), &expected, 1);
 }
 
+// In a file that does not parse, fixes are described but not offered as edits (as Ruff does),
+// so the summary has no fix line.
 #[test]
 fn python_2() {
     let src = format!("{HANDLER}print \"hello\"\n");
     let expected = format!(
-        "x.py:5:5: {CEL003}\nx.py:6:7: CEL000 SyntaxError: Simple statements must be separated by newlines or semicolons\nFound 2 problems (1 error, 1 warning).\nNo fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option).\n"
+        "x.py:5:5: {CEL003}\nx.py:6:7: CEL000 SyntaxError: Simple statements must be separated by newlines or semicolons\nFound 2 problems (1 error, 1 warning).\n"
     );
     row("x.py", src.as_bytes(), &expected, 1);
 }
@@ -157,7 +159,7 @@ fn empty_file() {
 fn nul_byte() {
     let src = format!("{HANDLER}x = 1\0\n");
     let expected = format!(
-        "x.py:5:5: {CEL003}\nx.py:6:6: CEL000 SyntaxError: source code cannot contain null bytes\nFound 2 problems (1 error, 1 warning).\nNo fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option).\n"
+        "x.py:5:5: {CEL003}\nx.py:6:6: CEL000 SyntaxError: source code cannot contain null bytes\nFound 2 problems (1 error, 1 warning).\n"
     );
     row("x.py", src.as_bytes(), &expected, 1);
 }
