@@ -430,22 +430,15 @@ impl<'a, 'p> Walk<'a, 'p> {
                 let mut sub = self.fork();
                 sub.block(body);
                 let mut body_out = sub.out;
-                let forever = matches!(&**test, Expr::Bool { value: true, .. })
-                    || matches!(&**test, Expr::Number { value, .. } if *value != 0.0);
-                if body_out.blocks || forever {
+                if body_out.blocks {
                     // Blocking in a `while` loop: a retry or polling loop whose duration is
                     // unknown. Reported once, at the loop; its inner calls are not repeated.
-                    let what = if body_out.blocks {
-                        format!(
-                            "`{}` loop that blocks on every iteration",
-                            self.text(Span::new(span.start, test.span().end))
-                        )
-                    } else {
-                        format!(
-                            "`{}` loop that runs until a condition holds",
-                            self.text(Span::new(span.start, test.span().end))
-                        )
-                    };
+                    // A loop without blocking work inside (draining a local structure) is
+                    // CPU work that ends: not reported.
+                    let what = format!(
+                        "`{}` loop that blocks on every iteration",
+                        self.text(Span::new(span.start, test.span().end))
+                    );
                     // Anchored at the loop's header, `while <test>`.
                     let loc = self.loc(Span::new(span.start, test.span().end));
                     push(
