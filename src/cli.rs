@@ -26,7 +26,7 @@ pub struct Cli {
     #[arg(long, value_enum)]
     pub output_format: Option<OutputFormat>,
 
-    /// Rules to check: codes, prefixes (CEL00) or names, comma-separated [default: all]
+    /// Rules to check: codes, prefixes (CEL00) or names, comma-separated [default: all but CEL100]
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     pub select: Vec<String>,
 

@@ -32,7 +32,7 @@ pub struct SummaryOptions {
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum OutputFormat {
-    /// rustc-style snippets, trace as notes, fix as help
+    /// Rustc-style snippets, the call trace as notes, the fix as help
     Full,
     /// `path:line:col: CODE message`, one per line
     Concise,

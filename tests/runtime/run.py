@@ -6,11 +6,16 @@ from rules/CELnnn.md, so the documents cannot drift from what is tested), plus t
 in tests/runtime/scenarios/*.py, under a real `celery worker` (prefork, -c 1,
 --max-tasks-per-child=1) on Redis and on RabbitMQ, next to a bystander worker on the same broker,
 classifies what the worker did from its log and exit status, and compares that with the
-"Expected on a live worker: ..." line written next to each example.
+"Expected on a live worker: ..." line written next to each example. For each rule whose Example
+gets a fix with edits from celint (asked with --output-format json; celint is built once with
+`cargo build --release`), an "autofix" scenario runs the Example as `celint --isolated --fix
+--unsafe-fixes --select <rule>` rewrote it (celint must exit 0 or 1, change the file and no longer
+report the rule on it) and expects what the document expects of its "Use instead" block.
 
     python3 tests/runtime/run.py                     # everything, both brokers
     python3 tests/runtime/run.py --only CEL004 --broker redis
     python3 tests/runtime/run.py --only CEL002 --expect-override 'CEL002:fixed:redis=kept running'
+    python3 tests/runtime/run.py --no-autofix           # without the autofix scenarios (no cargo build)
 
 Each run: the bystander (`celery -A celint_rt_bystander worker -P solo`, its own queue) is started
 first and must answer a remote-control ping; then `celery -A <example> worker -P prefork -c 1
@@ -49,6 +54,7 @@ import concurrent.futures
 import dataclasses
 import fcntl
 import hashlib
+import json
 import http.server
 import os
 import re
@@ -159,13 +165,14 @@ class SetupError(Exception):
 @dataclasses.dataclass
 class Scenario:
     rule: str
-    label: str  # "example", "fixed" or the extra scenario's file stem
+    label: str  # "example", "fixed", "autofix" or the extra scenario's file stem
     module: str
     source: str
     expected: dict  # broker -> class
     origin: str
     celint_codes: list | None = None  # extra scenarios: what celint must report on the file
     tasks: bool = False  # send the two tasks (a recycle each) once the worker is ready
+    error: str = ""  # autofix: why there is no fixed file to run (the row then shows "error")
 
     @property
     def markers(self) -> list:
@@ -618,6 +625,8 @@ def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
     broker = ctx.brokers[broker_name]
     if isinstance(broker, str):  # not run
         return Result(sc, broker_name, expected, broker, "", False)
+    if sc.error:  # an autofix that gave no file to run
+        return Result(sc, broker_name, expected, "error", sc.error, False)
     tag = ctx.tag()
     url, extra_env, conf, handle = broker.acquire(tag)
     tmp = RUN_TMP / tag
@@ -774,7 +783,8 @@ def classify(sc, wtext, btext, rc, exited_at, brc, b_exited_at, end, sent_at):
 
 
 # ------------------------------------------------------------------------------------------------
-# The celint check of the extra scenarios (the documents' examples are checked by cargo test)
+# celint itself: the check of the extra scenarios (the documents' examples are checked by cargo
+# test), and the autofix scenarios
 # ------------------------------------------------------------------------------------------------
 
 
@@ -790,12 +800,12 @@ def celint_binary():
     return None
 
 
-def check_extra_with_celint(scenarios) -> list:
+def check_extra_with_celint(scenarios, binary=None) -> list:
     problems = []
     extras = [s for s in scenarios if s.celint_codes is not None]
     if not extras:
         return problems
-    binary = celint_binary()
+    binary = binary or celint_binary()
     if binary is None:
         return ["celint binary not found (cargo build) to check tests/runtime/scenarios/*.py"]
     for sc in extras:
@@ -807,6 +817,93 @@ def check_extra_with_celint(scenarios) -> list:
         elif got != sc.celint_codes:
             problems.append(f"{sc.origin}: celint reports {got or 'nothing'}, header says {sc.celint_codes}")
     return problems
+
+
+def build_celint_release() -> Path:
+    """`cargo build --release` once per harness run: the autofix scenarios use this binary, so the
+    fixes tested are those of the source tree being tested, not of a stale build."""
+    if not shutil.which("cargo"):
+        raise SetupError("autofix scenarios need celint: `cargo` is not on PATH (or run with --no-autofix)")
+    target = Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target")
+    if not target.is_absolute():
+        target = ROOT / target
+    print("runtime: building celint for the autofix scenarios (cargo build --release)", flush=True)
+    t0 = time.monotonic()
+    r = subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "celint"], cwd=ROOT,
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    binary = target / "release" / "celint"
+    if r.returncode != 0 or not binary.exists():
+        tail = "\n".join((r.stderr or r.stdout).strip().splitlines()[-25:])
+        raise SetupError(f"`cargo build --release` failed (exit {r.returncode}); the autofix scenarios "
+                         f"cannot run:\n{tail}")
+    print(f"runtime: built {binary} in {time.monotonic() - t0:.0f} s", flush=True)
+    return binary
+
+
+def run_celint(binary: Path, *args) -> subprocess.CompletedProcess:
+    return subprocess.run([str(binary), "--isolated", *map(str, args)], capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=120)
+
+
+def fixable_codes(binary: Path, path: Path) -> tuple:
+    """The codes of the findings on `path` whose fix has edits (celint --output-format json), and
+    an error message if celint could not say."""
+    r = run_celint(binary, "--output-format", "json", path)
+    if r.returncode not in (0, 1):
+        return set(), f"celint --output-format json exited {r.returncode}: {r.stderr.strip()[:300]}"
+    try:
+        findings = json.loads(r.stdout)
+    except ValueError as e:
+        return set(), f"celint --output-format json: not JSON ({e}): {r.stdout[:200]!r}"
+    return {f["code"] for f in findings if ((f.get("fix") or {}).get("edits") or [])}, ""
+
+
+def autofix_scenarios(binary: Path, scenarios: list, workdir: Path) -> list:
+    """For each selected rule whose document's Example gets a fix with edits from celint, a
+    scenario "autofix": the Example after `celint --fix --unsafe-fixes --select <rule>`, run like
+    the "Use instead" block and expected to do what the document says the "Use instead" block
+    does. The checks on the way (celint exits 0 or 1, the file changed, the finding is gone)
+    make the row an error if they fail."""
+    out = []
+    fixed_of = {s.rule: s for s in scenarios if s.label == "fixed"}
+    for ex in [s for s in scenarios if s.label == "example"]:
+        fixed = fixed_of.get(ex.rule)
+        if fixed is None:
+            continue
+        path = workdir / f"{ex.rule.lower()}_autofix.py"
+        path.write_text(ex.source)
+        origin = f"celint --fix --unsafe-fixes --select {ex.rule} on {ex.origin}"
+
+        def row(source: str, error: str = "") -> Scenario:
+            return Scenario(ex.rule, "autofix", f"{ex.rule.lower()}_autofix", source, dict(fixed.expected),
+                            origin, tasks=fixed.tasks, error=error)
+
+        codes, err = fixable_codes(binary, path)
+        if err:
+            out.append(row(ex.source, f"asking celint for fixes on the Example: {err}"))
+            continue
+        if ex.rule not in codes:
+            continue  # display-only (or no) fix for this rule: no autofix row
+        r = run_celint(binary, "--fix", "--unsafe-fixes", "--select", ex.rule, path)
+        after = path.read_text()
+        if r.returncode not in (0, 1):
+            out.append(row(after, f"celint --fix exited {r.returncode}: {(r.stderr or r.stdout).strip()[:300]}"))
+            continue
+        if after == ex.source:
+            out.append(row(after, f"celint --fix (exit {r.returncode}) left the Example unchanged: "
+                                  f"{(r.stdout + r.stderr).strip()[:300]}"))
+            continue
+        r2 = run_celint(binary, "--select", ex.rule, "--output-format", "json", path)
+        try:
+            remaining = json.loads(r2.stdout)
+        except ValueError:
+            remaining = None
+        if r2.returncode not in (0, 1) or remaining != []:
+            out.append(row(after, f"after the fix celint still reports {ex.rule} (exit {r2.returncode}): "
+                                  f"{(r2.stdout or r2.stderr).strip()[:300]}"))
+            continue
+        out.append(row(after))
+    return out
 
 
 # ------------------------------------------------------------------------------------------------
@@ -822,7 +919,10 @@ def parse_args(argv):
     ap.add_argument("--broker", choices=["both", "redis", "amqp", "rabbitmq"], default="both")
     ap.add_argument("--expect-override", action="append", default=[], metavar="RULE:EXAMPLE[:BROKER]=CLASS",
                     help='replace an expectation, e.g. CEL002:fixed:redis="kept running" '
-                         "(EXAMPLE: example, fixed or a scenario file stem; BROKER: redis, amqp or omitted)")
+                         "(EXAMPLE: example, fixed, autofix or a scenario file stem; BROKER: redis, amqp "
+                         "or omitted)")
+    ap.add_argument("--no-autofix", action="store_true",
+                    help="skip the autofix scenarios (and the `cargo build --release` they need)")
     ap.add_argument("--jobs", type=int, default=5, help="scenarios run at a time (default 5)")
     ap.add_argument("--budget", type=float, default=18.0,
                     help="seconds a worker is watched before it is stopped (default 18)")
@@ -868,6 +968,23 @@ def main(argv) -> int:
             print(f"runtime: --only: unknown rule(s) {sorted(unknown)}", file=sys.stderr)
             return 2
         scenarios = [s for s in scenarios if s.rule in args.only]
+
+    # The autofix scenarios: celint (built from this tree) fixes each document's Example; a row for
+    # each rule whose fix has edits, right after that rule's "fixed" row.
+    binary = None
+    if not args.no_autofix and any(s.label == "example" for s in scenarios):
+        try:
+            binary = build_celint_release()
+            with tempfile.TemporaryDirectory(prefix="celint-autofix-") as d:
+                autofix = autofix_scenarios(binary, scenarios, Path(d))
+        except (SetupError, OSError, subprocess.SubprocessError) as e:
+            print(f"runtime: {e}", file=sys.stderr)
+            return 2
+        for a in autofix:
+            at = next(i for i, s in enumerate(scenarios) if s.rule == a.rule and s.label == "fixed")
+            scenarios.insert(at + 1, a)
+        print("runtime: autofix scenarios: " + (", ".join(a.rule for a in autofix) or "none"), flush=True)
+
     for rule, label, broker, cls in args.overrides:
         hit = [s for s in scenarios if s.rule == rule and s.label == label]
         if not hit:
@@ -922,7 +1039,7 @@ def main(argv) -> int:
         return 2
     print("runtime: " + ", ".join(f"{p} {v}" for p, v in versions.items()) + f", Python {sys.version.split()[0]}")
 
-    problems = check_extra_with_celint(scenarios)
+    problems = check_extra_with_celint(scenarios, binary)
     for p in problems:
         print(f"runtime: {p}", file=sys.stderr)
 
@@ -957,8 +1074,11 @@ def main(argv) -> int:
 
     logdir = Path(args.logs)
     logdir.mkdir(parents=True, exist_ok=True)
-    for old in [*logdir.glob("*.worker.log"), *logdir.glob("*.bystander.log")]:
+    for old in [*logdir.glob("*.worker.log"), *logdir.glob("*.bystander.log"), *logdir.glob("*-autofix.py")]:
         old.unlink()
+    for s in scenarios:  # what celint's fix made of each Example, to read next to the worker logs
+        if s.label == "autofix":
+            (logdir / f"{s.rule}-autofix.py").write_text(s.source)
     ctx = Ctx(args, brokers, FlagServer(), logdir)
 
     t0 = time.monotonic()
