@@ -15,8 +15,11 @@ const SETTINGS: &[&str] = &[
     "worker_pool",
     "WORKER_POOL",
     "CELERYD_POOL",
-    "broker",
+    "broker_url",
     "BROKER_URL",
+    // `Celery(..., broker=...)`
+    "broker=",
+    "broker =",
     "config_from_object",
     "DJANGO_SETTINGS_MODULE",
 ];
