@@ -317,6 +317,21 @@ pub fn run(cli: Cli) -> u8 {
     code
 }
 
+/// Writes an output file; false (and a message) when it cannot.
+fn write_output(path: &Path, body: &str) -> bool {
+    match std::fs::write(path, body) {
+        Ok(()) => true,
+        Err(e) => {
+            let message = crate::discover::io_message(&e);
+            eprintln!(
+                "{:?}",
+                miette!("cannot write `{}`: {message}", path.display())
+            );
+            false
+        }
+    }
+}
+
 fn configs_errors(configs: &Configs) -> Vec<String> {
     configs.take_errors()
 }
@@ -483,35 +498,20 @@ fn check_or_fix(
         }
     }
     match &outputs.main_file {
+        // The main output, written to a file as it would have been printed (without colour).
         Some(path) => {
-            let plain = render::render(format, &report.diagnostics, false, &options);
-            if let Err(e) = std::fs::write(path, plain) {
-                failed = true;
-                eprintln!(
-                    "{:?}",
-                    miette!(
-                        "cannot write `{}`: {}",
-                        path.display(),
-                        crate::discover::io_message(&e)
-                    )
-                );
-            }
+            let plain = if cli.statistics {
+                render::statistics(&report.diagnostics)
+            } else {
+                render::render(format, &report.diagnostics, false, &options)
+            };
+            failed |= !write_output(path, &plain);
         }
         None => print(&text),
     }
     for (extra_format, path) in &outputs.extra {
         let body = render::render(*extra_format, &report.diagnostics, false, &options);
-        if let Err(e) = std::fs::write(path, body) {
-            failed = true;
-            eprintln!(
-                "{:?}",
-                miette!(
-                    "cannot write `{}`: {}",
-                    path.display(),
-                    crate::discover::io_message(&e)
-                )
-            );
-        }
+        failed |= !write_output(path, &body);
     }
     failed |= report_errors(&report);
     if failed {

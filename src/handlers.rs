@@ -7,7 +7,7 @@ use std::rc::Rc;
 use crate::catalog::signals::{self, Signal};
 use crate::project::ModuleData;
 use crate::resolve::{Ctx, FuncRef, Resolver, Value};
-use crate::syntax::ir::{Call, Expr, FuncIdx, Scope, Span, Stmt};
+use crate::syntax::ir::{walk_stmts, Call, Expr, FuncIdx, Scope, Span, Stmt, StmtVisitor};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Form {
@@ -306,7 +306,7 @@ impl Finder<'_, '_> {
             return true;
         }
         let mut calls = Vec::new();
-        call_names_after(&enclosing.body, site.end, &mut calls);
+        call_names_after(m, &enclosing.body, site.end, &mut calls);
         calls.iter().any(|c| RUNS_WORK.contains(&c.as_str()))
     }
 
@@ -442,7 +442,8 @@ impl Finder<'_, '_> {
     }
 }
 
-/// Counts uses of `name` in a block, outside `skip` (the connection itself).
+/// Counts uses of `name` in a block (nested definitions included), outside `skip` (the
+/// connection itself).
 fn count_names_in_block(
     m: &crate::syntax::ir::Module,
     stmts: &[Stmt],
@@ -450,74 +451,29 @@ fn count_names_in_block(
     skip: Span,
     uses: &mut usize,
 ) {
-    let mut exprs: Vec<&Expr> = Vec::new();
-    for s in stmts {
-        match s {
-            Stmt::Expr(e) => exprs.push(e),
-            Stmt::Assign { targets, value, .. } => {
-                exprs.push(value);
-                exprs.extend(targets.iter());
-            }
-            Stmt::AugAssign { target, value } => {
-                exprs.push(target);
-                exprs.push(value);
-            }
-            Stmt::Return { value: Some(v) } => exprs.push(v),
-            Stmt::Raise { exc: Some(e), .. } => exprs.push(e),
-            Stmt::If { test, body, orelse } => {
-                exprs.push(test);
-                count_names_in_block(m, body, name, skip, uses);
-                count_names_in_block(m, orelse, name, skip, uses);
-            }
-            Stmt::For {
-                iter, body, orelse, ..
-            }
-            | Stmt::While {
-                test: iter,
-                body,
-                orelse,
-                ..
-            } => {
-                exprs.push(iter);
-                count_names_in_block(m, body, name, skip, uses);
-                count_names_in_block(m, orelse, name, skip, uses);
-            }
-            Stmt::Try {
-                body,
-                handlers,
-                orelse,
-                finalbody,
-            } => {
-                count_names_in_block(m, body, name, skip, uses);
-                for h in handlers {
-                    count_names_in_block(m, &h.body, name, skip, uses);
-                }
-                count_names_in_block(m, orelse, name, skip, uses);
-                count_names_in_block(m, finalbody, name, skip, uses);
-            }
-            Stmt::With { items, body, .. } => {
-                exprs.extend(items.iter());
-                count_names_in_block(m, body, name, skip, uses);
-            }
-            Stmt::Match { subject, cases } => {
-                exprs.push(subject);
-                for c in cases {
-                    count_names_in_block(m, c, name, skip, uses);
-                }
-            }
-            Stmt::Global { names } if names.iter().any(|n| n == name) => *uses += 1,
-            Stmt::Def(idx) => {
-                if let Some(f) = m.function(*idx) {
-                    exprs.extend(f.decorators.iter());
-                    count_names_in_block(m, &f.body, name, skip, uses);
-                }
-            }
-            _ => {}
+    struct Uses<'n> {
+        name: &'n str,
+        skip: Span,
+        uses: usize,
+    }
+    impl<'a> StmtVisitor<'a> for Uses<'_> {
+        fn expr(&mut self, e: &'a Expr) {
+            count_names(e, self.name, self.skip, &mut self.uses);
+        }
+        fn global(&mut self, names: &'a [String]) {
+            self.uses += names.iter().filter(|n| *n == self.name).count();
+        }
+        fn enter_def(&mut self, _: FuncIdx) -> bool {
+            true
         }
     }
-    for e in exprs {
-        count_names(e, name, skip, uses);
-    }
+    let mut v = Uses {
+        name,
+        skip,
+        uses: 0,
+    };
+    walk_stmts(stmts, m, &mut v);
+    *uses += v.uses;
 }
 
 fn count_names(expr: &Expr, name: &str, skip: Span, uses: &mut usize) {
@@ -578,61 +534,22 @@ fn is_test_file(path: &std::path::Path) -> bool {
 }
 
 /// The names of the functions called (`f()`, `x.f()`) after `pos` in a block.
-fn call_names_after(stmts: &[Stmt], pos: u32, out: &mut Vec<String>) {
-    for s in stmts {
-        let mut exprs: Vec<&Expr> = Vec::new();
-        match s {
-            Stmt::Expr(e) => exprs.push(e),
-            Stmt::Assign { value, .. } => exprs.push(value),
-            Stmt::AugAssign { value, .. } => exprs.push(value),
-            Stmt::Return { value: Some(v) } => exprs.push(v),
-            Stmt::If { test, body, orelse } => {
-                exprs.push(test);
-                call_names_after(body, pos, out);
-                call_names_after(orelse, pos, out);
-            }
-            Stmt::For {
-                iter, body, orelse, ..
-            }
-            | Stmt::While {
-                test: iter,
-                body,
-                orelse,
-                ..
-            } => {
-                exprs.push(iter);
-                call_names_after(body, pos, out);
-                call_names_after(orelse, pos, out);
-            }
-            Stmt::Try {
-                body,
-                handlers,
-                orelse,
-                finalbody,
-            } => {
-                call_names_after(body, pos, out);
-                for h in handlers {
-                    call_names_after(&h.body, pos, out);
-                }
-                call_names_after(orelse, pos, out);
-                call_names_after(finalbody, pos, out);
-            }
-            Stmt::With { items, body, .. } => {
-                exprs.extend(items.iter());
-                call_names_after(body, pos, out);
-            }
-            Stmt::Match { subject, cases } => {
-                exprs.push(subject);
-                for c in cases {
-                    call_names_after(c, pos, out);
-                }
-            }
-            _ => {}
-        }
-        for e in exprs {
-            expr_call_names(e, pos, out);
+fn call_names_after(
+    m: &crate::syntax::ir::Module,
+    stmts: &[Stmt],
+    pos: u32,
+    out: &mut Vec<String>,
+) {
+    struct Calls<'o> {
+        pos: u32,
+        out: &'o mut Vec<String>,
+    }
+    impl<'a> StmtVisitor<'a> for Calls<'_> {
+        fn expr(&mut self, e: &'a Expr) {
+            expr_call_names(e, self.pos, self.out);
         }
     }
+    walk_stmts(stmts, m, &mut Calls { pos, out });
 }
 
 fn expr_call_names(e: &Expr, pos: u32, out: &mut Vec<String>) {

@@ -349,3 +349,101 @@ impl Expr {
         }
     }
 }
+
+/// What [`walk_stmts`] reports.
+pub trait StmtVisitor<'a> {
+    /// Every expression of the statements: conditions, values, targets, items, iterables.
+    fn expr(&mut self, expr: &'a Expr);
+    /// Names declared `global` or `nonlocal`.
+    fn global(&mut self, _names: &'a [String]) {}
+    /// A nested definition: return true to walk its decorators and body too.
+    fn enter_def(&mut self, _func: FuncIdx) -> bool {
+        false
+    }
+}
+
+/// Walks a block and the blocks nested in it, in source order.
+pub fn walk_stmts<'a>(stmts: &'a [Stmt], module: &'a Module, v: &mut impl StmtVisitor<'a>) {
+    for s in stmts {
+        match s {
+            Stmt::Expr(e) => v.expr(e),
+            Stmt::Assign { targets, value, .. } => {
+                v.expr(value);
+                targets.iter().for_each(|t| v.expr(t));
+            }
+            Stmt::AugAssign { target, value } => {
+                v.expr(target);
+                v.expr(value);
+            }
+            Stmt::Return { value: Some(e) } | Stmt::Raise { exc: Some(e), .. } => v.expr(e),
+            Stmt::If { test, body, orelse }
+            | Stmt::While {
+                test, body, orelse, ..
+            } => {
+                v.expr(test);
+                walk_stmts(body, module, v);
+                walk_stmts(orelse, module, v);
+            }
+            Stmt::For {
+                target,
+                iter,
+                body,
+                orelse,
+                ..
+            } => {
+                v.expr(iter);
+                v.expr(target);
+                walk_stmts(body, module, v);
+                walk_stmts(orelse, module, v);
+            }
+            Stmt::Try {
+                body,
+                handlers,
+                orelse,
+                finalbody,
+            } => {
+                walk_stmts(body, module, v);
+                for h in handlers {
+                    if let Some(t) = &h.type_ {
+                        v.expr(t);
+                    }
+                    walk_stmts(&h.body, module, v);
+                }
+                walk_stmts(orelse, module, v);
+                walk_stmts(finalbody, module, v);
+            }
+            Stmt::With {
+                items,
+                targets,
+                body,
+            } => {
+                items.iter().for_each(|i| v.expr(i));
+                targets.iter().for_each(|t| v.expr(t));
+                walk_stmts(body, module, v);
+            }
+            Stmt::Match { subject, cases } => {
+                v.expr(subject);
+                for c in cases {
+                    walk_stmts(c, module, v);
+                }
+            }
+            Stmt::Global { names } => v.global(names),
+            Stmt::Def(idx) => {
+                if v.enter_def(*idx) {
+                    if let Some(f) = module.function(*idx) {
+                        f.decorators.iter().for_each(|d| v.expr(d));
+                        walk_stmts(&f.body, module, v);
+                    }
+                }
+            }
+            Stmt::Return { value: None }
+            | Stmt::Raise { exc: None, .. }
+            | Stmt::Class(_)
+            | Stmt::Import { .. }
+            | Stmt::ImportFrom { .. }
+            | Stmt::Break
+            | Stmt::Continue
+            | Stmt::Pass => {}
+        }
+    }
+}
