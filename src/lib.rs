@@ -23,6 +23,7 @@ pub mod effects;
 pub mod facts;
 pub mod fix;
 pub mod handlers;
+pub mod invariants;
 pub mod noqa;
 pub mod prescan;
 pub mod project;
@@ -170,16 +171,24 @@ pub fn run_with(settings: &Settings, overlay: &Overlay) -> Report {
             .unwrap_or_else(|e| e.into_inner())
             .push((path, m));
     };
-    let visit = |p: &Path, spawn: &dyn Fn(PathBuf, Vec<u8>)| {
-        let read = project::read_file(p, &display(p), settings.prescan)?;
-        if read.relevance == prescan::Relevance::Matters {
-            spawn(p.to_path_buf(), read.bytes);
-            return Ok(project::Read {
-                bytes: Vec::new(),
-                relevance: prescan::Relevance::Matters,
-            });
-        }
-        Ok(read)
+    // Walks the paths; each relevant file is handed to `spawn` to be parsed.
+    let walk = |spawn: &(dyn Fn(PathBuf, Vec<u8>) + Sync)| {
+        discover::discover_each(
+            &settings.paths,
+            &settings.excludes,
+            settings.threads,
+            &|p: &Path| {
+                let read = project::read_file(p, &display(p), settings.prescan)?;
+                if read.relevance != prescan::Relevance::Matters {
+                    return Ok(read);
+                }
+                spawn(p.to_path_buf(), read.bytes);
+                Ok(project::Read {
+                    bytes: Vec::new(),
+                    relevance: prescan::Relevance::Matters,
+                })
+            },
+        )
     };
     let (read, walk_errors) = match (&settings.stdin, &pool) {
         (Some((path, _)), _) => {
@@ -197,30 +206,13 @@ pub fn run_with(settings: &Settings, overlay: &Overlay) -> Report {
         }
         (None, Some(pool)) => pool.scope(|scope| {
             let (parse_one, keep) = (&parse_one, &keep);
-            let spawn = |path: PathBuf, bytes: Vec<u8>| {
-                scope.spawn(move |_| {
-                    let m = parse_one(&path, &bytes);
-                    keep(path, m);
-                });
-            };
-            discover::discover_each(
-                &settings.paths,
-                &settings.excludes,
-                settings.threads,
-                &|p: &Path| visit(p, &spawn),
-            )
+            walk(&|path: PathBuf, bytes: Vec<u8>| {
+                scope.spawn(move |_| keep(path.clone(), parse_one(&path, &bytes)));
+            })
         }),
+        // No pool could be made: parse on the walker's threads.
         (None, None) => {
-            let spawn = |path: PathBuf, bytes: Vec<u8>| {
-                let m = parse_one(&path, &bytes);
-                keep(path, m);
-            };
-            discover::discover_each(
-                &settings.paths,
-                &settings.excludes,
-                settings.threads,
-                &|p: &Path| visit(p, &spawn),
-            )
+            walk(&|path: PathBuf, bytes: Vec<u8>| keep(path.clone(), parse_one(&path, &bytes)))
         }
     };
     let mut errors: Vec<RunError> = walk_errors

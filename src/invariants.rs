@@ -1,0 +1,44 @@
+//! What must hold for any input, checked by the fuzz target (`fuzz/`) and by the regression
+//! test of what the fuzzer once found (`tests/fuzz_regressions.rs`): the whole pipeline runs,
+//! every output format renders, and no fix leaves the file parsing worse than before.
+
+use crate::diagnostic::Edit;
+use crate::render::{self, OutputFormat, SummaryOptions};
+
+/// Panics (the fuzzer's signal) when an invariant is broken.
+pub fn check(data: &[u8]) {
+    let diagnostics = crate::check_source("fuzz.py", data);
+    let options = SummaryOptions::default();
+    for format in [
+        OutputFormat::Full,
+        OutputFormat::Concise,
+        OutputFormat::Json,
+        OutputFormat::Sarif,
+        OutputFormat::Github,
+        OutputFormat::Junit,
+    ] {
+        let _ = render::render(format, &diagnostics, false, &options);
+    }
+    let Ok(source) = crate::source::SourceFile::decode(String::new(), "fuzz.py".into(), data)
+    else {
+        return;
+    };
+    let before = crate::syntax::parse(&source.text, false).errors.len();
+    let fixes: Vec<Vec<Edit>> = diagnostics
+        .iter()
+        .filter_map(|d| d.fix.as_ref())
+        .filter(|f| !f.edits.is_empty())
+        .map(|f| f.edits.clone())
+        .collect();
+    for fix in &fixes {
+        let (fixed, _) = crate::fix::apply(&source.text, std::slice::from_ref(fix));
+        let after = crate::syntax::parse(&fixed, false).errors.len();
+        assert!(after <= before, "a fix introduced a syntax error:\n{fixed}");
+    }
+    let (all, _) = crate::fix::apply(&source.text, &fixes);
+    let after = crate::syntax::parse(&all, false).errors.len();
+    assert!(
+        after <= before,
+        "the fixes together introduced a syntax error:\n{all}"
+    );
+}
