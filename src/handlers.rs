@@ -330,60 +330,27 @@ impl Finder<'_, '_> {
         uses > 0
     }
 
+    /// Every expression of a block and of the blocks nested in it (not nested definitions:
+    /// they are blocks of their own scope).
     fn block(&mut self, stmts: &[Stmt], scope: Scope) {
-        for s in stmts {
-            self.stmt(s, scope);
+        struct InScope<'f, 'r, 'p> {
+            finder: &'f mut Finder<'r, 'p>,
+            scope: Scope,
         }
-    }
-
-    fn stmt(&mut self, stmt: &Stmt, scope: Scope) {
-        match stmt {
-            Stmt::Expr(e) => self.expr(e, scope),
-            Stmt::Assign { value, .. } => self.expr(value, scope),
-            Stmt::AugAssign { value, .. } => self.expr(value, scope),
-            Stmt::Return { value: Some(v) } => self.expr(v, scope),
-            Stmt::If { test, body, orelse } => {
-                self.expr(test, scope);
-                self.block(body, scope);
-                self.block(orelse, scope);
+        impl<'a> StmtVisitor<'a> for InScope<'_, '_, '_> {
+            fn expr(&mut self, e: &'a Expr) {
+                self.finder.expr(e, self.scope);
             }
-            Stmt::Match { cases, .. } => {
-                for c in cases {
-                    self.block(c, scope);
-                }
-            }
-            Stmt::For {
-                body, orelse, iter, ..
-            } => {
-                self.expr(iter, scope);
-                self.block(body, scope);
-                self.block(orelse, scope);
-            }
-            Stmt::While { body, orelse, .. } => {
-                self.block(body, scope);
-                self.block(orelse, scope);
-            }
-            Stmt::Try {
-                body,
-                handlers,
-                orelse,
-                finalbody,
-            } => {
-                self.block(body, scope);
-                for h in handlers {
-                    self.block(&h.body, scope);
-                }
-                self.block(orelse, scope);
-                self.block(finalbody, scope);
-            }
-            Stmt::With { items, body, .. } => {
-                for i in items {
-                    self.expr(i, scope);
-                }
-                self.block(body, scope);
-            }
-            _ => {}
         }
+        let module = self.module.clone();
+        walk_stmts(
+            stmts,
+            &module.parsed.module,
+            &mut InScope {
+                finder: self,
+                scope,
+            },
+        );
     }
 
     fn expr(&mut self, expr: &Expr, scope: Scope) {
