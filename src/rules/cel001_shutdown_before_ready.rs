@@ -20,7 +20,7 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
     if h.signal.is_process_init() && !ck.process_init_applies() {
         return;
     }
-    for s in &h.summary.shutdowns {
+    for s in h.summary.shutdowns() {
         let what = &s.item.what;
         let message = match when {
             Some(w) => format!("`{what}` in a `{}` handler: {w}", h.signal.name),
@@ -32,7 +32,7 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
                 h.signal.name
             ),
         };
-        let mut d = ck.at(Rule::ShutdownBeforeReady, h, s.loc, &s.trace, message);
+        let mut d = ck.at(Rule::ShutdownBeforeReady, h, s.loc, s.trace, message);
         d.fix = fix(ck, h, s.loc, s.item.statement);
         out.push(d);
     }

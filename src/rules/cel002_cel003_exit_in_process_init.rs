@@ -11,7 +11,7 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
     if !h.signal.is_process_init() || !ck.process_init_applies() || ck.is_solo() {
         return;
     }
-    for e in &h.summary.exits {
+    for e in h.summary.exits() {
         let what = &e.item.what;
         let (rule, message) = if e.item.after_blocking {
             (
@@ -24,7 +24,7 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
                 format!("`{what}` in a `worker_process_init` handler: before the worker is ready it stops start-up with WorkerLostError; after that the child is replaced and exits again, forever"),
             )
         };
-        let mut d = ck.at(rule, h, e.loc, &e.trace, message);
+        let mut d = ck.at(rule, h, e.loc, e.trace, message);
         d.fix = fix(ck, e.loc, e.item.statement);
         out.push(d);
     }

@@ -29,7 +29,7 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
         h.def.name_span,
         message,
     );
-    for p in &h.summary.parts {
+    for p in h.summary.parts() {
         let times = if p.item.times != 1.0 {
             format!(" x {}", secs(p.item.times))
         } else {

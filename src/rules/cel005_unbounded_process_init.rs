@@ -14,12 +14,12 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
         Some(t) => format!("{} s", secs(t)),
         None => "its value".to_string(),
     };
-    for u in &h.summary.unbounded {
+    for u in h.summary.unbounded() {
         let message = format!(
             "{} in a `worker_process_init` handler: a child that takes longer than `worker_proc_alive_timeout` ({budget}) to start is SIGKILLed after the first recycle",
             capitalize(&u.item.what)
         );
-        let mut d = ck.at(Rule::UnboundedProcessInit, h, u.loc, &u.trace, message);
+        let mut d = ck.at(Rule::UnboundedProcessInit, h, u.loc, u.trace, message);
         d.fix = Some(Fix {
             applicability: Applicability::DisplayOnly,
             message: format!(

@@ -3,22 +3,22 @@
 
 use crate::checker::{Checker, Handler};
 use crate::diagnostic::{Applicability, Diagnostic, Fix};
-use crate::effects::{ShutdownCall, Traced};
+use crate::effects::{At, ShutdownCall};
 use crate::rules::Rule;
 
 /// Shutdowns reachable from a handler (with the trace to them).
 pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
-    for s in &h.summary.shutdowns {
+    for s in h.summary.shutdowns() {
         if s.item.has_destination {
             continue;
         }
-        let mut d = ck.at(Rule::BroadcastShutdown, h, s.loc, &s.trace, message(s));
+        let mut d = ck.at(Rule::BroadcastShutdown, h, s.loc, s.trace, message(&s));
         d.fix = Some(fix());
         out.push(d);
     }
 }
 
-fn message(s: &Traced<ShutdownCall>) -> String {
+fn message(s: &At<ShutdownCall>) -> String {
     format!(
         "`{}` without `destination=` stops every worker on the broker, not just this one",
         s.item.what
