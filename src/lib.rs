@@ -24,7 +24,9 @@ pub mod facts;
 pub mod fix;
 pub mod handlers;
 pub mod invariants;
+pub mod loader;
 pub mod noqa;
+mod pipeline;
 pub mod prescan;
 pub mod project;
 pub mod render;
@@ -37,10 +39,10 @@ pub mod write;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, FileRef};
-use crate::project::{LoadError, ModuleData, Project};
+use crate::project::{ModuleData, Project};
 use crate::rules::Rule;
 use crate::syntax::Span;
 
@@ -129,237 +131,7 @@ pub fn run(settings: &Settings) -> Report {
 }
 
 pub fn run_with(settings: &Settings, overlay: &Overlay) -> Report {
-    let t0 = std::time::Instant::now();
-    let timing = std::env::var_os("CELINT_TIMING").is_some();
-    let lap = |what: &str| {
-        if timing {
-            eprintln!("{what}: {:?}", t0.elapsed());
-        }
-    };
-    let mut overlay = overlay.clone();
-    if let Some((path, text)) = &settings.stdin {
-        overlay
-            .entry(project::canonical(path))
-            .or_insert_with(|| text.clone());
-    }
-    let overlay = &overlay;
-    let display = |p: &Path| p.to_string_lossy().into_owned();
-    // Parsing runs on threads with deep stacks (nested input recurses), as the walker's threads
-    // find relevant files: reading, pre-scanning and parsing overlap.
-    let pool = rayon::ThreadPoolBuilder::new()
-        .stack_size(64 * 1024 * 1024)
-        .num_threads(settings.threads.unwrap_or(0))
-        .build()
-        .ok();
-    let parsed: Mutex<Vec<(PathBuf, Result<ModuleData, LoadError>)>> = Mutex::new(Vec::new());
-    let parse_one = |p: &Path, bytes: &[u8]| -> Result<ModuleData, LoadError> {
-        match overlay
-            .get(&project::canonical(p))
-            .filter(|_| !overlay.is_empty())
-        {
-            Some(text) => Ok(project::from_source(
-                source::SourceFile::new(display(p), p.to_path_buf(), text.clone()),
-                project::module_path_or_stem(p),
-                true,
-            )),
-            None => project::decode_and_parse(p, display(p), true, bytes),
-        }
-    };
-    let keep = |path: PathBuf, m: Result<ModuleData, LoadError>| {
-        parsed
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push((path, m));
-    };
-    // Walks the paths; each relevant file is handed to `spawn` to be parsed.
-    let walk = |spawn: &(dyn Fn(PathBuf, Vec<u8>) + Sync)| {
-        discover::discover_each(
-            &settings.paths,
-            &settings.excludes,
-            settings.threads,
-            &|p: &Path| {
-                let read = project::read_file(p, &display(p), settings.prescan)?;
-                if read.relevance != prescan::Relevance::Matters {
-                    return Ok(read);
-                }
-                spawn(p.to_path_buf(), read.bytes);
-                Ok(project::Read {
-                    bytes: Vec::new(),
-                    relevance: prescan::Relevance::Matters,
-                })
-            },
-        )
-    };
-    let (read, walk_errors) = match (&settings.stdin, &pool) {
-        (Some((path, _)), _) => {
-            let excluded = settings.excludes.force && settings.excludes.is_excluded(path);
-            let mut entries = Vec::new();
-            if !excluded {
-                keep(path.clone(), parse_one(path, &[]));
-                let r = Ok(project::Read {
-                    bytes: Vec::new(),
-                    relevance: prescan::Relevance::Matters,
-                });
-                entries.push((path.clone(), r));
-            }
-            (entries, Vec::new())
-        }
-        (None, Some(pool)) => pool.scope(|scope| {
-            let (parse_one, keep) = (&parse_one, &keep);
-            walk(&|path: PathBuf, bytes: Vec<u8>| {
-                scope.spawn(move |_| keep(path.clone(), parse_one(&path, &bytes)));
-            })
-        }),
-        // No pool could be made: parse on the walker's threads.
-        (None, None) => {
-            walk(&|path: PathBuf, bytes: Vec<u8>| keep(path.clone(), parse_one(&path, &bytes)))
-        }
-    };
-    let mut errors: Vec<RunError> = walk_errors
-        .into_iter()
-        .map(|e| RunError {
-            path: e.path.to_string_lossy().into_owned(),
-            message: e.message,
-        })
-        .collect();
-    let files: Vec<PathBuf> = read.iter().map(|(p, _)| p.clone()).collect();
-    let mut deferred = Vec::new();
-    let mut diagnostics = Vec::new();
-    for (path, result) in read {
-        match result {
-            Ok(r) if r.relevance == prescan::Relevance::MayConnect => {
-                deferred.push((path, r.bytes))
-            }
-            Ok(_) => {}
-            Err(LoadError::Io { display, message }) => errors.push(RunError {
-                path: display,
-                message,
-            }),
-            Err(LoadError::Decode { .. }) => {}
-        }
-    }
-    // In path order, whatever order the threads finished in: module ids, and so which trace a
-    // finding keeps, do not depend on scheduling.
-    let mut parsed = parsed.into_inner().unwrap_or_else(|e| e.into_inner());
-    parsed.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut modules = Vec::new();
-    for (_, result) in parsed {
-        match result {
-            Ok(m) => modules.push(m),
-            Err(LoadError::Io { display, message }) => errors.push(RunError {
-                path: display,
-                message,
-            }),
-            // A file that cannot matter is not reported, with or without the pre-scan.
-            Err(LoadError::Decode { matters: false, .. }) => {}
-            Err(LoadError::Decode { display, error, .. }) => {
-                diagnostics.push(decode_diagnostic(display, &error))
-            }
-        }
-    }
-    lap("parse");
-    let extra_roots: Vec<PathBuf> = settings
-        .paths
-        .iter()
-        .filter(|p| p.is_dir())
-        .chain(settings.src.iter())
-        .cloned()
-        .collect();
-    let linted_paths = files.iter().map(|f| project::canonical(f)).collect();
-    let project = Project::new(modules, &extra_roots, overlay.clone(), linted_paths);
-    // Files deferred by the pre-scan matter if they name a signal by an alias defined in a
-    // module that matters (`WPI = worker_process_init` in `proj/sigs.py`).
-    let analyzer = effects::Analyzer::new(&project, settings.extra_blocking.clone());
-    if !deferred.is_empty() {
-        let names = handlers::signal_aliases(&project.modules());
-        let aliases = prescan::Aliases::new(&names);
-        for (path, _) in deferred.into_iter().filter(|_| !names.is_empty()) {
-            let Ok(bytes) = std::fs::read(&path) else {
-                continue;
-            };
-            if aliases.named_in(&bytes) {
-                match project::decode_and_parse(
-                    &path,
-                    path.to_string_lossy().into_owned(),
-                    true,
-                    &bytes,
-                ) {
-                    Ok(m) => {
-                        project.add(m);
-                    }
-                    Err(LoadError::Decode {
-                        display,
-                        error,
-                        matters: true,
-                    }) => diagnostics.push(decode_diagnostic(display, &error)),
-                    Err(_) => {}
-                }
-            }
-        }
-    }
-    let linted: Vec<Rc<ModuleData>> = project.modules();
-    lap("deferred");
-    // Command lines (Procfile, Dockerfile, compose, systemd) are looked for in the directories
-    // given and at the top of the project they are in.
-    let mut command_roots = extra_roots.clone();
-    for p in &settings.paths {
-        if let Some(top) = discover::project_top(p) {
-            command_roots.push(top);
-        }
-    }
-    diagnostics.extend(checker::check(
-        &analyzer,
-        &linted,
-        settings.proc_alive_timeout,
-        &command_roots,
-    ));
-    lap("check");
-    if timing {
-        let all = project.modules();
-        let bytes: usize = all.iter().map(|m| m.source.text.len()).sum();
-        eprintln!(
-            "modules read: {} ({} bytes), linted parsed: {}",
-            all.len(),
-            bytes,
-            all.iter().filter(|m| m.linted).count()
-        );
-    }
-    // Syntax errors of the linted files that matter: those that name what celint reads, and
-    // those a handler's calls lead into. The same with or without the pre-scan.
-    let linted: Vec<Rc<ModuleData>> = project.modules().into_iter().filter(|m| m.linted).collect();
-    for m in &linted {
-        let matters = analyzer.reached(m.id) || prescan::may_matter(m.source.text.as_bytes());
-        if !matters {
-            continue;
-        }
-        let file = FileRef {
-            display: m.source.display.clone(),
-            module: Some(m.clone()),
-        };
-        // CPython refuses a NUL byte before anything else, and says so.
-        if let Some(nul) = m.source.text.find('\0') {
-            let at = Span::new(nul as u32, nul as u32 + 1);
-            let message = "SyntaxError: source code cannot contain null bytes".to_string();
-            diagnostics.push(Diagnostic::new(Rule::SyntaxError, file, at, message));
-        } else if let Some(e) = m.parsed.errors.first() {
-            let message = format!("SyntaxError: {}", printable(&e.message));
-            diagnostics.push(Diagnostic::new(Rule::SyntaxError, file, e.span, message));
-        }
-    }
-    let diagnostics = filter(diagnostics, &linted, settings);
-    lap("filter");
-    if settings.leak_at_exit {
-        // The command line exits right after printing: freeing every syntax tree one node at
-        // a time would only delay that (by about a tenth of the run on a large corpus).
-        std::mem::forget(linted);
-        std::mem::forget(analyzer);
-        std::mem::forget(project);
-    }
-    Report {
-        diagnostics,
-        errors,
-        files: files.len(),
-    }
+    pipeline::run(settings, overlay)
 }
 
 /// Lints one file's bytes in memory, with nothing read from disk (imports outside it are not
@@ -379,7 +151,7 @@ pub fn check_source(name: &str, bytes: &[u8]) -> Vec<Diagnostic> {
         is_package: false,
         root: PathBuf::new(),
     };
-    let module = project::from_source(source, mp, true);
+    let module = loader::from_source(source, mp, true);
     let project = Project::isolated(vec![module]);
     let analyzer = effects::Analyzer::new(&project, Vec::new());
     let linted = project.modules();
@@ -399,7 +171,7 @@ pub fn check_source(name: &str, bytes: &[u8]) -> Vec<Diagnostic> {
 }
 
 /// CEL000 for a file that could not be decoded, at the first bad byte.
-fn decode_diagnostic(display: String, error: &source::DecodeError) -> Diagnostic {
+pub(crate) fn decode_diagnostic(display: String, error: &source::DecodeError) -> Diagnostic {
     let file = FileRef {
         display,
         module: None,
@@ -407,6 +179,23 @@ fn decode_diagnostic(display: String, error: &source::DecodeError) -> Diagnostic
     let mut d = Diagnostic::new(Rule::SyntaxError, file, Span::default(), error.to_string());
     d.position = Some(error.position());
     d
+}
+
+/// CEL000 for a parsed module: at a NUL byte (CPython refuses it before anything else, and
+/// says so), else at the first syntax error.
+pub(crate) fn syntax_error(m: &Rc<ModuleData>) -> Option<Diagnostic> {
+    let file = FileRef {
+        display: m.source.display.clone(),
+        module: Some(m.clone()),
+    };
+    if let Some(nul) = m.source.text.find('\0') {
+        let at = Span::new(nul as u32, nul as u32 + 1);
+        let message = "SyntaxError: source code cannot contain null bytes".to_string();
+        return Some(Diagnostic::new(Rule::SyntaxError, file, at, message));
+    }
+    let e = m.parsed.errors.first()?;
+    let message = format!("SyntaxError: {}", printable(&e.message));
+    Some(Diagnostic::new(Rule::SyntaxError, file, e.span, message))
 }
 
 /// A message with control characters (which a parser may quote from the input) escaped, so
@@ -427,7 +216,7 @@ fn printable(message: &str) -> String {
 /// Drops what `# noqa` suppresses, adds CEL100 for the codes that suppressed nothing, keeps the
 /// selected rules, and sorts. Every rule has run, so a `# noqa: CEL004` counts as used even when
 /// CEL004 is not selected.
-fn filter(
+pub(crate) fn filter(
     diagnostics: Vec<Diagnostic>,
     linted: &[Rc<ModuleData>],
     settings: &Settings,

@@ -80,7 +80,9 @@ impl<'p> Analyzer<'p> {
             return Rc::default();
         }
         let depth = self.stack.borrow().len();
-        self.reached.borrow_mut().insert(f.module);
+        if self.reached.borrow_mut().insert(f.module) {
+            self.project().reached(f.module);
+        }
         self.stack.borrow_mut().push((f, depth));
         let summary = Rc::new(self.compute(f));
         let (_, low) = self.stack.borrow_mut().pop().unwrap_or((f, depth));

@@ -1,0 +1,420 @@
+//! The loader: after discovery, the only code that reads files. It reads and pre-scans the files
+//! the walk finds, decodes and parses the relevant ones, and reads on demand the modules that
+//! handlers' calls lead into — loading each reached module's imports in parallel on the parse
+//! pool ahead of the analysis, which then takes them parsed (or waits for the one in flight).
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+use crate::discover::{self, ModulePath};
+use crate::facts::symbols::{self, Binding};
+use crate::prescan::{self, Relevance};
+use crate::project::{canonical, ModuleData, ModuleId};
+use crate::source::{DecodeError, SourceFile};
+use crate::syntax;
+use crate::Overlay;
+
+/// Top-level packages that are always the installed library, never a project module: a Django
+/// project's `proj/celery.py` must not shadow `from celery import Celery` when `proj` has no
+/// `__init__.py` and so is itself a source root.
+const ALWAYS_EXTERNAL: &[&str] = &["celery", "kombu", "billiard"];
+
+/// A file that could not be read or decoded.
+#[derive(Debug)]
+pub enum LoadError {
+    Io {
+        display: String,
+        message: String,
+    },
+    Decode {
+        display: String,
+        error: DecodeError,
+        /// The raw bytes mention something celint reads (see `prescan.rs`).
+        matters: bool,
+    },
+}
+
+/// A file read during discovery, and what the pre-scan makes of it.
+pub struct Read {
+    /// The bytes of a file that matters (empty otherwise: they are not kept).
+    pub bytes: Vec<u8>,
+    pub relevance: Relevance,
+}
+
+fn io_error(display: &str) -> impl Fn(std::io::Error) -> LoadError + '_ {
+    move |e| LoadError::Io {
+        display: display.to_string(),
+        message: discover::io_message(&e),
+    }
+}
+
+/// A FIFO, socket or device named `*.py`: reading it could block forever.
+fn regular_file(path: &Path, display: &str) -> Result<(), LoadError> {
+    let meta = std::fs::metadata(path).map_err(io_error(display))?;
+    if meta.is_file() {
+        return Ok(());
+    }
+    Err(LoadError::Io {
+        display: display.to_string(),
+        message: if meta.is_dir() {
+            "is a directory".to_string()
+        } else {
+            "not a regular file".to_string()
+        },
+    })
+}
+
+/// Reads a file the walk found (never blocking on a FIFO or device) and classifies it. Without
+/// `prescan`, every file matters.
+pub fn read_found(path: &Path, display: &str, prescan: bool) -> Result<Read, LoadError> {
+    regular_file(path, display)?;
+    if !prescan {
+        let bytes = std::fs::read(path).map_err(io_error(display))?;
+        let relevance = Relevance::Matters;
+        return Ok(Read { bytes, relevance });
+    }
+    // Each reading thread reuses one buffer: most files are dropped after the pre-scan, and
+    // allocating (then freeing) a buffer for each of them keeps that memory in the allocator.
+    thread_local! {
+        static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BUFFER.with(|cell| {
+        let mut buf = cell.borrow_mut();
+        buf.clear();
+        let mut file = std::fs::File::open(path).map_err(io_error(display))?;
+        std::io::Read::read_to_end(&mut file, &mut buf).map_err(io_error(display))?;
+        let relevance = prescan::classify(&buf);
+        // Files that may connect through an alias are read again in the rare case that the
+        // project defines signal aliases: holding all of them meanwhile costs more.
+        let bytes = match relevance {
+            Relevance::Matters => buf.clone(),
+            _ => Vec::new(),
+        };
+        // Do not keep a huge buffer around after a huge file.
+        if buf.capacity() > 4 << 20 {
+            *buf = Vec::new();
+        }
+        Ok(Read { bytes, relevance })
+    })
+}
+
+/// Decodes and parses bytes read from `path`, or the overlay's text for it.
+pub fn parse_found(
+    path: &Path,
+    bytes: &[u8],
+    overlay: &Overlay,
+    linted: bool,
+) -> Result<ModuleData, LoadError> {
+    let display = path.to_string_lossy().into_owned();
+    if let Some(text) = overlay_text(overlay, path) {
+        let source = SourceFile::new(display, path.to_path_buf(), text.to_string());
+        return Ok(from_source(source, module_path_or_stem(path), linted));
+    }
+    decode_and_parse(path, display, linted, bytes)
+}
+
+fn overlay_text<'o>(overlay: &'o Overlay, path: &Path) -> Option<&'o str> {
+    if overlay.is_empty() {
+        return None;
+    }
+    overlay.get(&canonical(path)).map(String::as_str)
+}
+
+/// Decodes and parses bytes read from `path`.
+fn decode_and_parse(
+    path: &Path,
+    display: String,
+    linted: bool,
+    bytes: &[u8],
+) -> Result<ModuleData, LoadError> {
+    let source =
+        SourceFile::decode(display.clone(), path.to_path_buf(), bytes).map_err(|error| {
+            LoadError::Decode {
+                display,
+                error,
+                matters: prescan::may_matter(bytes),
+            }
+        })?;
+    Ok(from_source(source, module_path_or_stem(path), linted))
+}
+
+/// The file's module path; a file outside any package is a top-level module in its directory.
+pub fn module_path_or_stem(path: &Path) -> ModulePath {
+    discover::module_path(path).unwrap_or_else(|| ModulePath {
+        name: path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        is_package: false,
+        root: std::path::absolute(path)
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .unwrap_or_default(),
+    })
+}
+
+/// Parses a decoded source and builds its symbol tables.
+pub fn from_source(source: SourceFile, mp: ModulePath, linted: bool) -> ModuleData {
+    let parsed = syntax::parse(&source.text, source.is_stub());
+    let symbols = symbols::build(&parsed.module, &mp.name, mp.is_package);
+    ModuleData {
+        id: ModuleId(0),
+        name: mp.name,
+        is_package: mp.is_package,
+        root: canonical(&mp.root),
+        source,
+        parsed,
+        symbols,
+        linted,
+    }
+}
+
+/// A module being loaded ahead of the analysis, or loaded and not yet taken.
+enum Slot {
+    Loading,
+    Ready(Option<Box<ModuleData>>),
+    /// Taken by the project (or loaded before the loader existed): never loaded again.
+    Taken,
+}
+
+#[derive(Default)]
+struct Slots {
+    slots: Mutex<HashMap<PathBuf, Slot>>,
+    /// Signalled whenever a slot becomes `Ready`.
+    ready: Condvar,
+}
+
+impl Slots {
+    fn lock(&self) -> MutexGuard<'_, HashMap<PathBuf, Slot>> {
+        // A poisoned lock only means a loading thread panicked; the map is still usable.
+        self.slots.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Reads the modules the analysis asks for, by dotted name or path. Shared with the parse pool's
+/// threads, which load ahead of the analysis.
+pub struct Loader {
+    overlay: Overlay,
+    /// Source roots, in the order they are searched.
+    roots: Vec<PathBuf>,
+    /// Every file given to celint, parsed or not: a module read on demand from this set is
+    /// linted too (its syntax errors are reported, its fixes applied).
+    linted_paths: HashSet<PathBuf>,
+    /// Never read a file (see `hermetic`).
+    hermetic: bool,
+    lookups: Mutex<HashMap<(String, PathBuf), Option<PathBuf>>>,
+    slots: Slots,
+    pool: Option<Arc<rayon::ThreadPool>>,
+}
+
+impl Loader {
+    pub fn new(
+        roots: Vec<PathBuf>,
+        overlay: Overlay,
+        linted_paths: HashSet<PathBuf>,
+        pool: Option<Arc<rayon::ThreadPool>>,
+    ) -> Self {
+        Loader {
+            overlay,
+            roots,
+            linted_paths,
+            hermetic: false,
+            lookups: Mutex::new(HashMap::new()),
+            slots: Slots::default(),
+            pool,
+        }
+    }
+
+    /// A loader that never reads a file: only the modules given in memory exist.
+    pub fn hermetic() -> Self {
+        let mut l = Loader::new(Vec::new(), Overlay::new(), HashSet::new(), None);
+        l.hermetic = true;
+        l
+    }
+
+    pub fn roots(&self) -> &[PathBuf] {
+        &self.roots
+    }
+
+    /// Texts that stand in for files on disk.
+    pub fn overlay(&self) -> &Overlay {
+        &self.overlay
+    }
+
+    /// A file's bytes (the overlay's text when it has one), for a file the walk deferred (see
+    /// `prescan::Relevance::MayConnect`).
+    pub fn read_bytes(&self, path: &Path) -> Option<Vec<u8>> {
+        if let Some(text) = overlay_text(&self.overlay, path) {
+            return Some(text.as_bytes().to_vec());
+        }
+        if self.hermetic {
+            return None;
+        }
+        std::fs::read(path).ok()
+    }
+
+    /// A text file that is not Python (Procfile, Dockerfile, compose, systemd units), at most
+    /// `limit` bytes; `None` when it is missing, larger or not text.
+    pub fn read_text(&self, path: &Path, limit: u64) -> Option<String> {
+        if self.hermetic {
+            return None;
+        }
+        let meta = std::fs::metadata(path).ok()?;
+        if !meta.is_file() || meta.len() > limit {
+            return None;
+        }
+        std::fs::read_to_string(path).ok()
+    }
+
+    /// The file of the project module with this dotted name, looked for first in the root of
+    /// the module that asks (`from_root`), then in every source root.
+    pub fn module_file(&self, name: &str, from_root: &Path) -> Option<PathBuf> {
+        let top = name.split('.').next().unwrap_or(name);
+        if ALWAYS_EXTERNAL.contains(&top) || name.is_empty() || self.hermetic {
+            return None;
+        }
+        let key = (name.to_string(), from_root.to_path_buf());
+        let mut lookups = self.lookups.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(known) = lookups.get(&key) {
+            return known.clone();
+        }
+        let found = std::iter::once(from_root)
+            .chain(self.roots.iter().map(PathBuf::as_path))
+            .filter(|r| !r.as_os_str().is_empty())
+            .find_map(|root| module_file(root, name));
+        lookups.insert(key, found.clone());
+        found
+    }
+
+    /// Marks a module loaded elsewhere (during discovery), so that it is not loaded again.
+    pub fn loaded(&self, path: &Path) {
+        self.slots.lock().insert(canonical(path), Slot::Taken);
+    }
+
+    /// The module at `path`: taken from the loads ahead of the analysis (waiting for it if it
+    /// is still being parsed), else read now. `None` when it cannot be read or decoded, or
+    /// was taken before.
+    pub fn load(&self, path: &Path) -> Option<ModuleData> {
+        let key = canonical(path);
+        let mut slots = self.slots.lock();
+        loop {
+            match slots.get_mut(&key) {
+                Some(Slot::Loading) => {
+                    slots = self
+                        .slots
+                        .ready
+                        .wait(slots)
+                        .unwrap_or_else(|e| e.into_inner());
+                }
+                Some(slot @ Slot::Ready(_)) => {
+                    let Slot::Ready(m) = std::mem::replace(slot, Slot::Taken) else {
+                        return None;
+                    };
+                    return m.map(|m| *m);
+                }
+                Some(Slot::Taken) => return None,
+                None => {
+                    slots.insert(key.clone(), Slot::Taken);
+                    drop(slots);
+                    return self.read_module(&key);
+                }
+            }
+        }
+    }
+
+    fn read_module(&self, path: &Path) -> Option<ModuleData> {
+        let linted = self.linted_paths.contains(path);
+        let display = crate::source::display_path(path);
+        if let Some(text) = overlay_text(&self.overlay, path) {
+            let source = SourceFile::new(display, path.to_path_buf(), text.to_string());
+            return Some(from_source(source, module_path_or_stem(path), linted));
+        }
+        if self.hermetic || regular_file(path, &display).is_err() {
+            return None;
+        }
+        let bytes = std::fs::read(path).ok()?;
+        decode_and_parse(path, display, linted, &bytes).ok()
+    }
+
+    /// Starts loading, on the parse pool, the project modules that `module` imports: the
+    /// analysis that reached it is likely to call into them next.
+    pub fn prefetch_imports(self: &Arc<Self>, module: &ModuleData) {
+        let Some(pool) = &self.pool else {
+            return;
+        };
+        let names = imported_modules(module);
+        if names.is_empty() {
+            return;
+        }
+        let root = module.root.clone();
+        let loader = Arc::clone(self);
+        pool.spawn(move || {
+            for name in names {
+                let Some(path) = loader.module_file(&name, &root) else {
+                    continue;
+                };
+                let key = canonical(&path);
+                {
+                    let mut slots = loader.slots.lock();
+                    if slots.contains_key(&key) {
+                        continue;
+                    }
+                    slots.insert(key.clone(), Slot::Loading);
+                }
+                if let Some(pool) = &loader.pool {
+                    let l = Arc::clone(&loader);
+                    pool.spawn(move || l.finish(key));
+                }
+            }
+        });
+    }
+
+    /// Loads one prefetched module into its slot and wakes whoever waits for it.
+    fn finish(&self, key: PathBuf) {
+        let m = self.read_module(&key).map(Box::new);
+        self.slots.lock().insert(key, Slot::Ready(m));
+        self.slots.ready.notify_all();
+    }
+}
+
+/// The dotted names a module imports anywhere in it (for `from m import n`, both `m` and
+/// `m.n`, which may be a submodule).
+fn imported_modules(module: &ModuleData) -> Vec<String> {
+    let s = &module.symbols;
+    let tables = std::iter::once(&s.module)
+        .chain(s.functions.iter())
+        .chain(s.classes.iter());
+    let mut names = Vec::new();
+    let mut seen = HashSet::new();
+    for table in tables {
+        for binding in table.names.values().flatten() {
+            match binding {
+                Binding::Module(m) => names.push(m.clone()),
+                Binding::From { module, name } => {
+                    names.push(module.clone());
+                    names.push(format!("{module}.{name}"));
+                }
+                _ => {}
+            }
+        }
+        names.extend(table.star_imports.iter().cloned());
+    }
+    names.retain(|n| seen.insert(n.clone()));
+    names
+}
+
+fn module_file(root: &Path, name: &str) -> Option<PathBuf> {
+    let mut rel = PathBuf::new();
+    for part in name.split('.') {
+        rel.push(part);
+    }
+    let base = root.join(&rel);
+    let candidates = [
+        base.with_extension("py"),
+        base.join("__init__.py"),
+        base.with_extension("pyi"),
+        base.join("__init__.pyi"),
+    ];
+    candidates.into_iter().find(|c| c.is_file())
+}
