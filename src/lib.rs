@@ -39,10 +39,10 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
-use crate::diagnostic::{Diagnostic, FileRef};
+use crate::diagnostic::Diagnostic;
 use crate::project::{LoadError, ModuleData, Project};
+use crate::rules::cel000_syntax_error::{decode_diagnostic, parse_diagnostic};
 use crate::rules::Rule;
-use crate::syntax::Span;
 
 /// What a run is asked to do: the command line and the configuration, resolved.
 #[derive(Clone)]
@@ -332,19 +332,7 @@ pub fn run_with(settings: &Settings, overlay: &Overlay) -> Report {
         if !matters {
             continue;
         }
-        let file = FileRef {
-            display: m.source.display.clone(),
-            module: Some(m.clone()),
-        };
-        // CPython refuses a NUL byte before anything else, and says so.
-        if let Some(nul) = m.source.text.find('\0') {
-            let at = Span::new(nul as u32, nul as u32 + 1);
-            let message = "SyntaxError: source code cannot contain null bytes".to_string();
-            diagnostics.push(Diagnostic::new(Rule::SyntaxError, file, at, message));
-        } else if let Some(e) = m.parsed.errors.first() {
-            let message = format!("SyntaxError: {}", printable(&e.message));
-            diagnostics.push(Diagnostic::new(Rule::SyntaxError, file, e.span, message));
-        }
+        diagnostics.extend(parse_diagnostic(m));
     }
     let diagnostics = filter(diagnostics, &linted, settings);
     lap("filter");
@@ -384,44 +372,9 @@ pub fn check_source(name: &str, bytes: &[u8]) -> Vec<Diagnostic> {
     let analyzer = effects::Analyzer::new(&project, Vec::new());
     let linted = project.modules();
     let mut out = checker::check(&analyzer, &linted, None, &[]);
-    for m in &linted {
-        if let Some(e) = m.parsed.errors.first() {
-            let file = FileRef {
-                display: m.source.display.clone(),
-                module: Some(m.clone()),
-            };
-            let message = format!("SyntaxError: {}", printable(&e.message));
-            out.push(Diagnostic::new(Rule::SyntaxError, file, e.span, message));
-        }
-    }
+    out.extend(linted.iter().filter_map(parse_diagnostic));
     out.sort_by_cached_key(|d| d.sort_key());
     out
-}
-
-/// CEL000 for a file that could not be decoded, at the first bad byte.
-fn decode_diagnostic(display: String, error: &source::DecodeError) -> Diagnostic {
-    let file = FileRef {
-        display,
-        module: None,
-    };
-    let mut d = Diagnostic::new(Rule::SyntaxError, file, Span::default(), error.to_string());
-    d.position = Some(error.position());
-    d
-}
-
-/// A message with control characters (which a parser may quote from the input) escaped, so
-/// that no output format ever carries a raw NUL or escape sequence.
-fn printable(message: &str) -> String {
-    message
-        .chars()
-        .map(|c| {
-            if c.is_control() && c != '\n' {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }
 
 /// Drops what `# noqa` suppresses, adds CEL100 for the codes that suppressed nothing, keeps the

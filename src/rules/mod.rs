@@ -3,6 +3,7 @@
 //! so a rule cannot exist without its data, and no lookup can miss. The checks themselves live
 //! one per file beside this one.
 
+pub mod cel000_syntax_error;
 pub mod cel001_shutdown_before_ready;
 pub mod cel002_cel003_exit_in_process_init;
 pub mod cel004_slow_process_init;
