@@ -34,7 +34,7 @@ pub mod source;
 pub mod syntax;
 pub mod write;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
@@ -334,7 +334,7 @@ pub fn run_with(settings: &Settings, overlay: &Overlay) -> Report {
         }
         diagnostics.extend(parse_diagnostic(m));
     }
-    let diagnostics = filter(diagnostics, &linted, settings);
+    let diagnostics = noqa::filter(diagnostics, &linted, &|p| settings.rules_for(p));
     lap("filter");
     if settings.leak_at_exit {
         // The command line exits right after printing: freeing every syntax tree one node at
@@ -375,64 +375,4 @@ pub fn check_source(name: &str, bytes: &[u8]) -> Vec<Diagnostic> {
     out.extend(linted.iter().filter_map(parse_diagnostic));
     out.sort_by_cached_key(|d| d.sort_key());
     out
-}
-
-/// Drops what `# noqa` suppresses, adds CEL100 for the codes that suppressed nothing, keeps the
-/// selected rules, and sorts. Every rule has run, so a `# noqa: CEL004` counts as used even when
-/// CEL004 is not selected.
-fn filter(
-    diagnostics: Vec<Diagnostic>,
-    linted: &[Rc<ModuleData>],
-    settings: &Settings,
-) -> Vec<Diagnostic> {
-    let mut rules_cache: HashMap<PathBuf, Vec<Rule>> = HashMap::new();
-    let mut rules_for = |path: &Path| -> Vec<Rule> {
-        rules_cache
-            .entry(path.to_path_buf())
-            .or_insert_with(|| settings.rules_for(path))
-            .clone()
-    };
-    let mut suppressions: HashMap<String, noqa::Suppressions> = HashMap::new();
-    let mut used: HashMap<String, HashSet<(usize, String)>> = HashMap::new();
-    let mut kept = Vec::with_capacity(diagnostics.len());
-    for d in diagnostics {
-        let Some(module) = &d.file.module else {
-            kept.push(d);
-            continue;
-        };
-        let s = suppressions
-            .entry(d.file.display.clone())
-            .or_insert_with(|| noqa::Suppressions::of(module));
-        let line = d.start().row;
-        match s.suppresses(line, d.rule) {
-            None => kept.push(d),
-            Some(Some(code)) => {
-                used.entry(d.file.display.clone())
-                    .or_default()
-                    .insert((line, code));
-            }
-            Some(None) => {}
-        }
-    }
-    for module in linted {
-        if rules_for(&module.source.path).contains(&Rule::UnusedNoqa) {
-            let s = noqa::Suppressions::of(module);
-            let empty = HashSet::new();
-            let used = used.get(&module.source.display).unwrap_or(&empty);
-            for (line, stale) in noqa::unused(&s, used) {
-                if let Some(n) = s.lines.get(&line) {
-                    kept.push(rules::cel100_unused_noqa::diagnostic(module, n, &stale));
-                }
-            }
-        }
-    }
-    kept.retain(|d| {
-        let path = match &d.file.module {
-            Some(m) => m.source.path.clone(),
-            None => PathBuf::from(&d.file.display),
-        };
-        rules_for(&path).contains(&d.rule)
-    });
-    kept.sort_by_cached_key(|d| d.sort_key());
-    kept
 }
