@@ -131,6 +131,8 @@ pub fn check(
         pool: config.pool(),
         config,
     };
+    // Which rule runs where is the registry's to say (`rules::Check`).
+    let (receiver_checks, body_checks) = (rules::receiver_checks(), rules::body_checks());
     let mut out = Vec::new();
     let mut seen_handlers: HashSet<(FuncRef, &'static str)> = HashSet::new();
     for (c, summary) in connections.iter().zip(summaries) {
@@ -148,8 +150,9 @@ pub fn check(
             summary,
             connection: c,
         };
-        rules::cel008_weak_local_receiver::check(&checker, &h, &mut out);
-        rules::cel009_receiver_without_kwargs::check(&checker, &h, &mut out);
+        for check in &receiver_checks {
+            check(&checker, &h, &mut out);
+        }
         // A receiver that is garbage-collected before the signal is sent never runs: what its
         // body would do is moot.
         if rules::cel008_weak_local_receiver::never_called(&h)
@@ -157,13 +160,16 @@ pub fn check(
         {
             continue;
         }
-        rules::cel001_shutdown_before_ready::check(&checker, &h, &mut out);
-        rules::cel002_cel003_exit_in_process_init::check(&checker, &h, &mut out);
-        rules::cel004_slow_process_init::check(&checker, &h, &mut out);
-        rules::cel005_unbounded_process_init::check(&checker, &h, &mut out);
-        rules::cel006_swallowed_raise::check(&checker, &h, &mut out);
-        rules::cel007_broadcast_shutdown::check(&checker, &h, &mut out);
+        for check in &body_checks {
+            check(&checker, &h, &mut out);
+        }
     }
+    // The registry declares each rule's fix level; the checks build their fixes by hand.
+    debug_assert!(
+        out.iter()
+            .all(|d| d.fix.as_ref().is_none_or(|f| d.rule.offers(f))),
+        "a fix's applicability is not its rule's registered fix level"
+    );
     // One finding per rule and place: the first (the nearest handler's) wins.
     let mut seen = HashSet::new();
     out.retain(|d| seen.insert((d.rule, d.file.display.clone(), d.span)));

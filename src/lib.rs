@@ -36,15 +36,14 @@ pub mod source;
 pub mod syntax;
 pub mod write;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 use std::sync::Arc;
 
-use crate::diagnostic::{Diagnostic, FileRef};
-use crate::project::{ModuleData, Project};
+use crate::diagnostic::Diagnostic;
+use crate::project::Project;
+use crate::rules::cel000_syntax_error::{decode_diagnostic, parse_diagnostic};
 use crate::rules::Rule;
-use crate::syntax::Span;
 
 /// What a run is asked to do: the command line and the configuration, resolved.
 #[derive(Clone)]
@@ -156,119 +155,7 @@ pub fn check_source(name: &str, bytes: &[u8]) -> Vec<Diagnostic> {
     let analyzer = effects::Analyzer::new(&project, Vec::new());
     let linted = project.modules();
     let mut out = checker::check(&analyzer, &linted, None, &[]);
-    for m in &linted {
-        if let Some(e) = m.parsed.errors.first() {
-            let file = FileRef {
-                display: m.source.display.clone(),
-                module: Some(m.clone()),
-            };
-            let message = format!("SyntaxError: {}", printable(&e.message));
-            out.push(Diagnostic::new(Rule::SyntaxError, file, e.span, message));
-        }
-    }
+    out.extend(linted.iter().filter_map(parse_diagnostic));
     out.sort_by_cached_key(|d| d.sort_key());
     out
-}
-
-/// CEL000 for a file that could not be decoded, at the first bad byte.
-pub(crate) fn decode_diagnostic(display: String, error: &source::DecodeError) -> Diagnostic {
-    let file = FileRef {
-        display,
-        module: None,
-    };
-    let mut d = Diagnostic::new(Rule::SyntaxError, file, Span::default(), error.to_string());
-    d.position = Some(error.position());
-    d
-}
-
-/// CEL000 for a parsed module: at a NUL byte (CPython refuses it before anything else, and
-/// says so), else at the first syntax error.
-pub(crate) fn syntax_error(m: &Rc<ModuleData>) -> Option<Diagnostic> {
-    let file = FileRef {
-        display: m.source.display.clone(),
-        module: Some(m.clone()),
-    };
-    if let Some(nul) = m.source.text.find('\0') {
-        let at = Span::new(nul as u32, nul as u32 + 1);
-        let message = "SyntaxError: source code cannot contain null bytes".to_string();
-        return Some(Diagnostic::new(Rule::SyntaxError, file, at, message));
-    }
-    let e = m.parsed.errors.first()?;
-    let message = format!("SyntaxError: {}", printable(&e.message));
-    Some(Diagnostic::new(Rule::SyntaxError, file, e.span, message))
-}
-
-/// A message with control characters (which a parser may quote from the input) escaped, so
-/// that no output format ever carries a raw NUL or escape sequence.
-fn printable(message: &str) -> String {
-    message
-        .chars()
-        .map(|c| {
-            if c.is_control() && c != '\n' {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
-/// Drops what `# noqa` suppresses, adds CEL100 for the codes that suppressed nothing, keeps the
-/// selected rules, and sorts. Every rule has run, so a `# noqa: CEL004` counts as used even when
-/// CEL004 is not selected.
-pub(crate) fn filter(
-    diagnostics: Vec<Diagnostic>,
-    linted: &[Rc<ModuleData>],
-    settings: &Settings,
-) -> Vec<Diagnostic> {
-    let mut rules_cache: HashMap<PathBuf, Vec<Rule>> = HashMap::new();
-    let mut rules_for = |path: &Path| -> Vec<Rule> {
-        rules_cache
-            .entry(path.to_path_buf())
-            .or_insert_with(|| settings.rules_for(path))
-            .clone()
-    };
-    let mut suppressions: HashMap<String, noqa::Suppressions> = HashMap::new();
-    let mut used: HashMap<String, HashSet<(usize, String)>> = HashMap::new();
-    let mut kept = Vec::with_capacity(diagnostics.len());
-    for d in diagnostics {
-        let Some(module) = &d.file.module else {
-            kept.push(d);
-            continue;
-        };
-        let s = suppressions
-            .entry(d.file.display.clone())
-            .or_insert_with(|| noqa::Suppressions::of(module));
-        let line = d.start().row;
-        match s.suppresses(line, d.rule) {
-            None => kept.push(d),
-            Some(Some(code)) => {
-                used.entry(d.file.display.clone())
-                    .or_default()
-                    .insert((line, code));
-            }
-            Some(None) => {}
-        }
-    }
-    for module in linted {
-        if rules_for(&module.source.path).contains(&Rule::UnusedNoqa) {
-            let s = noqa::Suppressions::of(module);
-            let empty = HashSet::new();
-            let used = used.get(&module.source.display).unwrap_or(&empty);
-            for (line, stale) in noqa::unused(&s, used) {
-                if let Some(n) = s.lines.get(&line) {
-                    kept.push(rules::cel100_unused_noqa::diagnostic(module, n, &stale));
-                }
-            }
-        }
-    }
-    kept.retain(|d| {
-        let path = match &d.file.module {
-            Some(m) => m.source.path.clone(),
-            None => PathBuf::from(&d.file.display),
-        };
-        rules_for(&path).contains(&d.rule)
-    });
-    kept.sort_by_cached_key(|d| d.sort_key());
-    kept
 }

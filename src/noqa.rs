@@ -1,11 +1,15 @@
 //! Suppression comments: `# noqa` / `# noqa: CEL001, shutdown-before-ready` on the first line of
 //! a finding's anchor, `# celint: noqa` on its own line for the whole file; which of them were
-//! used (for CEL100 unused-noqa), and adding them (`--add-noqa`).
+//! used (for CEL100 unused-noqa), and adding them (`--add-noqa`); the filter that applies them
+//! to a run's findings.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
+use crate::diagnostic::Diagnostic;
 use crate::project::ModuleData;
-use crate::rules::Rule;
+use crate::rules::{self, Rule};
 use crate::syntax::Span;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,6 +180,71 @@ pub fn unused(s: &Suppressions, used: &HashSet<(usize, String)>) -> Vec<(usize, 
         }
     }
     out
+}
+
+/// Drops what `# noqa` suppresses, adds CEL100 for the codes that suppressed nothing, keeps the
+/// rules `rules_for` selects for each file, and sorts. Every rule has run, so a
+/// `# noqa: CEL004` counts as used even when CEL004 is not selected.
+pub fn filter(
+    diagnostics: Vec<Diagnostic>,
+    linted: &[Rc<ModuleData>],
+    rules_for: &dyn Fn(&Path) -> Vec<Rule>,
+) -> Vec<Diagnostic> {
+    let mut rules_cache: HashMap<PathBuf, Vec<Rule>> = HashMap::new();
+    let mut rules_for = |path: &Path| -> Vec<Rule> {
+        rules_cache
+            .entry(path.to_path_buf())
+            .or_insert_with(|| rules_for(path))
+            .clone()
+    };
+    let mut suppressions: HashMap<String, Suppressions> = HashMap::new();
+    let mut used: HashMap<String, HashSet<(usize, String)>> = HashMap::new();
+    let mut kept = Vec::with_capacity(diagnostics.len());
+    for d in diagnostics {
+        let Some(module) = &d.file.module else {
+            kept.push(d);
+            continue;
+        };
+        let s = suppressions
+            .entry(d.file.display.clone())
+            .or_insert_with(|| Suppressions::of(module));
+        let line = d.start().row;
+        match s.suppresses(line, d.rule) {
+            None => kept.push(d),
+            Some(Some(code)) => {
+                used.entry(d.file.display.clone())
+                    .or_default()
+                    .insert((line, code));
+            }
+            Some(None) => {}
+        }
+    }
+    for module in linted {
+        if rules_for(&module.source.path).contains(&Rule::UnusedNoqa) {
+            let s = Suppressions::of(module);
+            let empty = HashSet::new();
+            let used = used.get(&module.source.display).unwrap_or(&empty);
+            for (line, stale) in unused(&s, used) {
+                if let Some(n) = s.lines.get(&line) {
+                    let d = rules::cel100_unused_noqa::diagnostic(module, n, &stale);
+                    debug_assert!(
+                        d.fix.as_ref().is_none_or(|f| d.rule.offers(f)),
+                        "CEL100's fix is not its registered fix level"
+                    );
+                    kept.push(d);
+                }
+            }
+        }
+    }
+    kept.retain(|d| {
+        let path = match &d.file.module {
+            Some(m) => m.source.path.clone(),
+            None => PathBuf::from(&d.file.display),
+        };
+        rules_for(&path).contains(&d.rule)
+    });
+    kept.sort_by_cached_key(|d| d.sort_key());
+    kept
 }
 
 #[cfg(test)]

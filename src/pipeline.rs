@@ -15,7 +15,8 @@ use crate::effects::Analyzer;
 use crate::loader::{self, LoadError, Loader, Read};
 use crate::prescan::{self, Relevance};
 use crate::project::{self, ModuleData, Project};
-use crate::{checker, discover, handlers, Overlay, Report, RunError, Settings};
+use crate::rules::cel000_syntax_error::{decode_diagnostic, parse_diagnostic};
+use crate::{checker, discover, handlers, noqa, Overlay, Report, RunError, Settings};
 
 /// Prints how long each stage took (`CELINT_TIMING=1`).
 struct Timing {
@@ -189,9 +190,9 @@ fn collect(settings: &Settings, overlay: &Overlay, pool: Option<&rayon::ThreadPo
             }),
             // A file that cannot matter is not reported, with or without the pre-scan.
             Err(LoadError::Decode { matters: false, .. }) => {}
-            Err(LoadError::Decode { display, error, .. }) => out
-                .diagnostics
-                .push(crate::decode_diagnostic(display, &error)),
+            Err(LoadError::Decode { display, error, .. }) => {
+                out.diagnostics.push(decode_diagnostic(display, &error))
+            }
         }
     }
     out
@@ -260,7 +261,7 @@ fn expand_aliases(project: &Project, deferred: Vec<PathBuf>) -> Vec<Diagnostic> 
                 display,
                 error,
                 matters: true,
-            }) => diagnostics.push(crate::decode_diagnostic(display, &error)),
+            }) => diagnostics.push(decode_diagnostic(display, &error)),
             Err(_) => {}
         }
     }
@@ -291,7 +292,7 @@ fn syntax_errors(analyzer: &Analyzer, linted: &[Rc<ModuleData>]) -> Vec<Diagnost
     linted
         .iter()
         .filter(|m| analyzer.reached(m.id) || prescan::may_matter(m.source.text.as_bytes()))
-        .filter_map(crate::syntax_error)
+        .filter_map(parse_diagnostic)
         .collect()
 }
 
@@ -301,7 +302,7 @@ fn suppress(
     linted: &[Rc<ModuleData>],
     settings: &Settings,
 ) -> Vec<Diagnostic> {
-    crate::filter(diagnostics, linted, settings)
+    noqa::filter(diagnostics, linted, &|p| settings.rules_for(p))
 }
 
 fn print_counts(timing: &Timing, project: &Project) {

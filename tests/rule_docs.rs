@@ -83,3 +83,35 @@ fn examples_trigger_their_rule_and_fixes_do_not() {
         );
     }
 }
+
+/// The registry is the declared source of each rule's severity and fix level; the document's
+/// opening lines must say the same.
+#[test]
+fn documents_open_with_the_registry_entry() {
+    use celint::rules::FixLevel;
+    for rule in Rule::all() {
+        let doc = rule.doc();
+        let mut lines = doc.lines();
+        let title = format!("# {} {}", rule.code(), rule.name());
+        assert_eq!(lines.next(), Some(title.as_str()), "{}: title", rule.code());
+        assert_eq!(lines.next(), Some(""), "{}: blank line", rule.code());
+        // How each level is applied, as every document words it.
+        let how = match rule.fix_level() {
+            FixLevel::None => "",
+            FixLevel::Safe => " (applied with `--fix`)",
+            FixLevel::Unsafe => " (applied with `--unsafe-fixes`)",
+            FixLevel::DisplayOnly => " (shown, never applied)",
+        };
+        let expected = format!(
+            "Severity: {}. Fix: {}{how}.",
+            rule.severity().as_str(),
+            rule.fix_level().as_str()
+        );
+        let line = lines.next().unwrap_or_default();
+        assert!(
+            line.starts_with(&expected),
+            "{}: the document says `{line}`, the registry `{expected}`",
+            rule.code()
+        );
+    }
+}

@@ -1,6 +1,9 @@
-//! The rule registry: every rule's code, name, severity and document, and rule selection by
-//! code, prefix or name. The checks themselves live one per file beside this one.
+//! The rule registry: one list, in `rules!` below, gives every rule its code, name, severity,
+//! fix level, document and check. The enum `Rule` and every lookup are generated from that list,
+//! so a rule cannot exist without its data, and no lookup can miss. The checks themselves live
+//! one per file beside this one.
 
+pub mod cel000_syntax_error;
 pub mod cel001_shutdown_before_ready;
 pub mod cel002_cel003_exit_in_process_init;
 pub mod cel004_slow_process_init;
@@ -12,141 +15,198 @@ pub mod cel009_receiver_without_kwargs;
 pub mod cel100_unused_noqa;
 pub mod fixes;
 
-use crate::diagnostic::Severity;
+use crate::checker::{Checker, Handler};
+use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Rule {
-    SyntaxError,
-    ShutdownBeforeReady,
-    ExitAfterBlockingInit,
-    ExitInProcessInit,
-    SlowProcessInit,
-    UnboundedProcessInit,
-    SwallowedRaise,
-    BroadcastShutdown,
-    WeakLocalReceiver,
-    ReceiverWithoutKwargs,
-    UnusedNoqa,
+/// How a rule's fixes may be applied, as its document's `Fix:` line says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FixLevel {
+    /// The rule offers no fix.
+    None,
+    /// Applied with `--fix`.
+    Safe,
+    /// Applied with `--unsafe-fixes`.
+    Unsafe,
+    /// Shown, never applied.
+    DisplayOnly,
 }
 
-struct RuleInfo {
-    rule: Rule,
-    code: &'static str,
-    name: &'static str,
-    severity: Severity,
-    doc: &'static str,
-}
+impl FixLevel {
+    /// As the rule documents write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixLevel::None => "none",
+            FixLevel::Safe => "safe",
+            FixLevel::Unsafe => "unsafe",
+            FixLevel::DisplayOnly => "display-only",
+        }
+    }
 
-const fn info(
-    rule: Rule,
-    code: &'static str,
-    name: &'static str,
-    severity: Severity,
-    doc: &'static str,
-) -> RuleInfo {
-    RuleInfo {
-        rule,
-        code,
-        name,
-        severity,
-        doc,
+    /// The applicability of the fixes the rule offers; `None` when it offers none.
+    pub fn applicability(self) -> Option<Applicability> {
+        match self {
+            FixLevel::None => None,
+            FixLevel::Safe => Some(Applicability::Safe),
+            FixLevel::Unsafe => Some(Applicability::Unsafe),
+            FixLevel::DisplayOnly => Some(Applicability::DisplayOnly),
+        }
     }
 }
 
-use Severity::{Error, Warning};
+/// A per-handler check: adds its findings for one handler to the list.
+pub type CheckFn = fn(&Checker, &Handler, &mut Vec<Diagnostic>);
 
-static RULES: &[RuleInfo] = &[
-    info(
-        Rule::SyntaxError,
-        "CEL000",
-        "syntax-error",
-        Error,
-        include_str!("../../rules/CEL000.md"),
-    ),
-    info(
-        Rule::ShutdownBeforeReady,
-        "CEL001",
-        "shutdown-before-ready",
-        Error,
-        include_str!("../../rules/CEL001.md"),
-    ),
-    info(
-        Rule::ExitAfterBlockingInit,
-        "CEL002",
-        "exit-after-blocking-init",
-        Error,
-        include_str!("../../rules/CEL002.md"),
-    ),
-    info(
-        Rule::ExitInProcessInit,
-        "CEL003",
-        "exit-in-process-init",
-        Warning,
-        include_str!("../../rules/CEL003.md"),
-    ),
-    info(
-        Rule::SlowProcessInit,
-        "CEL004",
-        "slow-process-init",
-        Error,
-        include_str!("../../rules/CEL004.md"),
-    ),
-    info(
-        Rule::UnboundedProcessInit,
-        "CEL005",
-        "unbounded-process-init",
-        Warning,
-        include_str!("../../rules/CEL005.md"),
-    ),
-    info(
-        Rule::SwallowedRaise,
-        "CEL006",
-        "swallowed-raise",
-        Warning,
-        include_str!("../../rules/CEL006.md"),
-    ),
-    info(
-        Rule::BroadcastShutdown,
-        "CEL007",
-        "broadcast-shutdown",
-        Warning,
-        include_str!("../../rules/CEL007.md"),
-    ),
-    info(
-        Rule::WeakLocalReceiver,
-        "CEL008",
-        "weak-local-receiver",
-        Error,
-        include_str!("../../rules/CEL008.md"),
-    ),
-    info(
-        Rule::ReceiverWithoutKwargs,
-        "CEL009",
-        "receiver-without-kwargs",
-        Error,
-        include_str!("../../rules/CEL009.md"),
-    ),
-    info(
-        Rule::UnusedNoqa,
-        "CEL100",
-        "unused-noqa",
-        Warning,
-        include_str!("../../rules/CEL100.md"),
-    ),
-];
+/// Where a rule's findings come from.
+#[derive(Clone, Copy, Debug)]
+pub enum Check {
+    /// Runs for every connection, whether or not the receiver is ever called: these rules are
+    /// about the connection itself (CEL008, CEL009).
+    Receiver(CheckFn),
+    /// Runs once per (receiver, signal), for receivers that are called: these rules are about
+    /// what the handler's body does.
+    Body(CheckFn),
+    /// Found by the named rule's check, which tells the two apart (CEL003 by CEL002's): the
+    /// check is not run a second time for this rule.
+    ReportedBy(Rule),
+    /// Made by the pipeline for a file that does not decode or parse (`cel000_syntax_error`).
+    Syntax,
+    /// Made by the `# noqa` filter once every other rule has run (`noqa::filter`).
+    Noqa,
+}
 
-/// Never used: every rule is in RULES. It only spares `info` a panic path.
-static FALLBACK: RuleInfo = info(
-    Rule::SyntaxError,
-    "CEL000",
-    "syntax-error",
-    Error,
-    include_str!("../../rules/CEL000.md"),
-);
+/// One rule's entry in the registry.
+#[derive(Clone, Copy, Debug)]
+struct Spec {
+    code: &'static str,
+    name: &'static str,
+    severity: Severity,
+    fix: FixLevel,
+    doc: &'static str,
+    check: Check,
+}
+
+/// Generates `Rule` and its one exhaustive `match` from the list of rules. Every field is
+/// required by the pattern, and the document is `rules/<code>.md`: a rule without its data,
+/// or without its document, does not compile.
+macro_rules! rules {
+    ($(
+        $(#[$attr:meta])*
+        $variant:ident {
+            code: $code:literal,
+            name: $name:literal,
+            severity: $severity:ident,
+            fix: $fix:ident,
+            check: $check:expr $(,)?
+        }
+    )*) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Rule {
+            $($(#[$attr])* $variant,)*
+        }
+
+        impl Rule {
+            /// Every rule, in code order.
+            pub const ALL: &'static [Rule] = &[$(Rule::$variant,)*];
+
+            fn spec(self) -> Spec {
+                match self {
+                    $(Rule::$variant => Spec {
+                        code: $code,
+                        name: $name,
+                        severity: Severity::$severity,
+                        fix: FixLevel::$fix,
+                        doc: include_str!(concat!("../../rules/", $code, ".md")),
+                        check: $check,
+                    },)*
+                }
+            }
+        }
+    };
+}
+
+rules! {
+    SyntaxError {
+        code: "CEL000",
+        name: "syntax-error",
+        severity: Error,
+        fix: None,
+        check: Check::Syntax,
+    }
+    ShutdownBeforeReady {
+        code: "CEL001",
+        name: "shutdown-before-ready",
+        severity: Error,
+        fix: Unsafe,
+        check: Check::Body(cel001_shutdown_before_ready::check),
+    }
+    ExitAfterBlockingInit {
+        code: "CEL002",
+        name: "exit-after-blocking-init",
+        severity: Error,
+        fix: Unsafe,
+        check: Check::Body(cel002_cel003_exit_in_process_init::check),
+    }
+    ExitInProcessInit {
+        code: "CEL003",
+        name: "exit-in-process-init",
+        severity: Warning,
+        fix: Unsafe,
+        check: Check::ReportedBy(Rule::ExitAfterBlockingInit),
+    }
+    SlowProcessInit {
+        code: "CEL004",
+        name: "slow-process-init",
+        severity: Error,
+        fix: DisplayOnly,
+        check: Check::Body(cel004_slow_process_init::check),
+    }
+    UnboundedProcessInit {
+        code: "CEL005",
+        name: "unbounded-process-init",
+        severity: Warning,
+        fix: DisplayOnly,
+        check: Check::Body(cel005_unbounded_process_init::check),
+    }
+    SwallowedRaise {
+        code: "CEL006",
+        name: "swallowed-raise",
+        severity: Warning,
+        fix: DisplayOnly,
+        check: Check::Body(cel006_swallowed_raise::check),
+    }
+    BroadcastShutdown {
+        code: "CEL007",
+        name: "broadcast-shutdown",
+        severity: Warning,
+        fix: DisplayOnly,
+        check: Check::Body(cel007_broadcast_shutdown::check),
+    }
+    WeakLocalReceiver {
+        code: "CEL008",
+        name: "weak-local-receiver",
+        severity: Error,
+        fix: Safe,
+        check: Check::Receiver(cel008_weak_local_receiver::check),
+    }
+    ReceiverWithoutKwargs {
+        code: "CEL009",
+        name: "receiver-without-kwargs",
+        severity: Error,
+        fix: Safe,
+        check: Check::Receiver(cel009_receiver_without_kwargs::check),
+    }
+    UnusedNoqa {
+        code: "CEL100",
+        name: "unused-noqa",
+        severity: Warning,
+        fix: Safe,
+        check: Check::Noqa,
+    }
+}
 
 impl Rule {
     pub fn all() -> impl Iterator<Item = Rule> {
-        RULES.iter().map(|r| r.rule)
+        Rule::ALL.iter().copied()
     }
 
     /// The rules checked when none are selected: all but CEL100, which is opt-in.
@@ -154,29 +214,33 @@ impl Rule {
         Rule::all().filter(|r| *r != Rule::UnusedNoqa)
     }
 
-    fn info(self) -> &'static RuleInfo {
-        // RULES holds one entry per variant, in declaration order (a unit test checks it).
-        RULES
-            .get(self as usize)
-            .filter(|r| r.rule == self)
-            .or_else(|| RULES.iter().find(|r| r.rule == self))
-            .unwrap_or(&FALLBACK)
-    }
-
     pub fn code(self) -> &'static str {
-        self.info().code
+        self.spec().code
     }
 
     pub fn name(self) -> &'static str {
-        self.info().name
+        self.spec().name
     }
 
     pub fn severity(self) -> Severity {
-        self.info().severity
+        self.spec().severity
+    }
+
+    pub fn fix_level(self) -> FixLevel {
+        self.spec().fix
     }
 
     pub fn doc(self) -> &'static str {
-        self.info().doc
+        self.spec().doc
+    }
+
+    pub fn check(self) -> Check {
+        self.spec().check
+    }
+
+    /// Whether `fix` is one this rule may offer: its applicability is the rule's fix level.
+    pub fn offers(self, fix: &Fix) -> bool {
+        self.fix_level().applicability() == Some(fix.applicability)
     }
 
     pub fn url(self) -> String {
@@ -188,11 +252,28 @@ impl Rule {
 
     /// A rule by code or name, case-insensitively.
     pub fn from_code_or_name(s: &str) -> Option<Rule> {
-        RULES
-            .iter()
-            .find(|r| r.code.eq_ignore_ascii_case(s) || r.name.eq_ignore_ascii_case(s))
-            .map(|r| r.rule)
+        Rule::all().find(|r| r.code().eq_ignore_ascii_case(s) || r.name().eq_ignore_ascii_case(s))
     }
+}
+
+/// The checks run for every connection, in code order.
+pub fn receiver_checks() -> Vec<CheckFn> {
+    Rule::all()
+        .filter_map(|r| match r.check() {
+            Check::Receiver(f) => Some(f),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The checks run once per called (receiver, signal), in code order.
+pub fn body_checks() -> Vec<CheckFn> {
+    Rule::all()
+        .filter_map(|r| match r.check() {
+            Check::Body(f) => Some(f),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The rules a `--select`/`--ignore` item names: a code, a code prefix (`CEL00`, `CEL`), a
@@ -206,10 +287,8 @@ pub fn parse_selector(s: &str) -> Option<Vec<Rule>> {
         return Some(vec![rule]);
     }
     let upper = s.to_ascii_uppercase();
-    let matched: Vec<Rule> = RULES
-        .iter()
-        .filter(|r| !upper.is_empty() && r.code.starts_with(&upper))
-        .map(|r| r.rule)
+    let matched: Vec<Rule> = Rule::all()
+        .filter(|r| !upper.is_empty() && r.code().starts_with(&upper))
         .collect();
     if matched.is_empty() {
         None
@@ -223,18 +302,40 @@ mod tests {
     use super::*;
 
     #[test]
-    fn registry_is_in_declaration_order() {
-        for (i, r) in RULES.iter().enumerate() {
-            assert_eq!(r.rule as usize, i);
-            if r.rule != Rule::UnusedNoqa {
-                assert_eq!(r.code, format!("CEL{i:03}"));
+    fn registry_is_in_code_order() {
+        for (i, r) in Rule::all().enumerate() {
+            // `Rule` derives `Ord`: findings and counts sort by it as by code.
+            assert_eq!(r as usize, i);
+            if r != Rule::UnusedNoqa {
+                assert_eq!(r.code(), format!("CEL{i:03}"));
             }
             assert!(
-                r.doc.starts_with(&format!("# {} {}", r.code, r.name)),
+                r.doc()
+                    .starts_with(&format!("# {} {}\n", r.code(), r.name())),
                 "{}",
-                r.code
+                r.code()
             );
         }
+        let mut names: Vec<&str> = Rule::all().map(Rule::name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Rule::ALL.len());
+    }
+
+    #[test]
+    fn shared_checks_name_a_rule_that_runs() {
+        for r in Rule::all() {
+            if let Check::ReportedBy(by) = r.check() {
+                assert!(
+                    matches!(by.check(), Check::Receiver(_) | Check::Body(_)),
+                    "{} is reported by {}, which has no check",
+                    r.code(),
+                    by.code()
+                );
+            }
+        }
+        assert_eq!(receiver_checks().len(), 2);
+        assert_eq!(body_checks().len(), 6);
     }
 
     #[test]
