@@ -7,7 +7,8 @@ use std::rc::Rc;
 
 use crate::project::{ModuleData, Project};
 use crate::resolve::{Ctx, Resolver, Value};
-use crate::syntax::ir::{Call, ClassIdx, Expr, FuncIdx, Scope, Span, Stmt};
+use crate::syntax::ir::{Call, Expr, Scope, Span, Stmt};
+use crate::syntax::visitor::{walk_body, walk_expr, walk_stmt, Visitor};
 
 pub const DEFAULT_PROC_ALIVE_TIMEOUT: f64 = 4.0;
 
@@ -249,12 +250,14 @@ struct Scanner<'a, 'r, 'p> {
 impl Scanner<'_, '_, '_> {
     fn module(&mut self) {
         let m = self.module.clone();
-        self.block(&m.parsed.module.body, Scope::Module);
-        for (i, f) in m.parsed.module.functions.iter().enumerate() {
-            self.block(&f.body, Scope::Function(FuncIdx(i as u32)));
-        }
-        for (i, c) in m.parsed.module.classes.iter().enumerate() {
-            self.block(&c.body, Scope::Class(ClassIdx(i as u32)));
+        for (scope, body) in m.parsed.module.scopes() {
+            walk_body(
+                &mut InScope {
+                    scanner: self,
+                    scope,
+                },
+                body,
+            );
         }
     }
 
@@ -281,46 +284,6 @@ impl Scanner<'_, '_, '_> {
             format!("{cut}...")
         } else {
             one_line
-        }
-    }
-
-    fn block(&mut self, stmts: &[Stmt], scope: Scope) {
-        for s in stmts {
-            match s {
-                Stmt::Assign {
-                    targets,
-                    value,
-                    span,
-                } => {
-                    for t in targets {
-                        self.assignment(t, value, *span, scope);
-                    }
-                    self.expr(value, scope);
-                }
-                Stmt::Expr(e) => self.expr(e, scope),
-                Stmt::If { body, orelse, test } => {
-                    self.expr(test, scope);
-                    self.block(body, scope);
-                    self.block(orelse, scope);
-                }
-                Stmt::Try {
-                    body,
-                    handlers,
-                    orelse,
-                    finalbody,
-                } => {
-                    self.block(body, scope);
-                    for h in handlers {
-                        self.block(&h.body, scope);
-                    }
-                    self.block(orelse, scope);
-                    self.block(finalbody, scope);
-                }
-                Stmt::With { body, .. } => self.block(body, scope),
-                Stmt::For { body, .. } | Stmt::While { body, .. } => self.block(body, scope),
-                Stmt::Return { value: Some(v) } => self.expr(v, scope),
-                _ => {}
-            }
         }
     }
 
@@ -371,23 +334,6 @@ impl Scanner<'_, '_, '_> {
         } else if POOL_KEYS.contains(&key) {
             let value = self.string(value, scope).and_then(|s| pool_of(&s));
             self.config.pools.push(Setting { value, at, form });
-        }
-    }
-
-    fn expr(&mut self, expr: &Expr, scope: Scope) {
-        match expr {
-            Expr::Call(call) => {
-                self.call(call, scope);
-                for a in &call.args {
-                    self.expr(a, scope);
-                }
-            }
-            Expr::Other { children, .. } => {
-                for c in children {
-                    self.expr(c, scope);
-                }
-            }
-            _ => {}
         }
     }
 
@@ -521,6 +467,37 @@ impl Scanner<'_, '_, '_> {
             }
         }
         None
+    }
+}
+
+/// The scan of one scope's own block (nested definitions are scopes of their own): every
+/// assignment and every call, wherever it is written.
+struct InScope<'s, 'a, 'r, 'p> {
+    scanner: &'s mut Scanner<'a, 'r, 'p>,
+    scope: Scope,
+}
+
+impl<'x> Visitor<'x> for InScope<'_, '_, '_, '_> {
+    fn visit_stmt(&mut self, stmt: &'x Stmt) {
+        // A setting needs its target and value together, which only the statement has.
+        if let Stmt::Assign {
+            targets,
+            value,
+            span,
+        } = stmt
+        {
+            for t in targets {
+                self.scanner.assignment(t, value, *span, self.scope);
+            }
+        }
+        walk_stmt(self, stmt);
+    }
+
+    fn visit_expr(&mut self, expr: &'x Expr) {
+        if let Expr::Call(call) = expr {
+            self.scanner.call(call, self.scope);
+        }
+        walk_expr(self, expr);
     }
 }
 

@@ -7,7 +7,8 @@ use std::rc::Rc;
 use crate::catalog::signals::{self, Signal};
 use crate::project::ModuleData;
 use crate::resolve::{Ctx, FuncRef, Resolver, Value};
-use crate::syntax::ir::{walk_stmts, Call, Expr, FuncIdx, Scope, Span, Stmt, StmtVisitor};
+use crate::syntax::ir::{Call, Expr, FuncIdx, Module, Scope, Span, Stmt};
+use crate::syntax::visitor::{walk_body, walk_expr, walk_function, Visitor};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Form {
@@ -120,14 +121,14 @@ pub fn find(resolver: &Resolver, module: &Rc<ModuleData>) -> Vec<Connection> {
         module: module.clone(),
         out: Vec::new(),
     };
-    finder.block(&module.parsed.module.body, Scope::Module);
-    for (i, f) in module.parsed.module.functions.iter().enumerate() {
-        let idx = FuncIdx(i as u32);
-        finder.decorators(idx, &f.decorators, f.parent);
-        finder.block(&f.body, Scope::Function(idx));
-    }
-    for (i, c) in module.parsed.module.classes.iter().enumerate() {
-        finder.block(&c.body, Scope::Class(crate::syntax::ir::ClassIdx(i as u32)));
+    for (scope, body) in module.parsed.module.scopes() {
+        walk_body(
+            &mut InScope {
+                finder: &mut finder,
+                scope,
+            },
+            body,
+        );
     }
     finder.out.sort_by_key(|c| (c.site, c.signal.name));
     finder.out
@@ -177,12 +178,17 @@ impl Finder<'_, '_> {
         }
     }
 
-    fn decorators(&mut self, func: FuncIdx, decorators: &[Expr], scope: Scope) {
+    /// The decorators of `func`, evaluated in `scope`.
+    fn decorators(&mut self, func: FuncIdx, scope: Scope) {
         let receiver = FuncRef {
             module: self.module.id,
             func,
         };
-        for d in decorators {
+        let module = self.module.clone();
+        let Some(def) = module.parsed.module.function(func) else {
+            return;
+        };
+        for d in &def.decorators {
             match d {
                 Expr::Attribute { .. } => {
                     if let Some(signal) = self.connect_of(d, scope) {
@@ -305,9 +311,9 @@ impl Finder<'_, '_> {
         {
             return true;
         }
-        let mut calls = Vec::new();
-        call_names_after(m, &enclosing.body, site.end, &mut calls);
-        calls.iter().any(|c| RUNS_WORK.contains(&c.as_str()))
+        call_names_after(&enclosing.body, site.end)
+            .iter()
+            .any(|c| RUNS_WORK.contains(&c.as_str()))
     }
 
     /// Is a function defined inside another function referred to there other than at `site`?
@@ -325,61 +331,7 @@ impl Finder<'_, '_> {
         let Some(parent_fn) = m.function(parent) else {
             return false;
         };
-        let mut uses = 0usize;
-        count_names_in_block(m, &parent_fn.body, &f.name, site, &mut uses);
-        uses > 0
-    }
-
-    /// Every expression of a block and of the blocks nested in it (not nested definitions:
-    /// they are blocks of their own scope).
-    fn block(&mut self, stmts: &[Stmt], scope: Scope) {
-        struct InScope<'f, 'r, 'p> {
-            finder: &'f mut Finder<'r, 'p>,
-            scope: Scope,
-        }
-        impl<'a> StmtVisitor<'a> for InScope<'_, '_, '_> {
-            fn expr(&mut self, e: &'a Expr) {
-                self.finder.expr(e, self.scope);
-            }
-        }
-        let module = self.module.clone();
-        walk_stmts(
-            stmts,
-            &module.parsed.module,
-            &mut InScope {
-                finder: self,
-                scope,
-            },
-        );
-    }
-
-    fn expr(&mut self, expr: &Expr, scope: Scope) {
-        match expr {
-            Expr::Call(call) => {
-                if let Some(signal) = self.connect_of(&call.func, scope) {
-                    self.connect_call(signal, call, scope);
-                }
-                self.expr(&call.func, scope);
-                for a in &call.args {
-                    self.expr(a, scope);
-                }
-                for k in &call.keywords {
-                    self.expr(&k.value, scope);
-                }
-            }
-            Expr::Attribute { value, .. } => self.expr(value, scope),
-            Expr::Other { children, .. } => {
-                for c in children {
-                    self.expr(c, scope);
-                }
-            }
-            Expr::Seq { elts, .. } => {
-                for e in elts {
-                    self.expr(e, scope);
-                }
-            }
-            _ => {}
-        }
+        count_names_in_block(m, &parent_fn.body, &f.name, site) > 0
     }
 
     fn connect_call(&mut self, signal: &'static Signal, call: &Call, scope: Scope) {
@@ -409,87 +361,63 @@ impl Finder<'_, '_> {
     }
 }
 
-/// Counts uses of `name` in a block (nested definitions included), outside `skip` (the
-/// connection itself).
-fn count_names_in_block(
-    m: &crate::syntax::ir::Module,
-    stmts: &[Stmt],
-    name: &str,
-    skip: Span,
-    uses: &mut usize,
-) {
-    struct Uses<'n> {
+/// The connection search over one scope's own block: nested definitions are scopes of their
+/// own, walked by [`find`]; only their decorators are evaluated here.
+struct InScope<'f, 'r, 'p> {
+    finder: &'f mut Finder<'r, 'p>,
+    scope: Scope,
+}
+
+impl<'a> Visitor<'a> for InScope<'_, '_, '_> {
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        if let Expr::Call(call) = expr {
+            if let Some(signal) = self.finder.connect_of(&call.func, self.scope) {
+                self.finder.connect_call(signal, call, self.scope);
+            }
+        }
+        walk_expr(self, expr);
+    }
+
+    fn visit_def(&mut self, func: FuncIdx) {
+        self.finder.decorators(func, self.scope);
+    }
+}
+
+/// Counts uses of `name` in a block (nested definitions included, lambdas not), outside `skip`
+/// (the connection itself).
+fn count_names_in_block(m: &Module, stmts: &[Stmt], name: &str, skip: Span) -> usize {
+    struct Uses<'a, 'n> {
+        module: &'a Module,
         name: &'n str,
         skip: Span,
         uses: usize,
     }
-    impl<'a> StmtVisitor<'a> for Uses<'_> {
-        fn expr(&mut self, e: &'a Expr) {
-            count_names(e, self.name, self.skip, &mut self.uses);
+    impl<'a> Visitor<'a> for Uses<'a, '_> {
+        fn visit_expr(&mut self, e: &'a Expr) {
+            match e {
+                Expr::Name { id, .. } if id == self.name => self.uses += 1,
+                // The connection itself is not another reference.
+                Expr::Call(call) if call.span == self.skip => {}
+                _ => walk_expr(self, e),
+            }
         }
-        fn global(&mut self, names: &'a [String]) {
+        fn visit_global(&mut self, names: &'a [String]) {
             self.uses += names.iter().filter(|n| *n == self.name).count();
         }
-        fn enter_def(&mut self, _: FuncIdx) -> bool {
-            true
+        fn visit_def(&mut self, func: FuncIdx) {
+            if let Some(f) = self.module.function(func) {
+                walk_function(self, f);
+            }
         }
     }
     let mut v = Uses {
+        module: m,
         name,
         skip,
         uses: 0,
     };
-    walk_stmts(stmts, m, &mut v);
-    *uses += v.uses;
-}
-
-fn count_names(expr: &Expr, name: &str, skip: Span, uses: &mut usize) {
-    match expr {
-        Expr::Name { id, .. } if id == name => *uses += 1,
-        Expr::Call(call) => {
-            if call.span == skip {
-                // The connection itself is not another reference.
-                return;
-            }
-            count_names(&call.func, name, skip, uses);
-            for a in &call.args {
-                count_names(a, name, skip, uses);
-            }
-            for k in &call.keywords {
-                count_names(&k.value, name, skip, uses);
-            }
-        }
-        Expr::Attribute { value, .. } => count_names(value, name, skip, uses),
-        Expr::BinOp { left, right, .. } => {
-            count_names(left, name, skip, uses);
-            count_names(right, name, skip, uses);
-        }
-        Expr::Neg { operand, .. } => count_names(operand, name, skip, uses),
-        Expr::Seq { elts, .. } => {
-            for e in elts {
-                count_names(e, name, skip, uses);
-            }
-        }
-        Expr::Dict { items, .. } => {
-            for (k, v) in items {
-                if let Some(k) = k {
-                    count_names(k, name, skip, uses);
-                }
-                count_names(v, name, skip, uses);
-            }
-        }
-        Expr::Subscript { value, index, .. } => {
-            count_names(value, name, skip, uses);
-            count_names(index, name, skip, uses);
-        }
-        Expr::Starred { value, .. } => count_names(value, name, skip, uses),
-        Expr::Other { children, .. } => {
-            for c in children {
-                count_names(c, name, skip, uses);
-            }
-        }
-        _ => {}
-    }
+    walk_body(&mut v, stmts);
+    v.uses
 }
 
 fn is_test_file(path: &std::path::Path) -> bool {
@@ -500,54 +428,31 @@ fn is_test_file(path: &std::path::Path) -> bool {
     name.starts_with("test_") || name.ends_with("_test.py") || name == "conftest.py"
 }
 
-/// The names of the functions called (`f()`, `x.f()`) after `pos` in a block.
-fn call_names_after(
-    m: &crate::syntax::ir::Module,
-    stmts: &[Stmt],
-    pos: u32,
-    out: &mut Vec<String>,
-) {
-    struct Calls<'o> {
+/// The names of the functions called (`f()`, `x.f()`) after `pos` in a block (not in nested
+/// definitions).
+fn call_names_after(stmts: &[Stmt], pos: u32) -> Vec<String> {
+    struct Calls {
         pos: u32,
-        out: &'o mut Vec<String>,
+        out: Vec<String>,
     }
-    impl<'a> StmtVisitor<'a> for Calls<'_> {
-        fn expr(&mut self, e: &'a Expr) {
-            expr_call_names(e, self.pos, self.out);
-        }
-    }
-    walk_stmts(stmts, m, &mut Calls { pos, out });
-}
-
-fn expr_call_names(e: &Expr, pos: u32, out: &mut Vec<String>) {
-    match e {
-        Expr::Call(call) => {
-            if call.span.start >= pos {
-                match &call.func {
-                    Expr::Name { id, .. } => out.push(id.clone()),
-                    Expr::Attribute { attr, .. } => out.push(attr.clone()),
-                    _ => {}
+    impl<'a> Visitor<'a> for Calls {
+        fn visit_expr(&mut self, e: &'a Expr) {
+            if let Expr::Call(call) = e {
+                if call.span.start >= self.pos {
+                    match &call.func {
+                        Expr::Name { id, .. } => self.out.push(id.clone()),
+                        Expr::Attribute { attr, .. } => self.out.push(attr.clone()),
+                        _ => {}
+                    }
                 }
             }
-            expr_call_names(&call.func, pos, out);
-            for a in &call.args {
-                expr_call_names(a, pos, out);
-            }
-            for k in &call.keywords {
-                expr_call_names(&k.value, pos, out);
-            }
+            walk_expr(self, e);
         }
-        Expr::Attribute { value, .. } => expr_call_names(value, pos, out),
-        Expr::Other { children, .. } => {
-            for c in children {
-                expr_call_names(c, pos, out);
-            }
-        }
-        Expr::Seq { elts, .. } => {
-            for c in elts {
-                expr_call_names(c, pos, out);
-            }
-        }
-        _ => {}
     }
+    let mut v = Calls {
+        pos,
+        out: Vec::new(),
+    };
+    walk_body(&mut v, stmts);
+    v.out
 }

@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::syntax::ir::{Expr, Module, Scope, Stmt};
+use crate::syntax::ir::{ClassIdx, Expr, FuncIdx, Module, Scope, Stmt};
+use crate::syntax::visitor::{walk_body, walk_stmt, Visitor};
 
 #[derive(Debug, Clone)]
 pub enum Binding {
@@ -97,27 +98,34 @@ pub fn build(module: &Module, module_name: &str, is_package: bool) -> Symbols {
             .map(|_| ScopeTable::default())
             .collect(),
     };
-    let ctx = Ctx {
-        module,
-        module_name,
-        is_package,
-    };
-    ctx.block(&module.body, &mut symbols.module);
-    for (i, f) in module.functions.iter().enumerate() {
-        if let Some(table) = symbols.functions.get_mut(i) {
-            for (n, name) in f.params.names.iter().enumerate() {
-                add(table, name, Binding::Param(n));
+    for (scope, body) in module.scopes() {
+        let table = match scope {
+            Scope::Module => Some(&mut symbols.module),
+            Scope::Function(f) => symbols.functions.get_mut(f.0 as usize),
+            Scope::Class(c) => symbols.classes.get_mut(c.0 as usize),
+        };
+        let Some(table) = table else {
+            continue;
+        };
+        if let Scope::Function(f) = scope {
+            if let Some(f) = module.function(f) {
+                for (n, name) in f.params.names.iter().enumerate() {
+                    add(table, name, Binding::Param(n));
+                }
+                for name in f.params.vararg.iter().chain(f.params.kwarg.iter()) {
+                    add(table, name, Binding::Unknown);
+                }
             }
-            for name in f.params.vararg.iter().chain(f.params.kwarg.iter()) {
-                add(table, name, Binding::Unknown);
-            }
-            ctx.block(&f.body, table);
         }
-    }
-    for (i, c) in module.classes.iter().enumerate() {
-        if let Some(table) = symbols.classes.get_mut(i) {
-            ctx.block(&c.body, table);
-        }
+        walk_body(
+            &mut Binder {
+                module,
+                module_name,
+                is_package,
+                table,
+            },
+            body,
+        );
     }
     symbols
 }
@@ -130,38 +138,27 @@ fn add(table: &mut ScopeTable, name: &str, binding: Binding) {
         .push(binding);
 }
 
-struct Ctx<'a> {
+/// The bindings of one scope's own block (nested definitions bind their name here; their
+/// bodies are scopes of their own).
+struct Binder<'a, 't> {
     module: &'a Module,
     module_name: &'a str,
     is_package: bool,
+    table: &'t mut ScopeTable,
 }
 
-impl Ctx<'_> {
-    fn block(&self, body: &[Stmt], table: &mut ScopeTable) {
-        for stmt in body {
-            self.stmt(stmt, table);
-        }
-    }
-
-    fn stmt(&self, stmt: &Stmt, table: &mut ScopeTable) {
+impl<'a> Visitor<'a> for Binder<'a, '_> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
         match stmt {
-            Stmt::Def(idx) => {
-                if let Some(f) = self.module.function(*idx) {
-                    add(table, &f.name, Binding::Def(*idx));
-                }
-            }
-            Stmt::Class(idx) => {
-                if let Some(c) = self.module.class(*idx) {
-                    add(table, &c.name, Binding::Class(*idx));
-                }
-            }
             Stmt::Import { names, .. } => {
                 for alias in names {
                     match &alias.asname {
-                        Some(asname) => add(table, asname, Binding::Module(alias.name.clone())),
+                        Some(asname) => {
+                            add(self.table, asname, Binding::Module(alias.name.clone()))
+                        }
                         None => {
                             let top = alias.name.split('.').next().unwrap_or(&alias.name);
-                            add(table, top, Binding::Module(top.to_string()));
+                            add(self.table, top, Binding::Module(top.to_string()));
                         }
                     }
                 }
@@ -171,96 +168,95 @@ impl Ctx<'_> {
                 level,
                 names,
                 ..
-            } => {
-                let Some(abs) =
-                    absolute_module(self.module_name, self.is_package, *level, module.as_deref())
-                else {
-                    for alias in names {
-                        add(
-                            table,
-                            alias.asname.as_ref().unwrap_or(&alias.name),
-                            Binding::Unknown,
-                        );
-                    }
-                    return;
-                };
-                for alias in names {
-                    if alias.name == "*" {
-                        table.star_imports.push(abs.clone());
-                        continue;
-                    }
-                    add(
-                        table,
-                        alias.asname.as_ref().unwrap_or(&alias.name),
-                        Binding::From {
-                            module: abs.clone(),
-                            name: alias.name.clone(),
-                        },
-                    );
-                }
-            }
+            } => self.import_from(module.as_deref(), *level, names),
             Stmt::Assign { targets, value, .. } => {
                 for target in targets {
                     match target {
-                        Expr::Name { id, .. } => add(table, id, Binding::Assign(value.clone())),
-                        other => bind_unknown(other, table),
+                        Expr::Name { id, .. } => {
+                            add(self.table, id, Binding::Assign(value.clone()))
+                        }
+                        other => bind_unknown(other, self.table),
                     }
                 }
             }
-            Stmt::AugAssign { target, .. } => bind_unknown(target, table),
-            Stmt::For {
-                target,
-                body,
-                orelse,
-                ..
-            } => {
-                bind_unknown(target, table);
-                self.block(body, table);
-                self.block(orelse, table);
-            }
-            Stmt::While { body, orelse, .. } => {
-                self.block(body, table);
-                self.block(orelse, table);
-            }
-            Stmt::If { body, orelse, .. } => {
-                self.block(body, table);
-                self.block(orelse, table);
-            }
-            Stmt::Match { cases, .. } => {
-                for case in cases {
-                    self.block(case, table);
-                }
-            }
-            Stmt::Try {
-                body,
-                handlers,
-                orelse,
-                finalbody,
-            } => {
-                self.block(body, table);
-                for h in handlers {
-                    self.block(&h.body, table);
-                }
-                self.block(orelse, table);
-                self.block(finalbody, table);
-            }
-            Stmt::With { targets, body, .. } => {
+            Stmt::AugAssign { target, .. } => bind_unknown(target, self.table),
+            Stmt::For { target, .. } => bind_unknown(target, self.table),
+            Stmt::With { targets, .. } => {
                 for t in targets {
-                    bind_unknown(t, table);
-                }
-                self.block(body, table);
-            }
-            Stmt::Global { names } => {
-                for n in names {
-                    add(table, n, Binding::Outer);
+                    bind_unknown(t, self.table);
                 }
             }
-            Stmt::Expr(_)
+            // Bindings made by nested statements, definitions and `global` are found by the
+            // walk and its hooks.
+            Stmt::Def(_)
+            | Stmt::Class(_)
+            | Stmt::Expr(_)
+            | Stmt::If { .. }
+            | Stmt::Match { .. }
+            | Stmt::While { .. }
+            | Stmt::Try { .. }
             | Stmt::Raise { .. }
             | Stmt::Return { .. }
+            | Stmt::Global { .. }
             | Stmt::Break
             | Stmt::Continue
             | Stmt::Pass => {}
+        }
+        walk_stmt(self, stmt);
+    }
+
+    /// Expressions bind nothing this table records (a walrus is an opaque node).
+    fn visit_expr(&mut self, _: &'a Expr) {}
+
+    fn visit_def(&mut self, func: FuncIdx) {
+        if let Some(f) = self.module.function(func) {
+            add(self.table, &f.name, Binding::Def(func));
+        }
+    }
+
+    fn visit_class(&mut self, class: ClassIdx) {
+        if let Some(c) = self.module.class(class) {
+            add(self.table, &c.name, Binding::Class(class));
+        }
+    }
+
+    fn visit_global(&mut self, names: &'a [String]) {
+        for n in names {
+            add(self.table, n, Binding::Outer);
+        }
+    }
+}
+
+impl Binder<'_, '_> {
+    fn import_from(
+        &mut self,
+        module: Option<&str>,
+        level: u32,
+        names: &[crate::syntax::ir::ImportAlias],
+    ) {
+        let Some(abs) = absolute_module(self.module_name, self.is_package, level, module) else {
+            for alias in names {
+                add(
+                    self.table,
+                    alias.asname.as_ref().unwrap_or(&alias.name),
+                    Binding::Unknown,
+                );
+            }
+            return;
+        };
+        for alias in names {
+            if alias.name == "*" {
+                self.table.star_imports.push(abs.clone());
+                continue;
+            }
+            add(
+                self.table,
+                alias.asname.as_ref().unwrap_or(&alias.name),
+                Binding::From {
+                    module: abs.clone(),
+                    name: alias.name.clone(),
+                },
+            );
         }
     }
 }

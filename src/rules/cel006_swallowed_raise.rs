@@ -7,6 +7,7 @@ use crate::diagnostic::{Applicability, Diagnostic, Fix};
 use crate::resolve::{ClassRef, Ctx, Value};
 use crate::rules::Rule;
 use crate::syntax::ir::{Expr, Scope, Stmt};
+use crate::syntax::visitor::{walk_body, walk_stmt, Visitor};
 
 /// Exceptions that are not `Exception`s: they propagate through `Signal.send`.
 const NOT_EXCEPTION: &[&str] = &[
@@ -30,9 +31,12 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
         module: h.module.clone(),
         scope: Scope::Function(h.func.func),
     };
-    let mut raises = Vec::new();
-    collect(&h.def.body, false, &mut raises);
-    for (exc, span) in raises {
+    let mut raises = Raises {
+        in_try: false,
+        out: Vec::new(),
+    };
+    walk_body(&mut raises, &h.def.body);
+    for (exc, span) in raises.out {
         if !is_exception(ck, &ctx, exc) {
             continue;
         }
@@ -71,40 +75,37 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
 
 /// `raise X` statements of the handler's own body (nested definitions are not run), outside
 /// any `try` that has `except` clauses.
-fn collect<'a>(stmts: &'a [Stmt], in_try: bool, out: &mut Vec<(&'a Expr, crate::syntax::Span)>) {
-    for s in stmts {
-        match s {
-            Stmt::Raise { exc: Some(e), span } if !in_try => out.push((e, *span)),
-            Stmt::If { body, orelse, .. } => {
-                collect(body, in_try, out);
-                collect(orelse, in_try, out);
-            }
-            Stmt::For { body, orelse, .. } | Stmt::While { body, orelse, .. } => {
-                collect(body, in_try, out);
-                collect(orelse, in_try, out);
-            }
-            Stmt::With { body, .. } => collect(body, in_try, out),
-            Stmt::Match { cases, .. } => {
-                for c in cases {
-                    collect(c, in_try, out);
-                }
-            }
+struct Raises<'a> {
+    in_try: bool,
+    out: Vec<(&'a Expr, crate::syntax::Span)>,
+}
+
+impl<'a> Visitor<'a> for Raises<'a> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            Stmt::Raise { exc: Some(e), span } if !self.in_try => self.out.push((e, *span)),
+            // Only the `try` clause is guarded by the `except` clauses: the walk is split here.
             Stmt::Try {
                 body,
                 handlers,
                 orelse,
                 finalbody,
-            } => {
-                collect(body, in_try || !handlers.is_empty(), out);
+            } if !handlers.is_empty() => {
+                let outer = std::mem::replace(&mut self.in_try, true);
+                walk_body(self, body);
+                self.in_try = outer;
                 for h in handlers {
-                    collect(&h.body, in_try, out);
+                    walk_body(self, &h.body);
                 }
-                collect(orelse, in_try, out);
-                collect(finalbody, in_try, out);
+                walk_body(self, orelse);
+                walk_body(self, finalbody);
             }
-            _ => {}
+            _ => walk_stmt(self, stmt),
         }
     }
+
+    /// A raise is a statement; expressions hold none.
+    fn visit_expr(&mut self, _: &'a Expr) {}
 }
 
 fn is_exception(ck: &Checker, ctx: &Ctx, exc: &Expr) -> bool {

@@ -3,6 +3,7 @@
 
 pub mod ir;
 mod lower;
+pub mod visitor;
 
 use ruff_python_ast::token::TokenKind;
 use ruff_python_ast::PySourceType;
