@@ -142,7 +142,7 @@ pub fn scan(project: &Project, resolver: &Resolver, roots: &[PathBuf]) -> Celery
         }
         seen = modules.len();
     }
-    config.pools.extend(command_line_pools(roots));
+    config.pools.extend(command_line_pools(project, roots));
     config
 }
 
@@ -159,40 +159,9 @@ fn is_command_file(name: &str) -> bool {
 
 /// `-P solo`, `--pool=threads`, `--pool gevent` in `celery ... worker` command lines found in
 /// the project's Procfile, Dockerfiles, compose files and systemd units.
-fn command_line_pools(roots: &[PathBuf]) -> Vec<Setting<Pool>> {
+fn command_line_pools(project: &Project, roots: &[PathBuf]) -> Vec<Setting<Pool>> {
     let mut out = Vec::new();
-    let mut files = Vec::new();
-    for root in roots {
-        let walker = ignore::WalkBuilder::new(root)
-            .max_depth(Some(2))
-            .hidden(false)
-            .filter_entry(|e| {
-                let name = e.file_name().to_string_lossy();
-                e.depth() == 0
-                    || !(name.starts_with('.') && name.len() > 1
-                        || matches!(name.as_ref(), "node_modules" | "venv" | "site-packages"))
-            })
-            .build();
-        for entry in walker.flatten() {
-            let name = entry.file_name().to_string_lossy();
-            if entry.file_type().is_some_and(|t| t.is_file()) && is_command_file(&name) {
-                files.push(entry.into_path());
-            }
-        }
-    }
-    files.sort();
-    files.dedup();
-    for path in files {
-        // Command files are small; a huge or unreadable one is skipped.
-        let Ok(meta) = std::fs::metadata(&path) else {
-            continue;
-        };
-        if meta.len() > 1_000_000 {
-            continue;
-        }
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
-        };
+    for (path, text) in project.loader().text_files(roots, 2, &is_command_file) {
         for (i, line) in text.lines().enumerate() {
             if let Some(pool) = pool_in_command(line) {
                 out.push(Setting {

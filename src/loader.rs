@@ -254,17 +254,51 @@ impl Loader {
         std::fs::read(path).ok()
     }
 
-    /// A text file that is not Python (Procfile, Dockerfile, compose, systemd units), at most
-    /// `limit` bytes; `None` when it is missing, larger or not text.
-    pub fn read_text(&self, path: &Path, limit: u64) -> Option<String> {
+    /// The text files (Procfile, Dockerfile, compose, systemd units: whatever `wanted` says
+    /// by file name) at most `depth` directories below each root, in path order, each once.
+    /// Hidden directories, `node_modules`, venvs and `site-packages` are not entered; a file
+    /// over 1 MB, or one that is not UTF-8, is skipped.
+    pub fn text_files(
+        &self,
+        roots: &[PathBuf],
+        depth: usize,
+        wanted: &dyn Fn(&str) -> bool,
+    ) -> Vec<(PathBuf, String)> {
         if self.hermetic {
-            return None;
+            return Vec::new();
         }
-        let meta = std::fs::metadata(path).ok()?;
-        if !meta.is_file() || meta.len() > limit {
-            return None;
+        let mut files = Vec::new();
+        for root in roots {
+            let walker = ignore::WalkBuilder::new(root)
+                .max_depth(Some(depth))
+                .hidden(false)
+                .filter_entry(|e| {
+                    let name = e.file_name().to_string_lossy();
+                    e.depth() == 0
+                        || !(name.starts_with('.') && name.len() > 1
+                            || matches!(name.as_ref(), "node_modules" | "venv" | "site-packages"))
+                })
+                .build();
+            for entry in walker.flatten() {
+                let name = entry.file_name().to_string_lossy();
+                if entry.file_type().is_some_and(|t| t.is_file()) && wanted(&name) {
+                    files.push(entry.into_path());
+                }
+            }
         }
-        std::fs::read_to_string(path).ok()
+        files.sort();
+        files.dedup();
+        files
+            .into_iter()
+            .filter_map(|path| {
+                let meta = std::fs::metadata(&path).ok()?;
+                if meta.len() > 1_000_000 {
+                    return None;
+                }
+                let text = std::fs::read_to_string(&path).ok()?;
+                Some((path, text))
+            })
+            .collect()
     }
 
     /// The file of the project module with this dotted name, looked for first in the root of

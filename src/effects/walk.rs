@@ -283,61 +283,16 @@ impl<'a, 'p> Walk<'a, 'p> {
         self.out.append(out, times);
     }
 
-    /// Evaluates an expression: every call in it, in evaluation order. `statement` is the span
-    /// of the whole statement when the expression is one.
+    /// Evaluates an expression: every call in it, in evaluation order (the callee's own
+    /// sub-expressions, so `Redis().ping()` makes the client before pinging, then the
+    /// arguments, then the call). `statement` is the span of the whole statement when the
+    /// expression is one. A lambda's body runs when it is called, not here.
     fn expr(&mut self, expr: &Expr, statement: Option<Span>) {
-        match expr {
-            Expr::Call(call) => {
-                // The callee's own sub-expressions first (`Redis().ping()` makes the client
-                // before pinging), then the arguments, then the call.
-                if let Expr::Attribute { value, .. } = &call.func {
-                    self.expr(value, None);
-                } else if !matches!(call.func, Expr::Name { .. }) {
-                    self.expr(&call.func, None);
-                }
-                for a in &call.args {
-                    self.expr(a, None);
-                }
-                for k in &call.keywords {
-                    self.expr(&k.value, None);
-                }
-                self.call(call, statement);
-            }
-            Expr::Attribute { value, .. } => self.expr(value, None),
-            Expr::Lambda { .. } => {}
-            Expr::BinOp { left, right, .. } => {
-                self.expr(left, None);
-                self.expr(right, None);
-            }
-            Expr::Neg { operand, .. } => self.expr(operand, None),
-            Expr::Seq { elts, .. } => {
-                for e in elts {
-                    self.expr(e, None);
-                }
-            }
-            Expr::Dict { items, .. } => {
-                for (k, v) in items {
-                    if let Some(k) = k {
-                        self.expr(k, None);
-                    }
-                    self.expr(v, None);
-                }
-            }
-            Expr::Subscript { value, index, .. } => {
-                self.expr(value, None);
-                self.expr(index, None);
-            }
-            Expr::Starred { value, .. } => self.expr(value, None),
-            Expr::Other { children, .. } => {
-                for c in children {
-                    self.expr(c, None);
-                }
-            }
-            Expr::Name { .. }
-            | Expr::Number { .. }
-            | Expr::Str { .. }
-            | Expr::Bool { .. }
-            | Expr::NoneLit { .. } => {}
+        for child in expr.children() {
+            self.expr(child, None);
+        }
+        if let Expr::Call(call) = expr {
+            self.call(call, statement);
         }
     }
 
