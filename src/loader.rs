@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use crate::discover::{self, ModulePath};
-use crate::facts::symbols::{self, Binding};
+use crate::facts::symbols;
 use crate::prescan::{self, Relevance};
 use crate::project::{canonical, ModuleData, ModuleId};
 use crate::source::{DecodeError, SourceFile};
@@ -170,8 +170,12 @@ pub fn from_source(source: SourceFile, mp: ModulePath, linted: bool) -> ModuleDa
     }
 }
 
-/// A module being loaded ahead of the analysis, or loaded and not yet taken.
+/// A module loaded ahead of the analysis, from the moment it is asked for.
 enum Slot {
+    /// Waiting for a pool thread. The analysis, if it needs the module first, takes the slot
+    /// and reads the module itself rather than wait behind other modules.
+    Queued,
+    /// Being read and parsed on a pool thread: the analysis waits for it.
     Loading,
     Ready(Option<Box<ModuleData>>),
     /// Taken by the project (or loaded before the loader existed): never loaded again.
@@ -206,6 +210,8 @@ pub struct Loader {
     lookups: Mutex<HashMap<(String, PathBuf), Option<PathBuf>>>,
     slots: Slots,
     pool: Option<Arc<rayon::ThreadPool>>,
+    /// Modules loaded ahead, and taken (`CELINT_TIMING`).
+    counts: Mutex<(usize, usize)>,
 }
 
 impl Loader {
@@ -223,6 +229,7 @@ impl Loader {
             lookups: Mutex::new(HashMap::new()),
             slots: Slots::default(),
             pool,
+            counts: Mutex::new((0, 0)),
         }
     }
 
@@ -345,16 +352,22 @@ impl Loader {
                     let Slot::Ready(m) = std::mem::replace(slot, Slot::Taken) else {
                         return None;
                     };
+                    self.counts.lock().unwrap_or_else(|e| e.into_inner()).1 += 1;
                     return m.map(|m| *m);
                 }
                 Some(Slot::Taken) => return None,
-                None => {
+                Some(Slot::Queued) | None => {
                     slots.insert(key.clone(), Slot::Taken);
                     drop(slots);
                     return self.read_module(&key);
                 }
             }
         }
+    }
+
+    /// How many modules were loaded ahead of the analysis, and how many of those it took.
+    pub fn prefetch_counts(&self) -> (usize, usize) {
+        *self.counts.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn read_module(&self, path: &Path) -> Option<ModuleData> {
@@ -371,17 +384,18 @@ impl Loader {
         decode_and_parse(path, display, linted, &bytes).ok()
     }
 
-    /// Starts loading, on the parse pool, the project modules that `module` imports: the
-    /// analysis that reached it is likely to call into them next.
-    pub fn prefetch_imports(self: &Arc<Self>, module: &ModuleData) {
+    /// Starts loading, on the parse pool, the project modules with these names (looked up
+    /// from `root` first): the analysis is likely to ask for them next. Looking them up and
+    /// parsing them both happen on the pool.
+    pub fn prefetch(self: &Arc<Self>, names: &[String], root: &Path) {
         let Some(pool) = &self.pool else {
             return;
         };
-        let names = imported_modules(module);
         if names.is_empty() {
             return;
         }
-        let root = module.root.clone();
+        let names = names.to_vec();
+        let root = root.to_path_buf();
         let loader = Arc::clone(self);
         pool.spawn(move || {
             for name in names {
@@ -394,7 +408,7 @@ impl Loader {
                     if slots.contains_key(&key) {
                         continue;
                     }
-                    slots.insert(key.clone(), Slot::Loading);
+                    slots.insert(key.clone(), Slot::Queued);
                 }
                 if let Some(pool) = &loader.pool {
                     let l = Arc::clone(&loader);
@@ -404,38 +418,21 @@ impl Loader {
         });
     }
 
-    /// Loads one prefetched module into its slot and wakes whoever waits for it.
+    /// Loads one prefetched module into its slot (unless the analysis took it meanwhile) and
+    /// wakes whoever waits for it.
     fn finish(&self, key: PathBuf) {
+        {
+            let mut slots = self.slots.lock();
+            match slots.get_mut(&key) {
+                Some(slot @ Slot::Queued) => *slot = Slot::Loading,
+                _ => return,
+            }
+        }
         let m = self.read_module(&key).map(Box::new);
+        self.counts.lock().unwrap_or_else(|e| e.into_inner()).0 += 1;
         self.slots.lock().insert(key, Slot::Ready(m));
         self.slots.ready.notify_all();
     }
-}
-
-/// The dotted names a module imports anywhere in it (for `from m import n`, both `m` and
-/// `m.n`, which may be a submodule).
-fn imported_modules(module: &ModuleData) -> Vec<String> {
-    let s = &module.symbols;
-    let tables = std::iter::once(&s.module)
-        .chain(s.functions.iter())
-        .chain(s.classes.iter());
-    let mut names = Vec::new();
-    let mut seen = HashSet::new();
-    for table in tables {
-        for binding in table.names.values().flatten() {
-            match binding {
-                Binding::Module(m) => names.push(m.clone()),
-                Binding::From { module, name } => {
-                    names.push(module.clone());
-                    names.push(format!("{module}.{name}"));
-                }
-                _ => {}
-            }
-        }
-        names.extend(table.star_imports.iter().cloned());
-    }
-    names.retain(|n| seen.insert(n.clone()));
-    names
 }
 
 fn module_file(root: &Path, name: &str) -> Option<PathBuf> {

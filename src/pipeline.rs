@@ -311,8 +311,9 @@ fn print_counts(timing: &Timing, project: &Project) {
     }
     let all = project.modules();
     let bytes: usize = all.iter().map(|m| m.source.text.len()).sum();
+    let (ahead, taken) = project.loader().prefetch_counts();
     eprintln!(
-        "modules read: {} ({} bytes), linted parsed: {}",
+        "modules read: {} ({} bytes), linted parsed: {}, loaded ahead: {ahead} (taken: {taken})",
         all.len(),
         bytes,
         all.iter().filter(|m| m.linted).count()

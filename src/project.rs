@@ -111,11 +111,9 @@ impl Project {
         Some(id)
     }
 
-    /// A handler's calls reached this module: load what it imports ahead of the analysis.
-    pub fn reached(&self, id: ModuleId) {
-        if let Some(m) = self.module(id) {
-            self.loader.prefetch_imports(&m);
-        }
+    /// Starts loading these modules (looked up from `root` first) ahead of the analysis.
+    pub fn prefetch(&self, names: &[String], root: &Path) {
+        self.loader.prefetch(names, root);
     }
 
     fn load_path(&self, path: &Path) -> Option<ModuleId> {

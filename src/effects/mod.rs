@@ -7,6 +7,7 @@
 //! - `cost.rs`: what a blocking call costs (the catalogue, timeouts, loop counts);
 //! - `celery.rs`: detectors for Celery's own hazards (remote-control shutdown, process exit).
 
+mod ahead;
 mod celery;
 mod cost;
 mod summary;
@@ -80,9 +81,7 @@ impl<'p> Analyzer<'p> {
             return Rc::default();
         }
         let depth = self.stack.borrow().len();
-        if self.reached.borrow_mut().insert(f.module) {
-            self.project().reached(f.module);
-        }
+        self.reached.borrow_mut().insert(f.module);
         self.stack.borrow_mut().push((f, depth));
         let summary = Rc::new(self.compute(f));
         let (_, low) = self.stack.borrow_mut().pop().unwrap_or((f, depth));
@@ -108,9 +107,12 @@ impl<'p> Analyzer<'p> {
         let Some(func) = module.parsed.module.function(f.func) else {
             return Summary::default();
         };
+        let scope = Scope::Function(f.func);
+        let ahead = ahead::call_modules(&module, scope, func);
+        self.project().prefetch(&ahead, &module.root);
         let ctx = Ctx {
             module: module.clone(),
-            scope: Scope::Function(f.func),
+            scope,
         };
         walk::Walk::new(self, ctx).function(&func.body)
     }
