@@ -2,7 +2,7 @@
 //! `# noqa:` list there.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Edit};
 use crate::noqa::{Directive, Suppressions};
@@ -11,8 +11,8 @@ use crate::project::ModuleData;
 type CodesByLine = BTreeMap<usize, BTreeSet<&'static str>>;
 
 /// The new text of each file that gets directives, with how many it got.
-pub fn add(diagnostics: &[Diagnostic]) -> Vec<(Rc<ModuleData>, String, usize)> {
-    let mut by_file: BTreeMap<String, (Rc<ModuleData>, CodesByLine)> = BTreeMap::new();
+pub fn add(diagnostics: &[Diagnostic]) -> Vec<(Arc<ModuleData>, String, usize)> {
+    let mut by_file: BTreeMap<String, (Arc<ModuleData>, CodesByLine)> = BTreeMap::new();
     for d in diagnostics {
         let Some(m) = &d.file.module else { continue };
         if !m.linted {

@@ -3,7 +3,7 @@
 //! pool.
 
 use std::path::PathBuf;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::project::{ModuleData, Project};
 use crate::resolve::{Ctx, Resolver, Value};
@@ -211,7 +211,7 @@ pub fn pool_in_command(line: &str) -> Option<String> {
 
 struct Scanner<'a, 'r, 'p> {
     resolver: &'r Resolver<'p>,
-    module: Rc<ModuleData>,
+    module: Arc<ModuleData>,
     config: &'a mut CeleryConfig,
     config_modules: Vec<String>,
 }

@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::catalog::signals::Signal;
 use crate::celery_config::{Broker, CeleryConfig, Pool, Timeout};
@@ -25,7 +26,7 @@ pub struct Checker<'a, 'p> {
 
 /// One function connected to one signal.
 pub struct Handler<'c> {
-    pub module: Rc<ModuleData>,
+    pub module: Arc<ModuleData>,
     pub func: FuncRef,
     pub def: &'c Function,
     pub signal: &'static Signal,
@@ -109,7 +110,7 @@ impl Checker<'_, '_> {
 /// Lints the given modules.
 pub fn check(
     analyzer: &Analyzer,
-    linted: &[Rc<ModuleData>],
+    linted: &[Arc<ModuleData>],
     proc_alive_timeout: Option<f64>,
     roots: &[std::path::PathBuf],
 ) -> Vec<Diagnostic> {

@@ -1,6 +1,6 @@
 //! Findings, as the renderers and the fixer see them.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::project::ModuleData;
 use crate::rules::Rule;
@@ -61,7 +61,7 @@ pub struct Fix {
 #[derive(Clone, Debug)]
 pub struct FileRef {
     pub display: String,
-    pub module: Option<Rc<ModuleData>>,
+    pub module: Option<Arc<ModuleData>>,
 }
 
 impl FileRef {

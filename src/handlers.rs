@@ -2,7 +2,7 @@
 //! lists (decorators, `connect` calls anywhere, Django's `@receiver`), with the receiver
 //! resolved across modules.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::catalog::signals::{self, Signal};
 use crate::project::ModuleData;
@@ -35,7 +35,7 @@ pub struct Connection {
     pub signal: &'static Signal,
     pub receiver: FuncRef,
     /// The module holding the connection.
-    pub module: Rc<ModuleData>,
+    pub module: Arc<ModuleData>,
     /// The decorator or the `connect(...)` call.
     pub site: Span,
     pub form: Form,
@@ -78,7 +78,7 @@ const RUNS_WORK: &[&str] = &[
 /// (`WPI = worker_process_init`, `from celery.signals import worker_ready as ready`, and aliases
 /// of those). Found from the bindings' text alone, to a fixpoint, without resolving imports
 /// (which would read modules): it may name too much, which only costs a parse.
-pub fn signal_aliases(modules: &[Rc<ModuleData>]) -> Vec<String> {
+pub fn signal_aliases(modules: &[Arc<ModuleData>]) -> Vec<String> {
     use crate::facts::symbols::Binding;
     let mut known: std::collections::HashSet<String> = signals::SIGNALS
         .iter()
@@ -115,7 +115,7 @@ pub fn signal_aliases(modules: &[Rc<ModuleData>]) -> Vec<String> {
     aliases
 }
 
-pub fn find(resolver: &Resolver, module: &Rc<ModuleData>) -> Vec<Connection> {
+pub fn find(resolver: &Resolver, module: &Arc<ModuleData>) -> Vec<Connection> {
     let mut finder = Finder {
         resolver,
         module: module.clone(),
@@ -136,7 +136,7 @@ pub fn find(resolver: &Resolver, module: &Rc<ModuleData>) -> Vec<Connection> {
 
 struct Finder<'r, 'p> {
     resolver: &'r Resolver<'p>,
-    module: Rc<ModuleData>,
+    module: Arc<ModuleData>,
     out: Vec<Connection>,
 }
 

@@ -129,14 +129,45 @@ pub fn run(settings: &Settings) -> Report {
     run_with(settings, &Overlay::new())
 }
 
+/// Lints what `settings` say, with `overlay`'s texts standing in for files on disk. Runs on a
+/// thread of its own with a deep stack (see [`STACK_SIZE`]), so callers need none.
 pub fn run_with(settings: &Settings, overlay: &Overlay) -> Report {
-    pipeline::run(settings, overlay)
+    on_deep_stack(|| pipeline::run(settings, overlay))
+}
+
+/// Runs `f` on a scoped thread with a [`STACK_SIZE`] stack (on this thread when no thread can
+/// be made), passing a panic on to the caller.
+fn on_deep_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    // Shared so that `f` can still run here when the thread cannot be spawned (the closure
+    // given to the failed spawn is dropped, `f` is not).
+    let cell = std::sync::Mutex::new(Some(f));
+    let take = || cell.lock().unwrap_or_else(|e| e.into_inner()).take();
+    let joined = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("celint-analysis".into())
+            .stack_size(STACK_SIZE)
+            .spawn_scoped(scope, || take().map(|f| f()))
+            .ok()
+            .map(|handle| handle.join())
+    });
+    match joined {
+        Some(Ok(Some(out))) => out,
+        Some(Err(panic)) => std::panic::resume_unwind(panic),
+        Some(Ok(None)) | None => match take() {
+            Some(f) => f(),
+            None => unreachable!("`f` is taken once, by the thread or here"),
+        },
+    }
 }
 
 /// Lints one file's bytes in memory, with nothing read from disk (imports outside it are not
 /// followed): the whole pipeline from decoding to findings, every rule on. For fuzzing and
 /// property tests.
 pub fn check_source(name: &str, bytes: &[u8]) -> Vec<Diagnostic> {
+    on_deep_stack(|| check_source_here(name, bytes))
+}
+
+fn check_source_here(name: &str, bytes: &[u8]) -> Vec<Diagnostic> {
     let path = PathBuf::from(name);
     let source = match source::SourceFile::decode(name.to_string(), path.clone(), bytes) {
         Ok(s) => s,

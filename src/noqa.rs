@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::diagnostic::Diagnostic;
 use crate::project::ModuleData;
@@ -187,7 +187,7 @@ pub fn unused(s: &Suppressions, used: &HashSet<(usize, String)>) -> Vec<(usize, 
 /// `# noqa: CEL004` counts as used even when CEL004 is not selected.
 pub fn filter(
     diagnostics: Vec<Diagnostic>,
-    linted: &[Rc<ModuleData>],
+    linted: &[Arc<ModuleData>],
     rules_for: &dyn Fn(&Path) -> Vec<Rule>,
 ) -> Vec<Diagnostic> {
     let mut rules_cache: HashMap<PathBuf, Vec<Rule>> = HashMap::new();

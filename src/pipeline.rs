@@ -7,7 +7,6 @@
 //! After `collect`, files are read only by the loader (`loader.rs`).
 
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
 use crate::diagnostic::Diagnostic;
@@ -71,7 +70,7 @@ pub fn run(settings: &Settings, overlay: &Overlay) -> Report {
     diagnostics.extend(analyse(&analyzer, settings, &extra_roots));
     timing.lap("check");
     print_counts(&timing, &project);
-    let linted: Vec<Rc<ModuleData>> = project.modules().into_iter().filter(|m| m.linted).collect();
+    let linted: Vec<Arc<ModuleData>> = project.modules().into_iter().filter(|m| m.linted).collect();
     diagnostics.extend(syntax_errors(&analyzer, &linted));
     let diagnostics = suppress(diagnostics, &linted, settings);
     timing.lap("filter");
@@ -288,7 +287,7 @@ fn analyse(analyzer: &Analyzer, settings: &Settings, extra_roots: &[PathBuf]) ->
 
 /// CEL000 for the linted files that matter: those that name what celint reads, and those a
 /// handler's calls lead into. The same with or without the pre-scan.
-fn syntax_errors(analyzer: &Analyzer, linted: &[Rc<ModuleData>]) -> Vec<Diagnostic> {
+fn syntax_errors(analyzer: &Analyzer, linted: &[Arc<ModuleData>]) -> Vec<Diagnostic> {
     linted
         .iter()
         .filter(|m| analyzer.reached(m.id) || prescan::may_matter(m.source.text.as_bytes()))
@@ -299,7 +298,7 @@ fn syntax_errors(analyzer: &Analyzer, linted: &[Rc<ModuleData>]) -> Vec<Diagnost
 /// `# noqa`, rule selection and CEL100.
 fn suppress(
     diagnostics: Vec<Diagnostic>,
-    linted: &[Rc<ModuleData>],
+    linted: &[Arc<ModuleData>],
     settings: &Settings,
 ) -> Vec<Diagnostic> {
     noqa::filter(diagnostics, linted, &|p| settings.rules_for(p))

@@ -5,7 +5,6 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::facts::symbols::Symbols;
@@ -31,7 +30,7 @@ pub struct ModuleData {
 }
 
 pub struct Project {
-    modules: RefCell<Vec<Rc<ModuleData>>>,
+    modules: RefCell<Vec<Arc<ModuleData>>>,
     by_path: RefCell<HashMap<PathBuf, Option<ModuleId>>>,
     loader: Arc<Loader>,
 }
@@ -69,7 +68,7 @@ impl Project {
             m.id = ModuleId(i as u32);
             loader.loaded(&m.source.path);
             by_path.insert(canonical(&m.source.path), Some(m.id));
-            stored.push(Rc::new(m));
+            stored.push(Arc::new(m));
         }
         Project {
             modules: RefCell::new(stored),
@@ -87,11 +86,11 @@ impl Project {
         &self.loader
     }
 
-    pub fn module(&self, id: ModuleId) -> Option<Rc<ModuleData>> {
+    pub fn module(&self, id: ModuleId) -> Option<Arc<ModuleData>> {
         self.modules.borrow().get(id.0 as usize).cloned()
     }
 
-    pub fn modules(&self) -> Vec<Rc<ModuleData>> {
+    pub fn modules(&self) -> Vec<Arc<ModuleData>> {
         self.modules.borrow().clone()
     }
 
@@ -142,7 +141,7 @@ impl Project {
         let mut modules = self.modules.borrow_mut();
         let id = ModuleId(modules.len() as u32);
         m.id = id;
-        modules.push(Rc::new(m));
+        modules.push(Arc::new(m));
         id
     }
 }

@@ -4,7 +4,7 @@
 //! different things is unknown, and anything unknown is never assumed to be a hazard.
 
 use std::cell::Cell;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::catalog::blocking;
 use crate::facts::symbols::Binding;
@@ -140,7 +140,7 @@ pub struct Resolver<'p> {
 /// Where an expression is evaluated.
 #[derive(Clone)]
 pub struct Ctx {
-    pub module: Rc<ModuleData>,
+    pub module: Arc<ModuleData>,
     pub scope: Scope,
 }
 

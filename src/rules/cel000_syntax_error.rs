@@ -1,7 +1,7 @@
 //! CEL000 syntax-error: a file that cannot be decoded, or does not parse. Not a per-handler
 //! check: the pipeline asks for these once it has read the files (`run_with`, `check_source`).
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, FileRef};
 use crate::project::ModuleData;
@@ -21,7 +21,7 @@ pub fn decode_diagnostic(display: String, error: &DecodeError) -> Diagnostic {
 }
 
 /// CEL000 for a decoded module that does not parse: the first error, as CPython would report.
-pub fn parse_diagnostic(m: &Rc<ModuleData>) -> Option<Diagnostic> {
+pub fn parse_diagnostic(m: &Arc<ModuleData>) -> Option<Diagnostic> {
     let file = FileRef {
         display: m.source.display.clone(),
         module: Some(m.clone()),

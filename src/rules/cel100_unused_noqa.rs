@@ -5,9 +5,9 @@ use crate::noqa::{Directive, Noqa};
 use crate::project::ModuleData;
 use crate::rules::Rule;
 use crate::syntax::Span;
-use std::rc::Rc;
+use std::sync::Arc;
 
-pub fn diagnostic(module: &Rc<ModuleData>, n: &Noqa, stale: &[String]) -> Diagnostic {
+pub fn diagnostic(module: &Arc<ModuleData>, n: &Noqa, stale: &[String]) -> Diagnostic {
     let list = stale
         .iter()
         .map(|c| format!("`{c}`"))
