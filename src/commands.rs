@@ -383,6 +383,78 @@ fn report_errors(report: &crate::Report) -> bool {
     !report.errors.is_empty()
 }
 
+/// Reports the fixes that made a file worse (they were not applied); true when there are any.
+fn broken(outcome: &crate::fix::FixOutcome) -> bool {
+    for b in &outcome.broken {
+        eprintln!(
+            "{:?}",
+            miette!(
+                help = "this is a bug in celint's fix for this file: please report it",
+                "fix introduced a syntax error in `{b}`; the file was left as it was"
+            )
+        );
+    }
+    !outcome.broken.is_empty()
+}
+
+/// `--diff`: the fixes as a unified diff; nothing is written.
+fn print_diff(settings: &Settings, report: &crate::Report, outcome: crate::fix::FixOutcome) -> u8 {
+    let mut failed = false;
+    let mut text = String::new();
+    for (path, (display, new_text)) in &outcome.fixed {
+        let old = match &settings.stdin {
+            Some((_, t)) => t.clone(),
+            None => std::fs::read(path)
+                .ok()
+                .and_then(|b| {
+                    crate::source::SourceFile::decode(String::new(), path.clone(), &b).ok()
+                })
+                .map(|s| s.text)
+                .unwrap_or_default(),
+        };
+        text.push_str(
+            &similar::TextDiff::from_lines(&old, new_text)
+                .unified_diff()
+                .header(display, display)
+                .to_string(),
+        );
+    }
+    print(&text);
+    failed |= broken(&outcome);
+    failed |= report_errors(report);
+    let n = outcome.total();
+    eprintln!("Would fix {n} problem{}.", if n == 1 { "" } else { "s" });
+    if failed {
+        FAILURE
+    } else if outcome.fixed.is_empty() {
+        SUCCESS
+    } else {
+        FINDINGS
+    }
+}
+
+/// Writes the fixed files; returns how many findings were fixed and whether a write failed.
+fn write_fixes(outcome: &crate::fix::FixOutcome) -> (usize, bool) {
+    let mut fixed = 0;
+    let mut failed = false;
+    for (path, (display, new_text)) in &outcome.fixed {
+        match crate::write::write_fixed(path, new_text) {
+            Ok(()) => fixed += outcome.counts.get(display).map_or(0, Vec::len),
+            Err(e) => {
+                failed = true;
+                eprintln!(
+                    "{:?}",
+                    miette!(
+                        help = "the other files were fixed",
+                        "cannot fix `{display}`: {e}"
+                    )
+                );
+            }
+        }
+    }
+    (fixed, failed)
+}
+
 fn check_or_fix(
     cli: &Cli,
     settings: &Settings,
@@ -397,52 +469,8 @@ fn check_or_fix(
     } else {
         (crate::run(settings), None)
     };
-    let broken = |outcome: &crate::fix::FixOutcome| {
-        for b in &outcome.broken {
-            eprintln!(
-                "{:?}",
-                miette!(
-                    help = "this is a bug in celint's fix for this file: please report it",
-                    "fix introduced a syntax error in `{b}`; the file was left as it was"
-                )
-            );
-        }
-        !outcome.broken.is_empty()
-    };
-
     if cli.diff {
-        let outcome = outcome.unwrap_or_default();
-        let mut text = String::new();
-        for (path, (display, new_text)) in &outcome.fixed {
-            let old = match &settings.stdin {
-                Some((_, t)) => t.clone(),
-                None => std::fs::read(path)
-                    .ok()
-                    .and_then(|b| {
-                        crate::source::SourceFile::decode(String::new(), path.clone(), &b).ok()
-                    })
-                    .map(|s| s.text)
-                    .unwrap_or_default(),
-            };
-            text.push_str(
-                &similar::TextDiff::from_lines(&old, new_text)
-                    .unified_diff()
-                    .header(display, display)
-                    .to_string(),
-            );
-        }
-        print(&text);
-        failed |= broken(&outcome);
-        failed |= report_errors(&report);
-        let n = outcome.total();
-        eprintln!("Would fix {n} problem{}.", if n == 1 { "" } else { "s" });
-        return if failed {
-            FAILURE
-        } else if outcome.fixed.is_empty() {
-            SUCCESS
-        } else {
-            FINDINGS
-        };
+        return print_diff(settings, &report, outcome.unwrap_or_default());
     }
 
     let mut fixed_count = 0;
@@ -463,21 +491,9 @@ fn check_or_fix(
                 FINDINGS
             };
         }
-        for (path, (display, new_text)) in &outcome.fixed {
-            match crate::write::write_fixed(path, new_text) {
-                Ok(()) => fixed_count += outcome.counts.get(display).map_or(0, Vec::len),
-                Err(e) => {
-                    failed = true;
-                    eprintln!(
-                        "{:?}",
-                        miette!(
-                            help = "the other files were fixed",
-                            "cannot fix `{display}`: {e}"
-                        )
-                    );
-                }
-            }
-        }
+        let (count, write_failed) = write_fixes(outcome);
+        fixed_count = count;
+        failed |= write_failed;
         failed |= broken(outcome);
     }
 
