@@ -92,12 +92,6 @@ impl Excludes {
     }
 }
 
-/// Every Python file under `paths`, sorted, each once.
-pub fn discover(paths: &[PathBuf], excludes: &Excludes) -> (Vec<PathBuf>, Vec<DiscoverError>) {
-    let (files, errors) = discover_each(paths, excludes, None, &|_| ());
-    (files.into_iter().map(|(p, ())| p).collect(), errors)
-}
-
 /// Every Python file under `paths`, sorted, each once, with what `visit` made of it. `visit`
 /// runs on the walker's threads as files are found, so reading overlaps walking.
 pub fn discover_each<T: Send>(

@@ -10,31 +10,31 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
-pub mod add_noqa;
-pub mod catalog;
-pub mod celery_config;
-pub mod checker;
+pub(crate) mod add_noqa;
+pub(crate) mod catalog;
+pub(crate) mod celery_config;
+pub(crate) mod checker;
 pub mod cli;
 pub mod commands;
-pub mod config;
+pub(crate) mod config;
 pub mod diagnostic;
-pub mod discover;
-pub mod effects;
-pub mod facts;
+pub(crate) mod discover;
+pub(crate) mod effects;
+pub(crate) mod facts;
 pub mod fix;
-pub mod handlers;
+pub(crate) mod handlers;
 pub mod invariants;
-pub mod loader;
-pub mod noqa;
+pub(crate) mod loader;
+pub(crate) mod noqa;
 mod pipeline;
-pub mod prescan;
-pub mod project;
-pub mod render;
-pub mod resolve;
+pub(crate) mod prescan;
+pub(crate) mod project;
+pub(crate) mod render;
+pub(crate) mod resolve;
 pub mod rules;
 pub mod source;
 pub mod syntax;
-pub mod write;
+pub(crate) mod write;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
