@@ -59,8 +59,6 @@ enum Kind {
     Shutdown,
 }
 
-const KINDS: usize = 4;
-
 impl Effect {
     fn kind(&self) -> Kind {
         match self {
@@ -128,8 +126,9 @@ pub struct Summary {
     pub blocks: bool,
     /// In the order they were met; bounded parts only those of the worst path.
     effects: Vec<Traced<Effect>>,
-    /// How many effects of each kind `effects` holds (see `MAX_EFFECTS`).
-    counts: [usize; KINDS],
+    /// How many effects of each kind `effects` holds, by `Kind as usize` (see `MAX_EFFECTS`);
+    /// grown as kinds are met, so a new kind needs no count of its own.
+    counts: Vec<usize>,
 }
 
 macro_rules! view {
@@ -155,12 +154,8 @@ impl Summary {
 
     /// Adds an effect unless its kind is full.
     pub fn push(&mut self, effect: Traced<Effect>) {
-        let kind = effect.item.kind() as usize;
-        if let Some(count) = self.counts.get_mut(kind) {
-            if *count < MAX_EFFECTS {
-                *count += 1;
-                self.effects.push(effect);
-            }
+        if self.make_room(effect.item.kind()) {
+            self.effects.push(effect);
         }
     }
 
@@ -250,11 +245,134 @@ impl Summary {
     }
 
     fn recount(&mut self) {
-        self.counts = [0; KINDS];
-        for e in &self.effects {
-            if let Some(c) = self.counts.get_mut(e.item.kind() as usize) {
-                *c += 1;
+        self.counts.clear();
+        for i in 0..self.effects.len() {
+            if let Some(kind) = self.effects.get(i).map(|e| e.item.kind()) {
+                self.make_room(kind);
             }
         }
+    }
+
+    /// Counts one more effect of this kind; false (and nothing counted) when the kind is full.
+    fn make_room(&mut self, kind: Kind) -> bool {
+        let i = kind as usize;
+        if self.counts.len() <= i {
+            self.counts.resize(i + 1, 0);
+        }
+        match self.counts.get_mut(i) {
+            Some(c) if *c < MAX_EFFECTS => {
+                *c += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(n: u32) -> Loc {
+        Loc {
+            module: ModuleId(0),
+            span: Span::new(n, n + 1),
+        }
+    }
+
+    fn traced(n: u32, item: Effect) -> Traced<Effect> {
+        Traced {
+            loc: at(n),
+            trace: Vec::new(),
+            item,
+        }
+    }
+
+    fn sleep(n: u32, seconds: f64) -> Summary {
+        let mut s = Summary {
+            seconds,
+            blocks: true,
+            ..Summary::default()
+        };
+        s.push(traced(
+            n,
+            Effect::Bounded(BoundedPart {
+                what: format!("sleep{n}"),
+                seconds,
+                times: 1.0,
+            }),
+        ));
+        s
+    }
+
+    fn exit(n: u32) -> Effect {
+        Effect::Exit(ExitCall {
+            what: format!("exit{n}"),
+            after_blocking: false,
+            statement: None,
+        })
+    }
+
+    #[test]
+    fn join_keeps_the_slowest_path_time_and_every_exit() {
+        let mut a = sleep(1, 2.0);
+        a.push(traced(10, exit(10)));
+        let b = sleep(2, 3.0);
+        let c = sleep(3, 3.0);
+        let joined = Summary::join(vec![a, b, c]);
+        assert_eq!(joined.seconds, 3.0);
+        // The first of the slowest paths: its part only.
+        let parts: Vec<Loc> = joined.parts().map(|p| p.loc).collect();
+        assert_eq!(parts, vec![at(2)]);
+        let exits: Vec<Loc> = joined.exits().map(|e| e.loc).collect();
+        assert_eq!(exits, vec![at(10)]);
+        assert!(joined.blocks);
+    }
+
+    #[test]
+    fn each_kind_is_bounded_on_its_own() {
+        let mut s = Summary::default();
+        for n in 0..100 {
+            s.push(traced(n, exit(n)));
+        }
+        s.append(sleep(500, 1.0), 2.0);
+        assert_eq!(s.exits().count(), MAX_EFFECTS);
+        assert_eq!(s.parts().count(), 1);
+        assert_eq!(s.parts().map(|p| p.item.times).sum::<f64>(), 2.0);
+        assert_eq!(s.seconds, 2.0);
+        s.forget_blocking();
+        assert_eq!((s.parts().count(), s.seconds), (0, 0.0));
+        // Room again after forgetting only what was forgotten: exits stay full.
+        s.push(traced(999, exit(999)));
+        assert_eq!(s.exits().count(), MAX_EFFECTS);
+    }
+
+    #[test]
+    fn a_call_adds_a_hop_drops_caught_exits_and_marks_blocking() {
+        let mut callee = Summary::default();
+        callee.push(traced(1, exit(1)));
+        callee.push(traced(
+            2,
+            Effect::Shutdown(ShutdownCall {
+                what: "shutdown".into(),
+                has_destination: false,
+                after_blocking: false,
+                statement: None,
+            }),
+        ));
+        let hop = Hop {
+            call: at(7),
+            callee: "helper".into(),
+        };
+        let called = callee.called(&hop, false, true);
+        let e = called
+            .exits()
+            .next()
+            .map(|e| (e.trace.len(), e.item.after_blocking));
+        assert_eq!(e, Some((1, true)));
+        let caught = callee.called(&hop, true, false);
+        assert_eq!(caught.exits().count(), 0);
+        let s = caught.shutdowns().next().map(|s| s.item.after_blocking);
+        assert_eq!(s, Some(false));
     }
 }
