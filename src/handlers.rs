@@ -8,7 +8,7 @@ use crate::catalog::signals::{self, Signal};
 use crate::project::ModuleData;
 use crate::resolve::{Ctx, FuncRef, Resolver, Value};
 use crate::syntax::ir::{Call, Expr, FuncIdx, Module, Scope, Span, Stmt};
-use crate::syntax::visitor::{walk_body, walk_expr, walk_function, Visitor};
+use crate::syntax::visitor::{walk_body, walk_expr, walk_function, walk_stmt, Visitor};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Form {
@@ -126,6 +126,7 @@ pub fn find(resolver: &Resolver, module: &Arc<ModuleData>) -> Vec<Connection> {
             &mut InScope {
                 finder: &mut finder,
                 scope,
+                loops: Vec::new(),
             },
             body,
         );
@@ -178,12 +179,18 @@ impl Finder<'_, '_> {
         }
     }
 
-    /// The decorators of `func`, evaluated in `scope`.
+    /// The decorators of `func`, evaluated in `scope` before `func`'s name is bound.
     fn decorators(&mut self, func: FuncIdx, scope: Scope) {
         let receiver = FuncRef {
             module: self.module.id,
             func,
         };
+        let resolver = self.resolver;
+        resolver.before_def(receiver, || self.decorators_of(receiver, scope));
+    }
+
+    fn decorators_of(&mut self, receiver: FuncRef, scope: Scope) {
+        let func = receiver.func;
         let module = self.module.clone();
         let Some(def) = module.parsed.module.function(func) else {
             return;
@@ -366,12 +373,36 @@ impl Finder<'_, '_> {
 struct InScope<'f, 'r, 'p> {
     finder: &'f mut Finder<'r, 'p>,
     scope: Scope,
+    /// Loop variables over signals written out (`for sig in (worker_init, worker_ready):`),
+    /// innermost last.
+    loops: Vec<(&'f str, Vec<&'static Signal>)>,
 }
 
-impl<'a> Visitor<'a> for InScope<'_, '_, '_> {
+impl<'a: 'f, 'f> Visitor<'a> for InScope<'f, '_, '_> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        if let Stmt::For {
+            target,
+            iter,
+            body,
+            orelse,
+            ..
+        } = stmt
+        {
+            if let (Some(name), Some(sigs)) = (target.as_name(), self.loop_signals(iter)) {
+                self.visit_expr(iter);
+                self.loops.push((name, sigs));
+                walk_body(self, body);
+                self.loops.pop();
+                walk_body(self, orelse);
+                return;
+            }
+        }
+        walk_stmt(self, stmt);
+    }
+
     fn visit_expr(&mut self, expr: &'a Expr) {
         if let Expr::Call(call) = expr {
-            if let Some(signal) = self.finder.connect_of(&call.func, self.scope) {
+            for signal in self.connected_signals(&call.func) {
                 self.finder.connect_call(signal, call, self.scope);
             }
         }
@@ -380,6 +411,36 @@ impl<'a> Visitor<'a> for InScope<'_, '_, '_> {
 
     fn visit_def(&mut self, func: FuncIdx) {
         self.finder.decorators(func, self.scope);
+    }
+}
+
+impl InScope<'_, '_, '_> {
+    /// The signals a `for` loop goes over, when it goes over signals only.
+    fn loop_signals(&self, iter: &Expr) -> Option<Vec<&'static Signal>> {
+        let ctx = self.finder.ctx(self.scope);
+        let values = self.finder.resolver.elements(&ctx, iter)?;
+        let sigs: Option<Vec<&'static Signal>> = values
+            .iter()
+            .map(|v| v.path().and_then(signals::from_path))
+            .collect();
+        sigs.filter(|s| !s.is_empty())
+    }
+
+    /// `<signal>.connect`, or `<loop variable over signals>.connect`: the signals connected.
+    fn connected_signals(&self, func: &Expr) -> Vec<&'static Signal> {
+        if let Expr::Attribute { value, attr, .. } = func {
+            if attr == "connect" {
+                if let Some(name) = value.as_name() {
+                    if let Some((_, sigs)) = self.loops.iter().rev().find(|(n, _)| *n == name) {
+                        return sigs.clone();
+                    }
+                }
+            }
+        }
+        self.finder
+            .connect_of(func, self.scope)
+            .into_iter()
+            .collect()
     }
 }
 

@@ -16,6 +16,9 @@ pub(super) struct Walk<'a, 'p> {
     pub(super) blocked: bool,
     /// Inside a `try` whose handlers catch `SystemExit` (bare `except:`, `BaseException`).
     exit_caught: bool,
+    /// Loop variables bound to one project function each time round
+    /// (`for step in (load, warm): step()`), innermost last.
+    loop_funcs: Vec<(String, FuncRef)>,
     out: Summary,
 }
 
@@ -26,6 +29,7 @@ impl<'a, 'p> Walk<'a, 'p> {
             ctx,
             blocked: false,
             exit_caught: false,
+            loop_funcs: Vec::new(),
             out: Summary::default(),
         }
     }
@@ -42,6 +46,7 @@ impl<'a, 'p> Walk<'a, 'p> {
             ctx: self.ctx.clone(),
             blocked: self.blocked,
             exit_caught: self.exit_caught,
+            loop_funcs: self.loop_funcs.clone(),
             out: Summary::default(),
         }
     }
@@ -179,11 +184,20 @@ impl<'a, 'p> Walk<'a, 'p> {
                 false
             }
             Stmt::For {
-                iter, body, orelse, ..
+                target,
+                iter,
+                body,
+                orelse,
+                ..
             } => {
                 self.expr(iter, None);
-                let times = super::cost::loop_count(self, iter).unwrap_or(1.0);
-                self.looped(body, times);
+                match self.loop_over_functions(target, iter) {
+                    Some((name, funcs)) => self.each_function(name, funcs, body),
+                    None => {
+                        let times = super::cost::loop_count(self, iter).unwrap_or(1.0);
+                        self.looped(body, times);
+                    }
+                }
                 self.block(orelse);
                 false
             }
@@ -271,6 +285,34 @@ impl<'a, 'p> Walk<'a, 'p> {
         fin_ends || (body_ends && all_end) || (else_ends && all_end)
     }
 
+    /// `for <name> in <project functions written out>`: the functions, in order (at most 16).
+    fn loop_over_functions(&self, target: &Expr, iter: &Expr) -> Option<(String, Vec<FuncRef>)> {
+        let name = target.as_name()?;
+        let values = self.an.resolver.elements(&self.ctx, iter)?;
+        if values.is_empty() || values.len() > 16 {
+            return None;
+        }
+        let funcs: Option<Vec<FuncRef>> = values
+            .iter()
+            .map(|v| match v {
+                Value::Func(f) | Value::BoundMethod(f) => Some(*f),
+                _ => None,
+            })
+            .collect();
+        Some((name.to_string(), funcs?))
+    }
+
+    /// The loop body once for each function, with the loop variable calling that one.
+    fn each_function(&mut self, name: String, funcs: Vec<FuncRef>, body: &[Stmt]) {
+        for f in funcs {
+            let mut sub = self.fork();
+            sub.loop_funcs.push((name.clone(), f));
+            sub.block(body);
+            self.blocked |= sub.blocked;
+            self.out.append(sub.out, 1.0);
+        }
+    }
+
     fn looped(&mut self, body: &[Stmt], times: f64) {
         let mut sub = self.fork();
         sub.block(body);
@@ -326,7 +368,22 @@ impl<'a, 'p> Walk<'a, 'p> {
         }
         if let Some(f) = self.project_callee(&callee) {
             self.call_project(f, call);
+        } else if let Some(f) = self.loop_function(call, &callee) {
+            self.call_project(f, call);
         }
+    }
+
+    /// A call of a loop variable bound to a project function (see `loop_funcs`).
+    fn loop_function(&self, call: &Call, callee: &Value) -> Option<FuncRef> {
+        if *callee != Value::Unknown {
+            return None;
+        }
+        let name = call.func.as_name()?;
+        self.loop_funcs
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, f)| *f)
     }
 
     /// The project function a call runs: a function or method, through `partial`, a class's

@@ -3,6 +3,9 @@
 //! or a constant. Flow-insensitive and deliberately modest: a name bound more than once to
 //! different things is unknown, and anything unknown is never assumed to be a hazard.
 
+mod instance;
+mod returns;
+
 use std::cell::Cell;
 use std::sync::Arc;
 
@@ -77,6 +80,7 @@ const BUILTINS: &[&str] = &[
     "range",
     "len",
     "open",
+    "getattr",
     "ArithmeticError",
     "AssertionError",
     "AttributeError",
@@ -135,6 +139,10 @@ const MAX_DEPTH: u32 = 48;
 pub struct Resolver<'p> {
     pub project: &'p Project,
     steps: Cell<u32>,
+    /// A definition whose name is not bound yet: its decorators are being evaluated, and
+    /// Python evaluates them before it binds the name (`@worker_ready.connect` over
+    /// `def worker_ready(...)` connects to the signal).
+    unbound_def: Cell<Option<FuncRef>>,
 }
 
 /// Where an expression is evaluated.
@@ -149,6 +157,7 @@ impl<'p> Resolver<'p> {
         Resolver {
             project,
             steps: Cell::new(0),
+            unbound_def: Cell::new(None),
         }
     }
 
@@ -156,6 +165,15 @@ impl<'p> Resolver<'p> {
     pub fn value(&self, ctx: &Ctx, expr: &Expr) -> Value {
         self.steps.set(0);
         self.expr(ctx, expr, 0)
+    }
+
+    /// Runs `f` (which resolves `def`'s decorators) as Python evaluates them: before `def`'s
+    /// name is bound.
+    pub fn before_def<T>(&self, def: FuncRef, f: impl FnOnce() -> T) -> T {
+        let outer = self.unbound_def.replace(Some(def));
+        let out = f();
+        self.unbound_def.set(outer);
+        out
     }
 
     /// Resolves `name` as seen from `ctx`.
@@ -264,7 +282,12 @@ impl<'p> Resolver<'p> {
 
     fn bindings(&self, ctx: &Ctx, name: &str, bindings: &[Binding], depth: u32) -> Value {
         let mut result: Option<Value> = None;
-        for b in bindings {
+        let unbound = self.unbound_def.get();
+        let is_unbound = |b: &Binding| match (b, unbound) {
+            (Binding::Def(f), Some(u)) => u.module == ctx.module.id && u.func == *f,
+            _ => false,
+        };
+        for b in bindings.iter().filter(|b| !is_unbound(b)) {
             let v = self.binding(ctx, name, b, depth + 1);
             match &result {
                 None => result = Some(v),
@@ -403,11 +426,17 @@ impl<'p> Resolver<'p> {
                 Some(other) => other,
                 None => Value::Unknown,
             },
-            Value::Instance(c) => match self.class_member(*c, attr, depth + 1) {
-                Some(Value::Func(f)) => Value::BoundMethod(f),
-                Some(other) => other,
-                None => Value::Unknown,
-            },
+            Value::Instance(c) => {
+                // What `__init__` assigns to `self.<attr>` shadows the class attribute.
+                if let Some(v) = self.instance_attribute(*c, attr, depth + 1) {
+                    return v;
+                }
+                match self.class_member(*c, attr, depth + 1) {
+                    Some(Value::Func(f)) => Value::BoundMethod(f),
+                    Some(other) => other,
+                    None => Value::Unknown,
+                }
+            }
             _ => Value::Unknown,
         }
     }
@@ -448,11 +477,78 @@ impl<'p> Resolver<'p> {
     fn call_result(&self, ctx: &Ctx, callee: &Value, call: &Call, depth: u32) -> Value {
         match callee {
             Value::Class(c) => Value::Instance(*c),
+            Value::Func(f) | Value::BoundMethod(f) => self.returned(*f, depth + 1),
+            Value::External(p) if p == "builtins.getattr" => self.getattr(ctx, call, depth + 1),
             Value::External(p) if p == "functools.partial" => match call.args.first() {
                 Some(f) => Value::Partial(Box::new(self.expr(ctx, f, depth + 1))),
                 None => Value::Unknown,
             },
             Value::External(p) => Value::ExtInstance(blocking::normalize_factory(p).to_string()),
+            _ => Value::Unknown,
+        }
+    }
+
+    /// The values of a tuple or list written out (`(a, b)`, or a name bound once to one), in
+    /// order; `None` when it is not known element by element.
+    pub fn elements(&self, ctx: &Ctx, expr: &Expr) -> Option<Vec<Value>> {
+        self.steps.set(0);
+        self.elements_of(ctx, expr, 0)
+    }
+
+    fn elements_of(&self, ctx: &Ctx, expr: &Expr, depth: u32) -> Option<Vec<Value>> {
+        if !self.tick(depth) {
+            return None;
+        }
+        match expr {
+            Expr::Seq { kind, elts, .. } if *kind != crate::syntax::ir::SeqKind::Set => elts
+                .iter()
+                .map(|e| match e {
+                    Expr::Starred { .. } => None,
+                    e => Some(self.expr(ctx, e, depth + 1)),
+                })
+                .collect(),
+            Expr::Name { id, .. } => {
+                let (scope, bindings) = self.bindings_of(ctx, id)?;
+                let [Binding::Assign(value)] = bindings else {
+                    return None;
+                };
+                let inner = Ctx {
+                    module: ctx.module.clone(),
+                    scope,
+                };
+                self.elements_of(&inner, value, depth + 1)
+            }
+            _ => None,
+        }
+    }
+
+    /// The scope that binds `name` as seen from `ctx`, and its bindings there.
+    fn bindings_of<'m>(&self, ctx: &'m Ctx, name: &str) -> Option<(Scope, &'m [Binding])> {
+        let module = &ctx.module;
+        let mut scope = Some(ctx.scope);
+        let mut first = true;
+        while let Some(s) = scope {
+            let skip = matches!(s, Scope::Class(_)) && !first;
+            if !skip {
+                if let Some(b) = module.symbols.table(s).and_then(|t| t.names.get(name)) {
+                    if !b.iter().any(|b| matches!(b, Binding::Outer)) {
+                        return Some((s, b));
+                    }
+                }
+            }
+            first = false;
+            scope = parent_scope(module, s);
+        }
+        None
+    }
+
+    /// `getattr(obj, "name")` with a constant name is `obj.name`.
+    fn getattr(&self, ctx: &Ctx, call: &Call, depth: u32) -> Value {
+        match (call.args.as_slice(), call.keywords.is_empty()) {
+            ([obj, Expr::Str { value: name, .. }], true) => {
+                let base = self.expr(ctx, obj, depth + 1);
+                self.attribute(&base, name, depth + 1)
+            }
             _ => Value::Unknown,
         }
     }
