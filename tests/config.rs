@@ -1,33 +1,13 @@
 //! Configuration files: discovery (nearest wins), precedence (CLI over file), per-file-ignores,
 //! excludes, and errors that point at the offending key.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn celint_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_celint"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("celint runs")
-}
+use std::process::Output;
 
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{celint_in, stderr, stdout, write};
 
 const HANDLER: &str = "import time\nfrom celery.signals import worker_process_init, worker_ready\n\n\n@worker_process_init.connect\ndef boot(**kwargs):\n    time.sleep(5)\n    exit(1)\n\n\n@worker_ready.connect\ndef ready(sender):\n    pass\n";
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let p = dir.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
 
 fn codes(o: &Output) -> Vec<String> {
     stdout(o)
@@ -227,9 +207,8 @@ fn show_settings() {
 fn stdin_with_a_filename() {
     use std::io::Write;
     let d = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_celint"))
+    let mut child = common::command(d.path())
         .args(["--stdin-filename", "pkg/w.py", "-"])
-        .current_dir(d.path())
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()

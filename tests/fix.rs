@@ -2,29 +2,14 @@
 //! promises: line endings, BOM, encoding, tabs, permissions, atomic writes, untouched files,
 //! idempotence.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn celint_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_celint"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("celint runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{celint_in, stderr, stdout};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fix")
-        .join(name)
+    common::root().join("tests/fix").join(name)
 }
 
 /// Copies `tests/fix/<name>.py` into a fresh directory.
