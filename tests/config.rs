@@ -183,6 +183,66 @@ fn wrong_type_and_unknown_rule_are_errors() {
     );
 }
 
+/// A comment on line 1 names the key and the selector before line 4 sets them: the caret goes to
+/// line 4, where the parser found them, not to the first place the text mentions them.
+#[test]
+fn errors_point_at_the_key_not_at_a_comment_that_mentions_it() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "w.py", HANDLER);
+    let comment =
+        "# proc-alive-timeout is in seconds; \"E501\" is a Ruff code\nselect = [\"CEL001\"]\n\n";
+    write(
+        d.path(),
+        "celint.toml",
+        format!("{comment}proc-alive-timeout = 0\n"),
+    );
+    let o = celint_in(d.path(), &["--config", "celint.toml", "w.py"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        [
+            "  × invalid configuration in `celint.toml`: `proc-alive-timeout` must be a",
+            "  │ positive number of seconds",
+            "   ╭─[celint.toml:4:1]",
+            " 3 │ ",
+            " 4 │ proc-alive-timeout = 0",
+            "   · ─────────┬────────",
+            "   ·          ╰── here",
+            "   ╰────",
+            "  help: e.g. proc-alive-timeout = 10",
+            "",
+            "",
+        ]
+        .join("\n")
+    );
+    write(
+        d.path(),
+        "celint.toml",
+        format!("{comment}ignore = [\"CEL002\", \"E501\"]\n"),
+    );
+    let o = celint_in(d.path(), &["--config", "celint.toml", "w.py"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        [
+            "  × invalid configuration in `celint.toml`: unknown rule selector `E501` in",
+            "  │ `ignore`",
+            "   ╭─[celint.toml:4:21]",
+            " 3 │ ",
+            " 4 │ ignore = [\"CEL002\", \"E501\"]",
+            "   ·                     ───┬──",
+            "   ·                        ╰── here",
+            "   ╰────",
+            "  help: use a rule code (CEL001), a code prefix (CEL00) or a rule name",
+            "        (shutdown-before-ready)",
+            "",
+            "",
+        ]
+        .join("\n")
+    );
+    assert!(stdout(&o).is_empty());
+}
+
 #[test]
 fn show_settings() {
     let d = tempfile::tempdir().unwrap();
