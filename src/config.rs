@@ -10,6 +10,8 @@ use std::sync::{Arc, Mutex};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use miette::{LabeledSpan, MietteDiagnostic, NamedSource, Report};
 use serde::{Deserialize, Serialize};
+use toml::de::{DeTable, Deserializer};
+use toml::Spanned;
 
 use crate::render::OutputFormat;
 use crate::rules::{self, Rule};
@@ -56,47 +58,70 @@ pub struct Config {
 
 const NAMES: &[&str] = &[".celint.toml", "celint.toml", "pyproject.toml"];
 
-fn error(
-    path: &Path,
-    text: &str,
-    span: Option<std::ops::Range<usize>>,
-    message: &str,
-    help: &str,
-) -> Report {
-    let mut diag = MietteDiagnostic::new(format!(
-        "invalid configuration in `{}`: {message}",
-        path.display()
-    ))
-    .with_help(help.to_string());
-    if let Some(span) = span {
-        diag = diag.with_label(LabeledSpan::at(span, "here"));
-    }
-    Report::new(diag).with_source_code(NamedSource::new(
-        path.display().to_string(),
-        text.to_string(),
-    ))
+type Span = std::ops::Range<usize>;
+
+/// A configuration file being loaded: its text for error reports, and its parsed document for
+/// the spans of what is checked after deserialising. Spans come from the parser, never from
+/// searching the text, where a comment may mention a key or value before it is set.
+struct File<'a, 'i> {
+    path: &'a Path,
+    text: &'a str,
+    /// The celint table: `[tool.celint]` of a `pyproject.toml`, or the whole document.
+    table: Option<&'a DeTable<'i>>,
 }
 
-fn selectors(path: &Path, text: &str, key: &str, items: &[String]) -> Result<Vec<Rule>, Report> {
-    let mut out = Vec::new();
-    for item in items {
-        match rules::parse_selector(item) {
-            Some(r) => out.extend(r),
-            None => {
-                let span = text
-                    .find(&format!("\"{item}\""))
-                    .map(|i| i..i + item.len() + 2);
-                return Err(error(
-                    path,
-                    text,
-                    span,
-                    &format!("unknown rule selector `{item}` in `{key}`"),
-                    "use a rule code (CEL001), a code prefix (CEL00) or a rule name (shutdown-before-ready)",
-                ));
+impl File<'_, '_> {
+    fn error(&self, span: Option<Span>, message: &str, help: &str) -> Report {
+        let mut diag = MietteDiagnostic::new(format!(
+            "invalid configuration in `{}`: {message}",
+            self.path.display()
+        ))
+        .with_help(help.to_string());
+        if let Some(span) = span {
+            diag = diag.with_label(LabeledSpan::at(span, "here"));
+        }
+        Report::new(diag).with_source_code(NamedSource::new(
+            self.path.display().to_string(),
+            self.text.to_string(),
+        ))
+    }
+
+    /// The table at `keys` under the celint table (itself for no keys).
+    fn table(&self, keys: &[&str]) -> Option<&DeTable<'_>> {
+        keys.iter()
+            .try_fold(self.table?, |t, k| t.get(*k)?.get_ref().as_table())
+    }
+
+    /// Where key `key` of the table at `keys` is written.
+    fn key_span(&self, keys: &[&str], key: &str) -> Option<Span> {
+        self.table(keys)?.get_key_value(key).map(|(k, _)| k.span())
+    }
+
+    /// Where item `index` of the array at key `key` of the table at `keys` is written.
+    fn item_span(&self, keys: &[&str], key: &str, index: usize) -> Option<Span> {
+        let array = self.table(keys)?.get(key)?.get_ref().as_array()?;
+        array.get(index).map(Spanned::span)
+    }
+
+    /// The rules `items` select: the array at key `key` of the table at `keys`, named in
+    /// messages by its top-level key.
+    fn selectors(&self, keys: &[&str], key: &str, items: &[String]) -> Result<Vec<Rule>, Report> {
+        let name = keys.first().unwrap_or(&key);
+        let mut out = Vec::new();
+        for (index, item) in items.iter().enumerate() {
+            match rules::parse_selector(item) {
+                Some(r) => out.extend(r),
+                None => {
+                    return Err(self.error(
+                        self.item_span(keys, key, index),
+                        &format!("unknown rule selector `{item}` in `{name}`"),
+                        "use a rule code (CEL001), a code prefix (CEL00) or a rule name (shutdown-before-ready)",
+                    ));
+                }
             }
         }
+        Ok(out)
     }
-    Ok(out)
 }
 
 impl Config {
@@ -111,81 +136,91 @@ impl Config {
             )
         })?;
         let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
-        let parsed = if is_pyproject {
-            toml::from_str::<Pyproject>(&text).map(|p| p.tool.and_then(|t| t.celint))
+        let invalid = |e: toml::de::Error| {
+            let file = File {
+                path,
+                text: &text,
+                table: None,
+            };
+            file.error(
+                e.span(),
+                e.message().trim(),
+                "see `celint --help` and the README for the configuration keys",
+            )
+        };
+        let document = DeTable::parse(&text).map_err(invalid)?;
+        // Deserialised from a copy: the document itself is kept for the spans.
+        let options = if is_pyproject {
+            Pyproject::deserialize(Deserializer::from(document.clone()))
+                .map(|p| p.tool.and_then(|t| t.celint))
         } else {
-            toml::from_str::<Options>(&text).map(Some)
+            Options::deserialize(Deserializer::from(document.clone())).map(Some)
         };
-        let options = match parsed {
-            Ok(Some(o)) => o,
-            Ok(None) => return Ok(None),
-            Err(e) => {
-                return Err(error(
-                    path,
-                    &text,
-                    e.span(),
-                    e.message().trim(),
-                    "see `celint --help` and the README for the configuration keys",
-                ))
-            }
+        let Some(options) = options.map_err(invalid)? else {
+            return Ok(None);
         };
-        let dir = std::path::absolute(path)
-            .ok()
-            .and_then(|p| p.parent().map(Path::to_path_buf))
-            .unwrap_or_default();
+        let root = document.get_ref();
+        let file = File {
+            path,
+            text: &text,
+            table: if is_pyproject {
+                root.get("tool")
+                    .and_then(|t| t.get_ref().as_table())
+                    .and_then(|t| t.get("celint"))
+                    .and_then(|t| t.get_ref().as_table())
+            } else {
+                Some(root)
+            },
+        };
+        Config::check(&file, options).map(Some)
+    }
+
+    /// The checks serde cannot make: values in range, rule selectors and globs that exist.
+    fn check(file: &File<'_, '_>, options: Options) -> Result<Config, Report> {
         if let Some(t) = options.proc_alive_timeout {
             if !(t.is_finite() && t > 0.0) {
-                let span = text
-                    .find("proc-alive-timeout")
-                    .map(|i| i..i + "proc-alive-timeout".len());
-                return Err(error(
-                    path,
-                    &text,
-                    span,
+                return Err(file.error(
+                    file.key_span(&[], "proc-alive-timeout"),
                     "`proc-alive-timeout` must be a positive number of seconds",
                     "e.g. proc-alive-timeout = 10",
                 ));
             }
         }
         let select = match &options.select {
-            Some(s) => Some(selectors(path, &text, "select", s)?),
+            Some(s) => Some(file.selectors(&[], "select", s)?),
             None => None,
         };
-        let extend_select = selectors(
-            path,
-            &text,
+        let extend_select = file.selectors(
+            &[],
             "extend-select",
             options.extend_select.as_deref().unwrap_or(&[]),
         )?;
-        let ignore = selectors(
-            path,
-            &text,
-            "ignore",
-            options.ignore.as_deref().unwrap_or(&[]),
-        )?;
+        let ignore = file.selectors(&[], "ignore", options.ignore.as_deref().unwrap_or(&[]))?;
         let mut per_file_ignores = Vec::new();
         for (pattern, codes) in options.per_file_ignores.iter().flatten() {
             let glob = globs(std::slice::from_ref(pattern)).map_err(|e| {
-                let span = text.find(pattern.as_str()).map(|i| i..i + pattern.len());
-                error(
-                    path,
-                    &text,
-                    span,
+                file.error(
+                    file.key_span(&["per-file-ignores"], pattern),
                     &format!("invalid glob `{pattern}`: {e}"),
                     "globs are like `tests/*.py` or `**/migrations/*`",
                 )
             })?;
-            per_file_ignores.push((glob, selectors(path, &text, "per-file-ignores", codes)?));
+            let rules = file.selectors(&["per-file-ignores"], pattern, codes)?;
+            per_file_ignores.push((glob, rules));
         }
-        Ok(Some(Config {
-            path: path.to_path_buf(),
+        let dir = std::path::absolute(file.path)
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .unwrap_or_default();
+        Ok(Config {
+            path: file.path.to_path_buf(),
             dir,
             options,
             select,
             extend_select,
             ignore,
             per_file_ignores,
-        }))
+        })
     }
 
     /// Rules the `per-file-ignores` of this file turn off for `file`.

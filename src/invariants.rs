@@ -2,6 +2,8 @@
 //! test of what the fuzzer once found (`tests/fuzz_regressions.rs`): the whole pipeline runs,
 //! every output format renders, and no fix leaves the file parsing worse than before.
 
+use clap::ValueEnum;
+
 use crate::diagnostic::Edit;
 use crate::render::{self, OutputFormat, SummaryOptions};
 
@@ -9,16 +11,12 @@ use crate::render::{self, OutputFormat, SummaryOptions};
 pub fn check(data: &[u8]) {
     let diagnostics = crate::check_source("fuzz.py", data);
     let options = SummaryOptions::default();
-    for format in [
-        OutputFormat::Full,
-        OutputFormat::Concise,
-        OutputFormat::Json,
-        OutputFormat::Sarif,
-        OutputFormat::Github,
-        OutputFormat::Junit,
-    ] {
+    // Every format `--output-format` accepts, so a new one is covered without a change here;
+    // the full format with colour too, which styles the same snippets differently.
+    for &format in OutputFormat::value_variants() {
         let _ = render::render(format, &diagnostics, false, &options);
     }
+    let _ = render::render(OutputFormat::Full, &diagnostics, true, &options);
     let Ok(source) = crate::source::SourceFile::decode(String::new(), "fuzz.py".into(), data)
     else {
         return;

@@ -1,20 +1,23 @@
 //! The bad-input table: every kind of file a real repository holds, each with the exact message
 //! and exit status. celint must never panic, hang, stop early or touch a file.
 
+mod common;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
+
+use common::{stderr as err, stdout as out};
 
 const HANDLER: &str = "from celery.signals import worker_process_init\n\n@worker_process_init.connect\ndef boot(**kwargs):\n    exit(1)\n";
 const CEL003: &str = "CEL003 `exit(1)` in a `worker_process_init` handler: before the worker is ready it stops start-up with WorkerLostError; after that the child is replaced and exits again, forever";
 
 /// Runs celint with a time limit: a hang is a failure, not a stuck test.
 fn celint(dir: &Path, args: &[&str]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_celint"))
+    let mut child = common::command(dir)
         .args(["--isolated", "--output-format", "concise"])
         .args(args)
-        .current_dir(dir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -29,14 +32,6 @@ fn celint(dir: &Path, args: &[&str]) -> Output {
         std::thread::sleep(Duration::from_millis(20));
     }
     child.wait_with_output().unwrap()
-}
-
-fn out(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn err(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).expect("stderr is UTF-8")
 }
 
 /// One row: the file's bytes, the exact standard output, the exit status.

@@ -2,37 +2,15 @@
 //! with a snapshot in tests/snapshots/ (regenerate with `UPDATE_SNAPSHOTS=1 cargo test`, then
 //! review the diff).
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
+use std::process::Output;
+
+use common::{snapshot, stderr, stdout};
+
+/// celint run from the checkout, where the paths of these tests are.
 fn celint(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_celint"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("celint runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("utf-8 output")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).expect("utf-8 output")
-}
-
-fn snapshot(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/snapshots")
-        .join(name);
-    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("missing snapshot {}", path.display()));
-    assert_eq!(actual, expected, "output differs from {}", path.display());
+    common::celint_in(common::root(), args)
 }
 
 #[test]
@@ -204,12 +182,8 @@ fn blocking_call_flag_adds_to_the_catalogue() {
 
 #[test]
 fn a_file_given_from_inside_its_package_still_follows_its_imports() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/CEL002/helper_chain/proj");
-    let o = Command::new(env!("CARGO_BIN_EXE_celint"))
-        .arg("worker.py")
-        .current_dir(&dir)
-        .output()
-        .unwrap();
+    let dir = common::root().join("fixtures/CEL002/helper_chain/proj");
+    let o = common::celint_in(&dir, &["worker.py"]);
     let out = stdout(&o);
     assert!(out.starts_with("checks.py:7:9: CEL002 "), "{out}");
     assert!(out.contains("ml.py:8:20: CEL005 "), "{out}");

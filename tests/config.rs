@@ -1,33 +1,13 @@
 //! Configuration files: discovery (nearest wins), precedence (CLI over file), per-file-ignores,
 //! excludes, and errors that point at the offending key.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn celint_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_celint"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("celint runs")
-}
+use std::process::Output;
 
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{celint_in, stderr, stdout, write};
 
 const HANDLER: &str = "import time\nfrom celery.signals import worker_process_init, worker_ready\n\n\n@worker_process_init.connect\ndef boot(**kwargs):\n    time.sleep(5)\n    exit(1)\n\n\n@worker_ready.connect\ndef ready(sender):\n    pass\n";
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let p = dir.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
 
 fn codes(o: &Output) -> Vec<String> {
     stdout(o)
@@ -203,6 +183,66 @@ fn wrong_type_and_unknown_rule_are_errors() {
     );
 }
 
+/// A comment on line 1 names the key and the selector before line 4 sets them: the caret goes to
+/// line 4, where the parser found them, not to the first place the text mentions them.
+#[test]
+fn errors_point_at_the_key_not_at_a_comment_that_mentions_it() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "w.py", HANDLER);
+    let comment =
+        "# proc-alive-timeout is in seconds; \"E501\" is a Ruff code\nselect = [\"CEL001\"]\n\n";
+    write(
+        d.path(),
+        "celint.toml",
+        format!("{comment}proc-alive-timeout = 0\n"),
+    );
+    let o = celint_in(d.path(), &["--config", "celint.toml", "w.py"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        [
+            "  × invalid configuration in `celint.toml`: `proc-alive-timeout` must be a",
+            "  │ positive number of seconds",
+            "   ╭─[celint.toml:4:1]",
+            " 3 │ ",
+            " 4 │ proc-alive-timeout = 0",
+            "   · ─────────┬────────",
+            "   ·          ╰── here",
+            "   ╰────",
+            "  help: e.g. proc-alive-timeout = 10",
+            "",
+            "",
+        ]
+        .join("\n")
+    );
+    write(
+        d.path(),
+        "celint.toml",
+        format!("{comment}ignore = [\"CEL002\", \"E501\"]\n"),
+    );
+    let o = celint_in(d.path(), &["--config", "celint.toml", "w.py"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        [
+            "  × invalid configuration in `celint.toml`: unknown rule selector `E501` in",
+            "  │ `ignore`",
+            "   ╭─[celint.toml:4:21]",
+            " 3 │ ",
+            " 4 │ ignore = [\"CEL002\", \"E501\"]",
+            "   ·                     ───┬──",
+            "   ·                        ╰── here",
+            "   ╰────",
+            "  help: use a rule code (CEL001), a code prefix (CEL00) or a rule name",
+            "        (shutdown-before-ready)",
+            "",
+            "",
+        ]
+        .join("\n")
+    );
+    assert!(stdout(&o).is_empty());
+}
+
 #[test]
 fn show_settings() {
     let d = tempfile::tempdir().unwrap();
@@ -227,9 +267,8 @@ fn show_settings() {
 fn stdin_with_a_filename() {
     use std::io::Write;
     let d = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_celint"))
+    let mut child = common::command(d.path())
         .args(["--stdin-filename", "pkg/w.py", "-"])
-        .current_dir(d.path())
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()

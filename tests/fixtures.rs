@@ -2,6 +2,8 @@
 //! comments written on the lines where they must be anchored. A fixture is a single `.py` file or
 //! a directory linted as one project. Lines without an expectation must produce nothing.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -94,24 +96,18 @@ pub fn lint(root: &Path) -> BTreeSet<Finding> {
 fn lint_with(root: &Path, prescan: bool) -> BTreeSet<Finding> {
     let mut settings = celint::Settings::new(vec![root.to_path_buf()]).with_rules(rules_for(root));
     settings.prescan = prescan;
-    let report = std::thread::Builder::new()
-        .stack_size(celint::STACK_SIZE)
-        .spawn(move || {
-            let r = celint::run(&settings);
-            r.diagnostics
-                .iter()
-                .map(|d| {
-                    (
-                        d.file.display.clone(),
-                        d.start().row,
-                        d.rule.code().to_string(),
-                    )
-                })
-                .collect::<Vec<_>>()
-        })
-        .unwrap()
-        .join()
-        .unwrap();
+    let report = common::run(settings, |r| {
+        r.diagnostics
+            .iter()
+            .map(|d| {
+                (
+                    d.file.display.clone(),
+                    d.start().row,
+                    d.rule.code().to_string(),
+                )
+            })
+            .collect::<Vec<_>>()
+    });
     report
         .into_iter()
         .map(|(display, row, code)| (relative(root, Path::new(&display)), row, code))
@@ -119,7 +115,7 @@ fn lint_with(root: &Path, prescan: bool) -> BTreeSet<Finding> {
 }
 
 fn fixtures() -> Vec<PathBuf> {
-    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let base = common::root().join("fixtures");
     let mut out = Vec::new();
     let mut groups: Vec<_> = std::fs::read_dir(&base)
         .unwrap()

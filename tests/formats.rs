@@ -1,40 +1,16 @@
 //! Every output format compared in full on the demo project (a multi-hop trace), SARIF checked
 //! by Microsoft's validator, and fingerprints that survive code moving.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn celint_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_celint"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("celint runs")
-}
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
+use common::{celint_in, root, snapshot, stdout};
 
 /// Output with the checkout's absolute path replaced, so snapshots hold on any clone.
 fn normalized(s: &str) -> String {
     s.replace(&root().to_string_lossy().to_string(), "<ROOT>")
-}
-
-fn snapshot(name: &str, actual: &str) {
-    let path = root().join("tests/snapshots").join(name);
-    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected =
-        std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing {}", path.display()));
-    assert_eq!(actual, expected, "output differs from {}", path.display());
 }
 
 fn format(name: &str, file: &str) {

@@ -1,6 +1,8 @@
 //! Property tests: on generated Python built from the constructs handlers use, celint never
 //! panics, and its findings are the same at 1 and 2 threads and from one run to the next.
 
+mod common;
+
 use proptest::prelude::*;
 
 const SIGNALS: &[&str] = &[
@@ -129,28 +131,22 @@ type Finding = (String, usize, usize, String, String, Vec<String>);
 fn lint(dir: &std::path::Path, threads: usize) -> Vec<Finding> {
     let mut settings = celint::Settings::new(vec![dir.to_path_buf()]);
     settings.threads = Some(threads);
-    std::thread::Builder::new()
-        .stack_size(celint::STACK_SIZE)
-        .spawn(move || {
-            celint::run(&settings)
-                .diagnostics
-                .iter()
-                .map(|d| {
-                    let p = d.start();
-                    (
-                        d.file.display.clone(),
-                        p.row,
-                        p.column,
-                        d.rule.code().to_string(),
-                        d.message.clone(),
-                        d.trace.iter().map(|t| t.note.clone()).collect(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap()
-        .join()
-        .expect("celint panicked")
+    common::run(settings, |r| {
+        r.diagnostics
+            .iter()
+            .map(|d| {
+                let p = d.start();
+                (
+                    d.file.display.clone(),
+                    p.row,
+                    p.column,
+                    d.rule.code().to_string(),
+                    d.message.clone(),
+                    d.trace.iter().map(|t| t.note.clone()).collect(),
+                )
+            })
+            .collect()
+    })
 }
 
 proptest! {
@@ -159,10 +155,9 @@ proptest! {
     #[test]
     fn never_panics_and_is_deterministic((main, other) in module()) {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("proj")).unwrap();
-        std::fs::write(dir.path().join("proj/__init__.py"), "").unwrap();
-        std::fs::write(dir.path().join("proj/main.py"), &main).unwrap();
-        std::fs::write(dir.path().join("proj/other.py"), &other).unwrap();
+        common::write(dir.path(), "proj/__init__.py", "");
+        common::write(dir.path(), "proj/main.py", &main);
+        common::write(dir.path(), "proj/other.py", &other);
         // The generator writes valid Python: the analysis, not error recovery, is under test.
         prop_assert!(celint::syntax::parse(&main, false).errors.is_empty(), "{}", main);
         prop_assert!(celint::syntax::parse(&other, false).errors.is_empty(), "{}", other);

@@ -1,6 +1,8 @@
 //! The rule documents are part of the product: every rule has one, with the sections users
 //! expect, and its "Example" must trigger the rule while its "Use instead" must not.
 
+mod common;
+
 use celint::rules::Rule;
 
 const SECTIONS: &[&str] = &[
@@ -34,18 +36,12 @@ fn codes_for(source: &str) -> Vec<String> {
     let path = dir.path().join("example.py");
     std::fs::write(&path, source).unwrap();
     let settings = celint::Settings::new(vec![path]).with_rules(Rule::all().collect());
-    std::thread::Builder::new()
-        .stack_size(celint::STACK_SIZE)
-        .spawn(move || {
-            celint::run(&settings)
-                .diagnostics
-                .iter()
-                .map(|d| d.rule.code().to_string())
-                .collect()
-        })
-        .unwrap()
-        .join()
-        .unwrap()
+    common::run(settings, |r| {
+        r.diagnostics
+            .iter()
+            .map(|d| d.rule.code().to_string())
+            .collect()
+    })
 }
 
 #[test]

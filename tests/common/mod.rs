@@ -1,0 +1,79 @@
+//! Helpers shared by the integration tests: running the celint binary and reading what it
+//! writes, temporary projects, snapshots, and running the library on a deep stack.
+
+// Every test file is its own crate and uses only some of these.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// The checkout: fixtures, examples and snapshots are relative to it.
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The celint binary, to be run in `dir`. The colour variables of the environment the tests run
+/// in are cleared, so what celint writes depends only on its arguments (its standard output and
+/// error are pipes here, never terminals).
+pub fn command(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_celint"));
+    cmd.current_dir(dir);
+    for var in ["NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE", "NO_GRAPHICS"] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+/// Runs celint in `dir` with `args` (standard input empty) and waits for it.
+pub fn celint_in(dir: &Path, args: &[&str]) -> Output {
+    command(dir).args(args).output().expect("celint runs")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).expect("stderr is UTF-8")
+}
+
+/// Writes `text` to `dir/rel`, creating the directories on the way.
+pub fn write(dir: &Path, rel: &str, text: impl AsRef<[u8]>) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().expect("a file has a parent")).expect("create dirs");
+    std::fs::write(p, text).expect("write file");
+}
+
+/// Compares `actual` with `tests/snapshots/<name>` in full. With `UPDATE_SNAPSHOTS` set, writes
+/// it there instead (then review the diff).
+pub fn snapshot(name: &str, actual: &str) {
+    let path = root().join("tests/snapshots").join(name);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, actual).expect("write snapshot");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("missing snapshot {}", path.display()));
+    assert_eq!(actual, expected, "output differs from {}", path.display());
+}
+
+/// Runs `f` on a thread with celint's stack size, as the binary runs the analysis (it recurses
+/// over syntax trees and call chains). `Err` when `f` panicked.
+pub fn on_deep_stack<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> std::thread::Result<T> {
+    std::thread::Builder::new()
+        .stack_size(celint::STACK_SIZE)
+        .spawn(f)
+        .expect("spawn a thread")
+        .join()
+}
+
+/// `celint::run` on a deep stack, then `f` on its report there: a report holds `Rc`s and cannot
+/// leave the thread. Panics when celint panics.
+pub fn run<T: Send + 'static>(
+    settings: celint::Settings,
+    f: impl FnOnce(&celint::Report) -> T + Send + 'static,
+) -> T {
+    on_deep_stack(move || f(&celint::run(&settings))).expect("celint panicked")
+}
