@@ -57,8 +57,8 @@ pub fn snapshot(name: &str, actual: &str) {
     assert_eq!(actual, expected, "output differs from {}", path.display());
 }
 
-/// Runs `f` on a thread with celint's stack size, as the binary runs the analysis (it recurses
-/// over syntax trees and call chains). `Err` when `f` panicked.
+/// Runs `f` on a thread with celint's stack size: for what recurses over syntax trees outside
+/// `celint::run` (parsing and fix checks in `celint::invariants`). `Err` when `f` panicked.
 pub fn on_deep_stack<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
 ) -> std::thread::Result<T> {
@@ -69,11 +69,7 @@ pub fn on_deep_stack<T: Send + 'static>(
         .join()
 }
 
-/// `celint::run` on a deep stack, then `f` on its report there: a report holds `Rc`s and cannot
-/// leave the thread. Panics when celint panics.
-pub fn run<T: Send + 'static>(
-    settings: celint::Settings,
-    f: impl FnOnce(&celint::Report) -> T + Send + 'static,
-) -> T {
-    on_deep_stack(move || f(&celint::run(&settings))).expect("celint panicked")
+/// `celint::run` (which runs on a deep-stack thread of its own), then `f` on its report.
+pub fn run<T>(settings: celint::Settings, f: impl FnOnce(&celint::Report) -> T) -> T {
+    f(&celint::run(&settings))
 }
