@@ -24,11 +24,26 @@ pub struct Checker<'a, 'p> {
     pub pool: Option<Pool>,
 }
 
+/// What Celery calls when it is not the receiver as written (a decorator's wrapper).
+pub struct Called {
+    pub func: FuncRef,
+    pub module: Arc<ModuleData>,
+}
+
+impl Called {
+    pub fn def(&self) -> Option<&Function> {
+        self.module.parsed.module.function(self.func.func)
+    }
+}
+
 /// One function connected to one signal.
 pub struct Handler<'c> {
     pub module: Arc<ModuleData>,
     pub func: FuncRef,
+    /// The receiver as written (for a decorated receiver, the decorated `def`).
     pub def: &'c Function,
+    /// What Celery calls instead of `def`, when a project decorator replaced it.
+    pub called: Option<Called>,
     pub signal: &'static Signal,
     pub summary: Rc<Summary>,
     pub connection: &'c Connection,
@@ -122,7 +137,10 @@ pub fn check(
     // count too.
     let summaries: Vec<Rc<Summary>> = connections
         .iter()
-        .map(|c| analyzer.summary(c.receiver))
+        .map(|c| match c.wrapper {
+            Some(w) => analyzer.wrapper_summary(w.func, w.decorator, c.receiver),
+            None => analyzer.summary(c.receiver),
+        })
         .collect();
     let config = crate::celery_config::scan(analyzer.project(), &analyzer.resolver, roots);
     let checker = Checker {
@@ -143,10 +161,18 @@ pub fn check(
         let Some(def) = module.parsed.module.function(c.receiver.func) else {
             continue;
         };
+        let called = c.wrapper.and_then(|w| {
+            let m = analyzer.project().module(w.func.module)?;
+            Some(Called {
+                func: w.func,
+                module: m,
+            })
+        });
         let h = Handler {
             module: module.clone(),
             func: c.receiver,
             def,
+            called,
             signal: c.signal,
             summary,
             connection: c,

@@ -30,10 +30,24 @@ pub enum Weak {
     False,
 }
 
+/// What Celery calls for a decorated receiver: the function a project decorator returned
+/// (`wrapper` in `def deco(func): def wrapper(**kw): ...; return wrapper`), which calls the
+/// decorated function through the decorator's first parameter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Wrapper {
+    pub func: FuncRef,
+    pub decorator: FuncRef,
+}
+
 #[derive(Clone, Debug)]
 pub struct Connection {
     pub signal: &'static Signal,
+    /// The function written as the receiver (the decorated `def` for decorators).
     pub receiver: FuncRef,
+    /// When a project decorator below the connecting one replaced the receiver: what Celery
+    /// really calls. Any other decorator below it is not followed (the receiver is analysed
+    /// as written).
+    pub wrapper: Option<Wrapper>,
     /// The module holding the connection.
     pub module: Arc<ModuleData>,
     /// The decorator or the `connect(...)` call.
@@ -265,9 +279,14 @@ impl Finder<'_, '_> {
     ) {
         let escapes = self.escapes(receiver, site);
         let sent_while_alive = self.sent_while_alive(site);
+        let wrapper = match form {
+            Form::Call => None,
+            Form::BareDecorator | Form::CallDecorator => self.wrapper(receiver, site),
+        };
         self.out.push(Connection {
             signal,
             receiver,
+            wrapper,
             module: self.module.clone(),
             site,
             form,
@@ -321,6 +340,36 @@ impl Finder<'_, '_> {
         call_names_after(&enclosing.body, site.end)
             .iter()
             .any(|c| RUNS_WORK.contains(&c.as_str()))
+    }
+
+    /// The wrapper a project decorator written below the connecting decorator at `site` puts
+    /// in place of `receiver`: one such decorator, a project function whose every `return` is
+    /// the same nested function.
+    fn wrapper(&self, receiver: FuncRef, site: Span) -> Option<Wrapper> {
+        let def = self.module.parsed.module.function(receiver.func)?;
+        let below: Vec<&Expr> = def
+            .decorators
+            .iter()
+            .skip_while(|d| d.span() != site)
+            .skip(1)
+            .collect();
+        let [decorator] = below.as_slice() else {
+            return None;
+        };
+        let ctx = self.ctx(def.parent);
+        let Value::Func(decorator) = self.resolver.value(&ctx, decorator) else {
+            return None;
+        };
+        let returned = self
+            .resolver
+            .returned_by(decorator)
+            .filter(|w| w.module == decorator.module)?;
+        let inner = self.resolver.project.module(returned.module)?;
+        let nested = inner.parsed.module.function(returned.func)?;
+        (nested.parent == Scope::Function(decorator.func)).then_some(Wrapper {
+            func: returned,
+            decorator,
+        })
     }
 
     /// Is a function defined inside another function referred to there other than at `site`?

@@ -98,7 +98,24 @@ impl<'p> Analyzer<'p> {
         summary
     }
 
+    /// The summary of a decorator's wrapper `wrapper` standing in for `decorated`: calls of the
+    /// decorator's first parameter in it are calls of `decorated`. Not memoised (it depends on
+    /// which function is wrapped).
+    pub fn wrapper_summary(
+        &self,
+        wrapper: FuncRef,
+        decorator: FuncRef,
+        decorated: FuncRef,
+    ) -> Rc<Summary> {
+        self.reached.borrow_mut().insert(wrapper.module);
+        Rc::new(self.compute_with(wrapper, Some((decorator, decorated))))
+    }
+
     fn compute(&self, f: FuncRef) -> Summary {
+        self.compute_with(f, None)
+    }
+
+    fn compute_with(&self, f: FuncRef, wrapped: Option<(FuncRef, FuncRef)>) -> Summary {
         let Some(module) = self.project().module(f.module) else {
             return Summary::default();
         };
@@ -112,6 +129,8 @@ impl<'p> Analyzer<'p> {
             module: module.clone(),
             scope,
         };
-        walk::Walk::new(self, ctx).function(&func.body)
+        let mut walk = walk::Walk::new(self, ctx);
+        walk.wrapped = wrapped;
+        walk.function(&func.body)
     }
 }

@@ -19,6 +19,9 @@ pub(super) struct Walk<'a, 'p> {
     /// Loop variables bound to one project function each time round
     /// (`for step in (load, warm): step()`), innermost last.
     loop_funcs: Vec<(String, FuncRef)>,
+    /// Walking a decorator's wrapper: calls of the decorator's first parameter call this
+    /// decorated function (`(decorator, decorated)`).
+    pub(super) wrapped: Option<(FuncRef, FuncRef)>,
     out: Summary,
 }
 
@@ -30,6 +33,7 @@ impl<'a, 'p> Walk<'a, 'p> {
             blocked: false,
             exit_caught: false,
             loop_funcs: Vec::new(),
+            wrapped: None,
             out: Summary::default(),
         }
     }
@@ -47,6 +51,7 @@ impl<'a, 'p> Walk<'a, 'p> {
             blocked: self.blocked,
             exit_caught: self.exit_caught,
             loop_funcs: self.loop_funcs.clone(),
+            wrapped: self.wrapped,
             out: Summary::default(),
         }
     }
@@ -370,7 +375,21 @@ impl<'a, 'p> Walk<'a, 'p> {
             self.call_project(f, call);
         } else if let Some(f) = self.loop_function(call, &callee) {
             self.call_project(f, call);
+        } else if let Some(f) = self.wrapped_function(call, &callee) {
+            self.call_project(f, call);
         }
+    }
+
+    /// In a decorator's wrapper, a call of the decorator's first parameter: the decorated
+    /// function.
+    fn wrapped_function(&self, call: &Call, callee: &Value) -> Option<FuncRef> {
+        let (decorator, decorated) = self.wrapped?;
+        if *callee != Value::Unknown {
+            return None;
+        }
+        let name = call.func.as_name()?;
+        let param = self.an.resolver.param_of(&self.ctx, name)?;
+        (param == (decorator, 0)).then_some(decorated)
     }
 
     /// A call of a loop variable bound to a project function (see `loop_funcs`).

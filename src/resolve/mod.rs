@@ -542,6 +542,30 @@ impl<'p> Resolver<'p> {
         None
     }
 
+    /// The project function a call of `f` returns, when its returns agree on one.
+    pub fn returned_by(&self, f: FuncRef) -> Option<FuncRef> {
+        self.steps.set(0);
+        match self.returned(f, 0) {
+            Value::Func(g) => Some(g),
+            _ => None,
+        }
+    }
+
+    /// `name`, seen from `ctx`, is the `index`-th parameter of this enclosing function.
+    pub fn param_of(&self, ctx: &Ctx, name: &str) -> Option<(FuncRef, usize)> {
+        let (scope, bindings) = self.bindings_of(ctx, name)?;
+        match (scope, bindings) {
+            (Scope::Function(func), [Binding::Param(index)]) => Some((
+                FuncRef {
+                    module: ctx.module.id,
+                    func,
+                },
+                *index,
+            )),
+            _ => None,
+        }
+    }
+
     /// `getattr(obj, "name")` with a constant name is `obj.name`.
     fn getattr(&self, ctx: &Ctx, call: &Call, depth: u32) -> Value {
         match (call.args.as_slice(), call.keywords.is_empty()) {

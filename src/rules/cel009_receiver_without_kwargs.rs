@@ -8,12 +8,27 @@ use crate::rules::Rule;
 use crate::syntax::Span;
 
 pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
-    let params = &h.def.params;
+    // The signature that counts is the one Celery calls: a project decorator's wrapper when
+    // there is one (its fix goes there too).
+    let (def, func, module) = match &h.called {
+        Some(c) => match c.def() {
+            Some(def) => (def, c.func, &c.module),
+            None => return,
+        },
+        None => (h.def, h.func, &h.module),
+    };
+    let params = &def.params;
     if params.kwarg.is_some() {
         return;
     }
-    let what = if h.def.is_lambda {
+    let what = if def.is_lambda {
         "lambda".to_string()
+    } else if h.called.is_some() {
+        format!(
+            "`{}` (the wrapper a decorator puts around `{}`)",
+            def.name,
+            h.name()
+        )
     } else {
         format!("`{}`", h.name())
     };
@@ -23,8 +38,8 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
     );
     let mut d = Diagnostic::new(
         Rule::ReceiverWithoutKwargs,
-        ck.file(h.func.module),
-        h.def.name_span,
+        ck.file(func.module),
+        def.name_span,
         message,
     );
     let name = if params.names.iter().any(|n| n == "kwargs")
@@ -34,8 +49,8 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
     } else {
         "**kwargs"
     };
-    let text = &h.module.source.text;
-    let edit = if h.def.is_lambda {
+    let text = &module.source.text;
+    let edit = if def.is_lambda {
         let sp = params.span;
         if sp.start == sp.end {
             Edit {
