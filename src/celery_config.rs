@@ -234,6 +234,7 @@ impl Scanner<'_, '_, '_> {
         Ctx {
             module: self.module.clone(),
             scope,
+            this: None,
         }
     }
 

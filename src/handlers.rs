@@ -160,6 +160,7 @@ impl Finder<'_, '_> {
         Ctx {
             module: self.module.clone(),
             scope,
+            this: None,
         }
     }
 
@@ -398,9 +399,9 @@ impl Finder<'_, '_> {
         let temporary = matches!(arg, Expr::Lambda { .. })
             || (matches!(arg, Expr::Call(_)) && matches!(value, Value::Partial(_)));
         let receiver = match value {
-            Value::Func(f) | Value::BoundMethod(f) => f,
+            Value::Func(f) | Value::BoundMethod(f, _) => f,
             Value::Partial(inner) => match *inner {
-                Value::Func(f) | Value::BoundMethod(f) => f,
+                Value::Func(f) | Value::BoundMethod(f, _) => f,
                 _ => return,
             },
             _ => return,

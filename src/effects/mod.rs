@@ -18,7 +18,7 @@ use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use crate::project::{ModuleId, Project};
-use crate::resolve::{Ctx, FuncRef, Resolver};
+use crate::resolve::{ClassRef, Ctx, FuncRef, Resolver};
 use crate::syntax::ir::Scope;
 
 pub use summary::{At, Hop, Loc, ShutdownCall, Summary};
@@ -26,12 +26,16 @@ pub use summary::{At, Hop, Loc, ShutdownCall, Summary};
 /// See [`Analyzer::summary`].
 const MAX_RECOMPUTATIONS: usize = 200_000;
 
+/// A function, and for a method called on an instance of a subclass, that subclass (what
+/// `self.other()` inside it resolves to depends on it).
+type Key = (FuncRef, Option<ClassRef>);
+
 pub struct Analyzer<'p> {
     pub resolver: Resolver<'p>,
-    memo: RefCell<HashMap<FuncRef, Rc<Summary>>>,
+    memo: RefCell<HashMap<Key, Rc<Summary>>>,
     /// Functions whose summary is being computed, outermost first, each with the lowest stack
     /// index of an unfinished function its computation met (recursion).
-    stack: RefCell<Vec<(FuncRef, usize)>>,
+    stack: RefCell<Vec<(Key, usize)>>,
     /// Summaries computed so far: past a bound, results inside recursion are memoised even when
     /// incomplete, so that dense cyclic call graphs cannot take exponential time.
     computed: std::cell::Cell<usize>,
@@ -68,10 +72,19 @@ impl<'p> Analyzer<'p> {
     /// A summary that depends on an unfinished caller (inside a recursion cycle) is incomplete:
     /// it is not memoised, so that a later call from outside the cycle sees the whole of it.
     pub fn summary(&self, f: FuncRef) -> Rc<Summary> {
-        if let Some(known) = self.memo.borrow().get(&f) {
+        self.summary_as(f, None)
+    }
+
+    /// The summary of a method with `self` an instance of `this` (`None`, or the class that
+    /// defines the method: the defining class). Only the class the instance was made from is
+    /// followed; when `self` could be one of several subclasses, it is the defining class.
+    pub fn summary_as(&self, f: FuncRef, this: Option<ClassRef>) -> Rc<Summary> {
+        let this = this.filter(|c| !self.defines(*c, f));
+        let key = (f, this);
+        if let Some(known) = self.memo.borrow().get(&key) {
             return known.clone();
         }
-        let in_progress = self.stack.borrow().iter().position(|(g, _)| *g == f);
+        let in_progress = self.stack.borrow().iter().position(|(g, _)| *g == key);
         if let Some(index) = in_progress {
             if let Some(top) = self.stack.borrow_mut().last_mut() {
                 top.1 = top.1.min(index);
@@ -80,9 +93,9 @@ impl<'p> Analyzer<'p> {
         }
         let depth = self.stack.borrow().len();
         self.reached.borrow_mut().insert(f.module);
-        self.stack.borrow_mut().push((f, depth));
-        let summary = Rc::new(self.compute(f));
-        let (_, low) = self.stack.borrow_mut().pop().unwrap_or((f, depth));
+        self.stack.borrow_mut().push((key, depth));
+        let summary = Rc::new(self.compute_with(f, this, None));
+        let (_, low) = self.stack.borrow_mut().pop().unwrap_or((key, depth));
         self.computed.set(self.computed.get() + 1);
         if low < depth {
             // Met an unfinished caller: tell it, and do not memoise (unless the work is
@@ -94,8 +107,18 @@ impl<'p> Analyzer<'p> {
                 return summary;
             }
         }
-        self.memo.borrow_mut().insert(f, summary.clone());
+        self.memo.borrow_mut().insert(key, summary.clone());
         summary
+    }
+
+    /// Is `class` the class whose body defines method `f`?
+    fn defines(&self, class: ClassRef, f: FuncRef) -> bool {
+        class.module == f.module
+            && self
+                .project()
+                .module(f.module)
+                .and_then(|m| m.parsed.module.function(f.func).map(|d| d.parent))
+                == Some(Scope::Class(class.class))
     }
 
     /// The summary of a decorator's wrapper `wrapper` standing in for `decorated`: calls of the
@@ -108,14 +131,15 @@ impl<'p> Analyzer<'p> {
         decorated: FuncRef,
     ) -> Rc<Summary> {
         self.reached.borrow_mut().insert(wrapper.module);
-        Rc::new(self.compute_with(wrapper, Some((decorator, decorated))))
+        Rc::new(self.compute_with(wrapper, None, Some((decorator, decorated))))
     }
 
-    fn compute(&self, f: FuncRef) -> Summary {
-        self.compute_with(f, None)
-    }
-
-    fn compute_with(&self, f: FuncRef, wrapped: Option<(FuncRef, FuncRef)>) -> Summary {
+    fn compute_with(
+        &self,
+        f: FuncRef,
+        this: Option<ClassRef>,
+        wrapped: Option<(FuncRef, FuncRef)>,
+    ) -> Summary {
         let Some(module) = self.project().module(f.module) else {
             return Summary::default();
         };
@@ -128,6 +152,7 @@ impl<'p> Analyzer<'p> {
         let ctx = Ctx {
             module: module.clone(),
             scope,
+            this,
         };
         let mut walk = walk::Walk::new(self, ctx);
         walk.wrapped = wrapped;

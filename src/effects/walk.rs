@@ -6,7 +6,7 @@ use super::cost::Cost;
 use super::summary::{BoundedPart, Effect, Hop, Loc, Summary, Traced, UnboundedWork};
 use super::Analyzer;
 use crate::project::ModuleData;
-use crate::resolve::{Ctx, FuncRef, Value};
+use crate::resolve::{ClassRef, Ctx, FuncRef, Value};
 use crate::syntax::ir::{Call, Expr, Span, Stmt};
 
 pub(super) struct Walk<'a, 'p> {
@@ -300,7 +300,7 @@ impl<'a, 'p> Walk<'a, 'p> {
         let funcs: Option<Vec<FuncRef>> = values
             .iter()
             .map(|v| match v {
-                Value::Func(f) | Value::BoundMethod(f) => Some(*f),
+                Value::Func(f) | Value::BoundMethod(f, _) => Some(*f),
                 _ => None,
             })
             .collect();
@@ -371,12 +371,12 @@ impl<'a, 'p> Walk<'a, 'p> {
             self.record(call.span, effect);
             return;
         }
-        if let Some(f) = self.project_callee(&callee) {
-            self.call_project(f, call);
+        if let Some((f, this)) = self.project_callee(&callee) {
+            self.call_project(f, this, call);
         } else if let Some(f) = self.loop_function(call, &callee) {
-            self.call_project(f, call);
+            self.call_project(f, None, call);
         } else if let Some(f) = self.wrapped_function(call, &callee) {
-            self.call_project(f, call);
+            self.call_project(f, None, call);
         }
     }
 
@@ -405,27 +405,28 @@ impl<'a, 'p> Walk<'a, 'p> {
             .map(|(_, f)| *f)
     }
 
-    /// The project function a call runs: a function or method, through `partial`, a class's
-    /// `__init__`, an instance's `__call__`.
-    fn project_callee(&self, callee: &Value) -> Option<FuncRef> {
+    /// The project function a call runs (a function or method, through `partial`, a class's
+    /// `__init__`, an instance's `__call__`), with the class of `self` for a method.
+    fn project_callee(&self, callee: &Value) -> Option<(FuncRef, Option<ClassRef>)> {
         let method = |c, name| match self.an.resolver.attribute_of(&Value::Instance(c), name) {
-            Value::BoundMethod(f) => Some(f),
+            Value::BoundMethod(f, c) => Some((f, Some(c))),
+            _ => None,
+        };
+        let direct = |v: &Value| match v {
+            Value::Func(f) => Some((*f, None)),
+            Value::BoundMethod(f, c) => Some((*f, Some(*c))),
             _ => None,
         };
         match callee {
-            Value::Func(f) | Value::BoundMethod(f) => Some(*f),
-            Value::Partial(inner) => match inner.as_ref() {
-                Value::Func(f) | Value::BoundMethod(f) => Some(*f),
-                _ => None,
-            },
+            Value::Partial(inner) => direct(inner),
             Value::Class(c) => method(*c, "__init__"),
             Value::Instance(c) => method(*c, "__call__"),
-            _ => None,
+            other => direct(other),
         }
     }
 
-    fn call_project(&mut self, f: FuncRef, call: &Call) {
-        let summary = self.an.summary(f);
+    fn call_project(&mut self, f: FuncRef, this: Option<ClassRef>, call: &Call) {
+        let summary = self.an.summary_as(f, this);
         let callee = self
             .an
             .project()

@@ -53,6 +53,7 @@ impl Resolver<'_> {
             let ctx = Ctx {
                 module: module.clone(),
                 scope: Scope::Function(f.func),
+                this: Some(class),
             };
             for value in scan.values {
                 let v = self.expr(&ctx, value, depth + 1);
@@ -91,6 +92,7 @@ impl Resolver<'_> {
         let ctx = Ctx {
             module: module.clone(),
             scope: cls.parent,
+            this: None,
         };
         cls.bases
             .iter()

@@ -36,8 +36,9 @@ pub enum Value {
     /// What calling an outside callable returned (the callable's normalised path).
     ExtInstance(String),
     Func(FuncRef),
-    /// A method looked up on an instance: `self` is bound.
-    BoundMethod(FuncRef),
+    /// A method looked up on an instance of the class (which may be a subclass of the class
+    /// defining the method): `self` is bound.
+    BoundMethod(FuncRef, ClassRef),
     Class(ClassRef),
     Instance(ClassRef),
     /// `functools.partial(f, ...)`.
@@ -150,6 +151,20 @@ pub struct Resolver<'p> {
 pub struct Ctx {
     pub module: Arc<ModuleData>,
     pub scope: Scope,
+    /// The class of `self` in a method, when it is known to be a subclass of the class that
+    /// defines the method (`Sub().run()` with `run` defined in `Base`); `None`: the defining
+    /// class.
+    pub this: Option<ClassRef>,
+}
+
+impl Ctx {
+    pub fn new(module: Arc<ModuleData>, scope: Scope) -> Self {
+        Ctx {
+            module,
+            scope,
+            this: None,
+        }
+    }
 }
 
 impl<'p> Resolver<'p> {
@@ -261,6 +276,7 @@ impl<'p> Resolver<'p> {
                         let inner = Ctx {
                             module: module.clone(),
                             scope: s,
+                            this: ctx.this,
                         };
                         return self.bindings(&inner, name, bindings, depth);
                     }
@@ -333,10 +349,11 @@ impl<'p> Resolver<'p> {
         let Scope::Class(c) = func.parent else {
             return Value::Unknown;
         };
-        let class = ClassRef {
+        // `self` is an instance of the subclass the method was looked up on, when known.
+        let class = ctx.this.unwrap_or(ClassRef {
             module: ctx.module.id,
             class: c,
-        };
+        });
         let decorated = |name: &str| {
             func.decorators
                 .iter()
@@ -404,6 +421,7 @@ impl<'p> Resolver<'p> {
                     let ctx = Ctx {
                         module: module.clone(),
                         scope: Scope::Module,
+                        this: None,
                     };
                     return self.bindings(&ctx, attr, bindings, depth + 1);
                 }
@@ -432,7 +450,7 @@ impl<'p> Resolver<'p> {
                     return v;
                 }
                 match self.class_member(*c, attr, depth + 1) {
-                    Some(Value::Func(f)) => Value::BoundMethod(f),
+                    Some(Value::Func(f)) => Value::BoundMethod(f, *c),
                     Some(other) => other,
                     None => Value::Unknown,
                 }
@@ -451,6 +469,7 @@ impl<'p> Resolver<'p> {
         let ctx = Ctx {
             module: module.clone(),
             scope: Scope::Class(class.class),
+            this: None,
         };
         if let Some(bindings) = module
             .symbols
@@ -463,6 +482,7 @@ impl<'p> Resolver<'p> {
         let parent_ctx = Ctx {
             module: module.clone(),
             scope: cls.parent,
+            this: None,
         };
         for base in &cls.bases {
             if let Value::Class(b) = self.expr(&parent_ctx, base, depth + 1) {
@@ -477,7 +497,7 @@ impl<'p> Resolver<'p> {
     fn call_result(&self, ctx: &Ctx, callee: &Value, call: &Call, depth: u32) -> Value {
         match callee {
             Value::Class(c) => Value::Instance(*c),
-            Value::Func(f) | Value::BoundMethod(f) => self.returned(*f, depth + 1),
+            Value::Func(f) | Value::BoundMethod(f, _) => self.returned(*f, depth + 1),
             Value::External(p) if p == "builtins.getattr" => self.getattr(ctx, call, depth + 1),
             Value::External(p) if p == "functools.partial" => match call.args.first() {
                 Some(f) => Value::Partial(Box::new(self.expr(ctx, f, depth + 1))),
@@ -515,6 +535,7 @@ impl<'p> Resolver<'p> {
                 let inner = Ctx {
                     module: ctx.module.clone(),
                     scope,
+                    this: ctx.this,
                 };
                 self.elements_of(&inner, value, depth + 1)
             }

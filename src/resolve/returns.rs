@@ -43,6 +43,7 @@ impl Resolver<'_> {
         let ctx = Ctx {
             module: module.clone(),
             scope: Scope::Function(f.func),
+            this: None,
         };
         let mut result: Option<Value> = None;
         for r in returns.0 {

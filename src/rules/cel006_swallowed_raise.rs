@@ -30,6 +30,7 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
     let ctx = Ctx {
         module: h.module.clone(),
         scope: Scope::Function(h.func.func),
+        this: None,
     };
     let mut raises = Raises {
         in_try: false,
@@ -134,6 +135,7 @@ fn class_is_exit(ck: &Checker, class: ClassRef, depth: u32) -> bool {
     let ctx = Ctx {
         module: module.clone(),
         scope: def.parent,
+        this: None,
     };
     def.bases
         .iter()
