@@ -1,4 +1,6 @@
-//! Data tables, one concern each: Celery's signals and the calls that block.
+//! Data tables, one concern each: Celery's signals, the calls that block, the exceptions
+//! `Signal.send` catches.
 
 pub mod blocking;
+pub mod exceptions;
 pub mod signals;
