@@ -54,9 +54,17 @@ fn shutdown(w: &Walk, call: &Call, callee: &Value, statement: Option<Span>) -> O
 fn control_owner(w: &Walk, expr: &Expr, depth: u32) -> Option<Via> {
     match expr {
         Expr::Attribute { value, attr, .. } if attr == "control" => app_owner(w, value, depth),
-        Expr::Name { id, .. } if depth < 4 => match local(w, id)? {
-            Local::Assigned(v) => control_owner(w, &v, depth + 1),
-            Local::Param(_) => None,
+        Expr::Name { id, .. } if depth < 4 => match local(w, id) {
+            Some(Local::Assigned(v)) => control_owner(w, &v, depth + 1),
+            Some(Local::Param(_)) => None,
+            // `CONTROL = fleet.control` at module level (a project subclass's app, which the
+            // resolver's path does not show).
+            None => match module_assignment(w, id)? {
+                v if matches!(v.as_ref(), Expr::Attribute { attr, .. } if attr == "control") => {
+                    control_owner(w, &v, depth + 1)
+                }
+                _ => None,
+            },
         },
         _ => None,
     }
@@ -230,6 +238,22 @@ fn local(w: &Walk, id: &str) -> Option<Local> {
     match table.names.get(id).map(Vec::as_slice) {
         Some([Binding::Param(n)]) => Some(Local::Param(*n)),
         Some([Binding::Assign(v)]) => Some(Local::Assigned(v.clone())),
+        _ => None,
+    }
+}
+
+/// A name the function does not bind, bound once at module level by a plain assignment.
+fn module_assignment(w: &Walk, id: &str) -> Option<Arc<Expr>> {
+    let function_binds = w
+        .module()
+        .symbols
+        .table(w.ctx.scope)
+        .is_some_and(|t| t.names.contains_key(id));
+    if function_binds {
+        return None;
+    }
+    match w.module().symbols.module.names.get(id).map(Vec::as_slice) {
+        Some([Binding::Assign(v)]) => Some(v.clone()),
         _ => None,
     }
 }
