@@ -6,10 +6,11 @@ use std::collections::HashSet;
 use std::rc::Rc;
 use std::sync::Arc;
 
+use crate::catalog::senders::{self, Passes};
 use crate::catalog::signals::Signal;
 use crate::celery_config::{Broker, CeleryConfig, Pool, Timeout};
 use crate::diagnostic::{Diagnostic, FileRef, TraceEntry};
-use crate::effects::{Analyzer, Hop, Loc, Summary};
+use crate::effects::{Analyzer, At, Hop, Loc, ShutdownCall, Summary, Via};
 use crate::handlers::{self, Connection};
 use crate::project::{ModuleData, ModuleId};
 use crate::resolve::FuncRef;
@@ -52,6 +53,23 @@ pub struct Handler<'c> {
 impl Handler<'_> {
     pub fn name(&self) -> &str {
         &self.def.name
+    }
+
+    /// The remote-control shutdowns this handler reaches that go through a Celery app: through
+    /// an app wherever they are, or through a parameter of the handler itself (`sender.app`)
+    /// where this signal passes what leads to the app under that keyword.
+    pub fn shutdowns(&self) -> impl Iterator<Item = At<'_, ShutdownCall>> {
+        self.summary.shutdowns().filter(|s| match &s.item.via {
+            Via::App => true,
+            Via::Param { name, app_attr } => {
+                s.trace.is_empty()
+                    && match senders::passed(self.signal.name, name) {
+                        Some(Passes::App) => !app_attr,
+                        Some(Passes::HasApp) => *app_attr,
+                        None => false,
+                    }
+            }
+        })
     }
 }
 

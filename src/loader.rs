@@ -196,6 +196,22 @@ impl Slots {
     }
 }
 
+/// Directories the walk for deployment files does not enter below a root: dependencies and
+/// caches, and the tests, documentation and examples, whose Dockerfiles and units are not how
+/// the project is deployed (a `-P solo` in a test's compose file must not decide the pool).
+const SKIPPED_DIRS: &[&str] = &[
+    "node_modules",
+    "venv",
+    "site-packages",
+    "__pycache__",
+    "tests",
+    "test",
+    "docs",
+    "doc",
+    "examples",
+    "fixtures",
+];
+
 /// Reads the modules the analysis asks for, by dotted name or path. Shared with the parse pool's
 /// threads, which load ahead of the analysis.
 pub struct Loader {
@@ -262,9 +278,11 @@ impl Loader {
     }
 
     /// The text files (Procfile, Dockerfile, compose, systemd units: whatever `wanted` says
-    /// by file name) at most `depth` directories below each root, in path order, each once.
-    /// Hidden directories, `node_modules`, venvs and `site-packages` are not entered; a file
-    /// over 1 MB, or one that is not UTF-8, is skipped.
+    /// by file name) at most `depth` levels below each root (a file directly in a root is at
+    /// level 1), in path order, each once. Ignored files (.gitignore and the like), hidden
+    /// directories, [`SKIPPED_DIRS`] and venvs (any directory holding a `pyvenv.cfg`) are not
+    /// entered below a root, so a deep limit stays cheap; a file over 1 MB, or one that is not
+    /// UTF-8, is skipped.
     pub fn text_files(
         &self,
         roots: &[PathBuf],
@@ -281,9 +299,11 @@ impl Loader {
                 .hidden(false)
                 .filter_entry(|e| {
                     let name = e.file_name().to_string_lossy();
+                    let is_dir = e.file_type().is_some_and(|t| t.is_dir());
                     e.depth() == 0
                         || !(name.starts_with('.') && name.len() > 1
-                            || matches!(name.as_ref(), "node_modules" | "venv" | "site-packages"))
+                            || is_dir && SKIPPED_DIRS.contains(&name.as_ref())
+                            || is_dir && e.path().join("pyvenv.cfg").is_file())
                 })
                 .build();
             for entry in walker.flatten() {

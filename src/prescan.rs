@@ -22,6 +22,8 @@ const SETTINGS: &[&str] = &[
     "broker =",
     "config_from_object",
     "DJANGO_SETTINGS_MODULE",
+    // `app.conf.update(make_config())`: the settings are elsewhere
+    "conf.update",
 ];
 
 /// Patterns whose presence makes a file matter, then (from `CONNECT_FIRST` on) patterns that

@@ -2,11 +2,13 @@
 //! catalogue: a remote-control shutdown, and a call that ends the process. A new kind of call
 //! to recognise is one more function in [`DETECTORS`].
 
-use super::summary::{Effect, ExitCall, ShutdownCall};
+use std::sync::Arc;
+
+use super::summary::{Effect, ExitCall, ShutdownCall, Via};
 use super::walk::Walk;
 use crate::facts::symbols::Binding;
-use crate::resolve::Value;
-use crate::syntax::ir::{Call, Expr, Span};
+use crate::resolve::{ClassRef, Ctx, FuncRef, Value};
+use crate::syntax::ir::{Call, Expr, Scope, Span};
 
 /// Looks at a call (with its resolved callee and, when the call is a whole statement, that
 /// statement's span) and says what it does, if it is one of the detector's.
@@ -16,7 +18,8 @@ pub(super) type Detector = fn(&Walk, &Call, &Value, Option<Span>) -> Option<Effe
 pub(super) const DETECTORS: &[Detector] = &[shutdown, exit_call];
 
 /// A remote-control shutdown: `<x>.control.shutdown(...)`, `<x>.control.broadcast("shutdown",
-/// ...)`, or either through a name holding `<x>.control`.
+/// ...)`, or either through a name holding `<x>.control`, where `<x>` is, or can be, a Celery
+/// app (see [`app_owner`]). Any other object with a `control` attribute is not Celery's.
 fn shutdown(w: &Walk, call: &Call, callee: &Value, statement: Option<Span>) -> Option<Effect> {
     let Expr::Attribute { value, attr, .. } = &call.func else {
         return None;
@@ -32,35 +35,228 @@ fn shutdown(w: &Walk, call: &Call, callee: &Value, statement: Option<Span>) -> O
     if !is_shutdown {
         return None;
     }
-    let via_control = is_control(w, value, 0)
-        || callee
-            .path()
-            .is_some_and(|p| p.ends_with(".control.shutdown") || p.ends_with(".control.broadcast"));
-    if !via_control {
-        return None;
-    }
+    // `CONTROL = app.control` at module level: the resolver gives the whole path.
+    let by_path = callee.path().and_then(|p| {
+        let owner = p.rsplit_once('.')?.0.strip_suffix(".control")?;
+        is_app_path(owner).then_some(Via::App)
+    });
+    let via = by_path.or_else(|| control_owner(w, value, 0))?;
     Some(Effect::Shutdown(ShutdownCall {
         what: w.text(call.span),
         has_destination: call.keyword("destination").is_some() || call.has_double_star(),
         after_blocking: w.blocked,
         statement,
+        via,
     }))
 }
 
-/// `<x>.control`, or a local name bound once to it.
-fn is_control(w: &Walk, expr: &Expr, depth: u32) -> bool {
+/// Whose `.control` an expression is: `<x>.control`, or a local name bound once to it.
+fn control_owner(w: &Walk, expr: &Expr, depth: u32) -> Option<Via> {
     match expr {
-        Expr::Attribute { attr, .. } => attr == "control",
-        Expr::Name { id, .. } if depth < 4 => {
-            let Some(table) = w.module().symbols.table(w.ctx.scope) else {
-                return false;
+        Expr::Attribute { value, attr, .. } if attr == "control" => app_owner(w, value, depth),
+        Expr::Name { id, .. } if depth < 4 => match local(w, id) {
+            Some(Local::Assigned(v)) => control_owner(w, &v, depth + 1),
+            Some(Local::Param(_)) => None,
+            // `CONTROL = fleet.control` at module level (a project subclass's app, which the
+            // resolver's path does not show).
+            None => match module_assignment(w, id)? {
+                v if matches!(v.as_ref(), Expr::Attribute { attr, .. } if attr == "control") => {
+                    control_owner(w, &v, depth + 1)
+                }
+                _ => None,
+            },
+        },
+        _ => None,
+    }
+}
+
+/// Is `<x>` a Celery app, or can it be one? An app alias (a name bound to `Celery(...)` or to
+/// an instance of a project subclass of `Celery`), `current_app`, `current_task.app`, `.app` of
+/// a task (an instance of a project `Task` subclass, a task function, the first parameter of a
+/// bound task), a local name bound to any of these; or a parameter of the function, named `p`
+/// (`p.control`) or `p.app` (`p.app.control`), which the rules accept only where the signal
+/// passes what leads to the app under that name. Anything else, known or not, is not.
+fn app_owner(w: &Walk, x: &Expr, depth: u32) -> Option<Via> {
+    if depth > 6 {
+        return None;
+    }
+    if is_app_value(w, &w.value(x), 0) {
+        return Some(Via::App);
+    }
+    match x {
+        Expr::Attribute {
+            value: base, attr, ..
+        } if attr == "app" => {
+            match w.value(base) {
+                // `self` in a method: the class says whether it is a task.
+                Value::Instance(c) | Value::Class(c) => {
+                    return derives_from(w, c, TASK_CLASSES, 0).then_some(Via::App)
+                }
+                Value::Func(f) => return is_task_function(w, f).then_some(Via::App),
+                _ => {}
+            }
+            let Expr::Name { id, .. } = base.as_ref() else {
+                return None;
             };
-            match table.names.get(id).map(Vec::as_slice) {
-                Some([Binding::Assign(v)]) => is_control(w, v, depth + 1),
-                _ => false,
+            match local(w, id)? {
+                Local::Param(0) if in_bound_task(w) => Some(Via::App),
+                Local::Param(_) => Some(Via::Param {
+                    name: id.clone(),
+                    app_attr: true,
+                }),
+                Local::Assigned(_) => None,
             }
         }
+        Expr::Name { id, .. } => match local(w, id)? {
+            Local::Param(_) => Some(Via::Param {
+                name: id.clone(),
+                app_attr: false,
+            }),
+            Local::Assigned(v) => app_owner(w, &v, depth + 1),
+        },
+        _ => None,
+    }
+}
+
+/// Paths of a Celery app: the class (what calling it makes), the proxies to the current app.
+const APP_PATHS: &[&str] = &[
+    "celery.Celery",
+    "celery.app.Celery",
+    "celery.app.base.Celery",
+    "celery.app.base.App",
+    "celery.current_app",
+    "celery._state.current_app",
+    "celery.current_app._get_current_object",
+    "celery._state.get_current_app",
+    "celery.current_task.app",
+    "celery._state.current_task.app",
+];
+const APP_CLASSES: &[&str] = &[
+    "celery.Celery",
+    "celery.app.Celery",
+    "celery.app.base.Celery",
+    "celery.app.base.App",
+];
+const TASK_CLASSES: &[&str] = &["celery.Task", "celery.app.task.Task"];
+/// Decorators that make a task of a function (written `@<app>.task` they are matched by the
+/// app).
+const TASK_DECORATORS: &[&str] = &["celery.shared_task", "celery.app.shared_task"];
+
+fn is_app_path(p: &str) -> bool {
+    APP_PATHS.contains(&p)
+}
+
+fn is_app_value(w: &Walk, v: &Value, depth: u32) -> bool {
+    match v {
+        Value::External(p) | Value::ExtInstance(p) => is_app_path(p),
+        Value::Instance(c) => derives_from(w, *c, APP_CLASSES, depth),
         _ => false,
+    }
+}
+
+/// Does a project class derive, through project classes, from one of `targets`?
+fn derives_from(w: &Walk, class: ClassRef, targets: &[&str], depth: u32) -> bool {
+    if depth > 16 {
+        return false;
+    }
+    let Some(module) = w.an.project().module(class.module) else {
+        return false;
+    };
+    let Some(def) = module.parsed.module.class(class.class) else {
+        return false;
+    };
+    let ctx = Ctx {
+        module: module.clone(),
+        scope: def.parent,
+        this: None,
+    };
+    def.bases
+        .iter()
+        .any(|b| match w.an.resolver.value(&ctx, b) {
+            Value::External(p) => targets.contains(&p.as_str()),
+            Value::Class(c) => derives_from(w, c, targets, depth + 1),
+            _ => false,
+        })
+}
+
+/// A function decorated as a task: `@shared_task`, `@<app>.task`, with or without arguments.
+/// With `bind` it is a bound task.
+fn task_decorator(w: &Walk, f: FuncRef) -> Option<bool> {
+    let module = w.an.project().module(f.module)?;
+    let def = module.parsed.module.function(f.func)?;
+    let ctx = Ctx {
+        module: module.clone(),
+        scope: def.parent,
+        this: None,
+    };
+    def.decorators.iter().find_map(|d| {
+        let (target, call) = match d {
+            Expr::Call(call) => (&call.func, Some(call)),
+            other => (other, None),
+        };
+        let is_task = match target {
+            Expr::Attribute { value, attr, .. } if attr == "task" => {
+                is_app_value(w, &w.an.resolver.value(&ctx, value), 0)
+            }
+            other => {
+                w.an.resolver
+                    .value(&ctx, other)
+                    .path()
+                    .is_some_and(|p| TASK_DECORATORS.contains(&p))
+            }
+        };
+        let bound = call
+            .and_then(|c| c.keyword("bind"))
+            .is_some_and(|b| matches!(b, Expr::Bool { value: true, .. }));
+        is_task.then_some(bound)
+    })
+}
+
+fn is_task_function(w: &Walk, f: FuncRef) -> bool {
+    task_decorator(w, f).is_some()
+}
+
+/// Is the function being walked a bound task (its first parameter is the task)?
+fn in_bound_task(w: &Walk) -> bool {
+    let Scope::Function(func) = w.ctx.scope else {
+        return false;
+    };
+    let f = FuncRef {
+        module: w.ctx.module.id,
+        func,
+    };
+    task_decorator(w, f) == Some(true)
+}
+
+/// A name of the function being walked: one of its parameters, or a local bound once by a
+/// plain assignment.
+enum Local {
+    Param(usize),
+    Assigned(Arc<Expr>),
+}
+
+fn local(w: &Walk, id: &str) -> Option<Local> {
+    let table = w.module().symbols.table(w.ctx.scope)?;
+    match table.names.get(id).map(Vec::as_slice) {
+        Some([Binding::Param(n)]) => Some(Local::Param(*n)),
+        Some([Binding::Assign(v)]) => Some(Local::Assigned(v.clone())),
+        _ => None,
+    }
+}
+
+/// A name the function does not bind, bound once at module level by a plain assignment.
+fn module_assignment(w: &Walk, id: &str) -> Option<Arc<Expr>> {
+    let function_binds = w
+        .module()
+        .symbols
+        .table(w.ctx.scope)
+        .is_some_and(|t| t.names.contains_key(id));
+    if function_binds {
+        return None;
+    }
+    match w.module().symbols.module.names.get(id).map(Vec::as_slice) {
+        Some([Binding::Assign(v)]) => Some(v.clone()),
+        _ => None,
     }
 }
 

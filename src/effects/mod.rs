@@ -21,7 +21,7 @@ use crate::project::{ModuleId, Project};
 use crate::resolve::{ClassRef, Ctx, FuncRef, Resolver};
 use crate::syntax::ir::Scope;
 
-pub use summary::{At, Hop, Loc, ShutdownCall, Summary};
+pub use summary::{At, Hop, Loc, ShutdownCall, Summary, Via};
 
 /// See [`Analyzer::summary`].
 const MAX_RECOMPUTATIONS: usize = 200_000;

@@ -116,6 +116,20 @@ pub struct ShutdownCall {
     /// Some path reaches it after blocking work (the worker may be ready by then).
     pub after_blocking: bool,
     pub statement: Option<Span>,
+    /// Whose `.control` it is.
+    pub via: Via,
+}
+
+/// The owner of the `.control` a shutdown goes through.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Via {
+    /// A Celery app, whoever calls the function.
+    App,
+    /// A parameter of the function that makes the call: `<name>.control` (`app_attr` false) or
+    /// `<name>.app.control`. It is an app only when the function is the handler itself and the
+    /// signal passes, under that keyword, an app or an object whose `.app` is the app
+    /// (`catalog::senders`); a summary does not know its caller, so the rules decide.
+    Param { name: String, app_attr: bool },
 }
 
 #[derive(Clone, Debug, Default)]
@@ -358,6 +372,7 @@ mod tests {
                 has_destination: false,
                 after_blocking: false,
                 statement: None,
+                via: Via::App,
             }),
         ));
         let hop = Hop {

@@ -20,7 +20,7 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
     if h.signal.is_process_init() && !ck.process_init_applies() {
         return;
     }
-    for s in h.summary.shutdowns() {
+    for s in h.shutdowns() {
         let what = &s.item.what;
         let message = match when {
             Some(w) => format!("`{what}` in a `{}` handler: {w}", h.signal.name),

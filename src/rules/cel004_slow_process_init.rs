@@ -70,8 +70,16 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
             } else {
                 String::new()
             };
+            // A value from an environment lookup is its default: say so, the worker's
+            // environment may set another.
+            let env = match &s.env_default {
+                Some(var) => {
+                    format!(", the default used when the environment variable `{var}` is not set")
+                }
+                None => String::new(),
+            };
             format!(
-                "`worker_proc_alive_timeout` is {} s: set by `{}` ({}){largest}",
+                "`worker_proc_alive_timeout` is {} s: set by `{}` ({}){env}{largest}",
                 secs(limit),
                 s.form,
                 s.at

@@ -1,23 +1,17 @@
 //! CEL006 swallowed-raise: an exception raised in a signal handler to stop start-up is caught
-//! by `Signal.send` (every signal but import_modules) and start-up goes on.
+//! by `Signal.send` (every signal but import_modules) and start-up goes on. `Signal.send`
+//! catches `Exception` only: a class derived from `BaseException` alone propagates, and a class
+//! celint cannot place is not reported (precision first).
 
+use crate::catalog::exceptions::{self, Derives};
 use crate::catalog::signals::Process;
 use crate::checker::{Checker, Handler};
 use crate::diagnostic::{Applicability, Diagnostic, Fix};
+use crate::project::ModuleData;
 use crate::resolve::{ClassRef, Ctx, Value};
 use crate::rules::Rule;
 use crate::syntax::ir::{Expr, Scope, Stmt};
 use crate::syntax::visitor::{walk_body, walk_stmt, Visitor};
-
-/// Exceptions that are not `Exception`s: they propagate through `Signal.send`.
-const NOT_EXCEPTION: &[&str] = &[
-    "builtins.SystemExit",
-    "builtins.KeyboardInterrupt",
-    "builtins.GeneratorExit",
-    "builtins.BaseException",
-    "celery.exceptions.WorkerShutdown",
-    "celery.exceptions.WorkerTerminate",
-];
 
 pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
     if !h.signal.swallows_exceptions() {
@@ -38,7 +32,8 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
     };
     walk_body(&mut raises, &h.def.body);
     for (exc, span) in raises.out {
-        if !is_exception(ck, &ctx, exc) {
+        // Precision first: a class not known to be an `Exception` is not reported.
+        if raised_class(ck, &ctx, exc) != Derives::Exception {
             continue;
         }
         let text = h
@@ -109,39 +104,83 @@ impl<'a> Visitor<'a> for Raises<'a> {
     fn visit_expr(&mut self, _: &'a Expr) {}
 }
 
-fn is_exception(ck: &Checker, ctx: &Ctx, exc: &Expr) -> bool {
+/// What the class a `raise` names derives from.
+fn raised_class(ck: &Checker, ctx: &Ctx, exc: &Expr) -> Derives {
     let class = match exc {
         Expr::Call(call) => &call.func,
         other => other,
     };
+    class_expr(ck, ctx, class, 0)
+}
+
+/// What the class an expression names derives from: a builtin or outside class by the
+/// catalogue, a project class by its bases.
+fn class_expr(ck: &Checker, ctx: &Ctx, class: &Expr, depth: u32) -> Derives {
     match ck.analyzer.resolver.value(ctx, class) {
-        Value::External(p) => !NOT_EXCEPTION.contains(&p.as_str()),
-        Value::Class(c) => !class_is_exit(ck, c, 0),
-        _ => false,
+        Value::External(p) => exceptions::outside(&p),
+        Value::Class(c) => project_class(ck, c, depth),
+        // The resolver knows the builtins the rules need; any other builtin class is a name
+        // bound nowhere in the module (`UnicodeTranslateError`, `BaseExceptionGroup`, `object`).
+        Value::Unknown => match class {
+            Expr::Name { id, .. } if unbound(&ctx.module, ctx.scope, id) => {
+                if exceptions::is_builtin_class(id) {
+                    exceptions::outside(&format!("builtins.{id}"))
+                } else if id == "object" {
+                    Derives::NotException
+                } else {
+                    Derives::Unknown
+                }
+            }
+            _ => Derives::Unknown,
+        },
+        _ => Derives::Unknown,
     }
 }
 
-/// Does a project class derive from `SystemExit` and friends?
-fn class_is_exit(ck: &Checker, class: ClassRef, depth: u32) -> bool {
-    if depth > 16 {
+/// Does `name` have no binding from `scope` outwards, nor a `from m import *` that could bind
+/// it?
+fn unbound(module: &ModuleData, scope: Scope, name: &str) -> bool {
+    if !module.symbols.module.star_imports.is_empty() {
         return false;
     }
+    let mut at = Some(scope);
+    while let Some(s) = at {
+        if module
+            .symbols
+            .table(s)
+            .is_some_and(|t| t.names.contains_key(name))
+        {
+            return false;
+        }
+        at = crate::resolve::parent_scope(module, s);
+    }
+    true
+}
+
+/// A project class is an `Exception` when one of its bases is (as `issubclass` says); it is
+/// not when every base is known not to be (no bases: a plain class); otherwise not known.
+fn project_class(ck: &Checker, class: ClassRef, depth: u32) -> Derives {
+    if depth > 16 {
+        return Derives::Unknown;
+    }
     let Some(module) = ck.analyzer.project().module(class.module) else {
-        return false;
+        return Derives::Unknown;
     };
     let Some(def) = module.parsed.module.class(class.class) else {
-        return false;
+        return Derives::Unknown;
     };
     let ctx = Ctx {
         module: module.clone(),
         scope: def.parent,
         this: None,
     };
-    def.bases
-        .iter()
-        .any(|b| match ck.analyzer.resolver.value(&ctx, b) {
-            Value::External(p) => NOT_EXCEPTION.contains(&p.as_str()),
-            Value::Class(c) => class_is_exit(ck, c, depth + 1),
-            _ => false,
-        })
+    let mut result = Derives::NotException;
+    for base in &def.bases {
+        match class_expr(ck, &ctx, base, depth + 1) {
+            Derives::Exception => return Derives::Exception,
+            Derives::Unknown => result = Derives::Unknown,
+            Derives::NotException => {}
+        }
+    }
+    result
 }

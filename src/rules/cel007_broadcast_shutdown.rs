@@ -8,7 +8,7 @@ use crate::rules::Rule;
 
 /// Shutdowns reachable from a handler (with the trace to them).
 pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
-    for s in h.summary.shutdowns() {
+    for s in h.shutdowns() {
         if s.item.has_destination {
             continue;
         }
