@@ -127,17 +127,13 @@ impl<'c, 'r, 'p> Scanner<'c, 'r, 'p> {
 
     fn assignment(&mut self, target: &Expr, value: &Expr, span: Span, scope: Scope) {
         let key = match target {
-            // `app.conf.worker_proc_alive_timeout = N`, `asynpool.PROC_ALIVE_TIMEOUT = N`.
+            // `app.conf.worker_proc_alive_timeout = N`. (`asynpool.PROC_ALIVE_TIMEOUT = N` is not
+            // a setting: the prefork pool always passes `app.conf.worker_proc_alive_timeout` to
+            // the pool, which uses the module constant only when given none; seen on 5.7.0.)
             Expr::Attribute {
                 attr, value: base, ..
             } => {
-                if attr == "PROC_ALIVE_TIMEOUT" {
-                    let v = self.resolver.value(&self.ctx(scope), base);
-                    if v.path() != Some("celery.concurrency.asynpool") {
-                        return;
-                    }
-                    "worker_proc_alive_timeout"
-                } else if is_attr(base, "conf") {
+                if is_attr(base, "conf") {
                     attr.as_str()
                 } else {
                     return;
