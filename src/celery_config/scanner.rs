@@ -132,13 +132,8 @@ impl<'c, 'r, 'p> Scanner<'c, 'r, 'p> {
             // the pool, which uses the module constant only when given none; seen on 5.7.0.)
             Expr::Attribute {
                 attr, value: base, ..
-            } => {
-                if is_attr(base, "conf") {
-                    attr.as_str()
-                } else {
-                    return;
-                }
-            }
+            } if is_attr(base, "conf") => attr.as_str(),
+            Expr::Attribute { .. } => return,
             Expr::Subscript {
                 value: base, index, ..
             } => {
