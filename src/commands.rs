@@ -204,7 +204,7 @@ fn show_settings(
     ));
     out.push_str(&format!(
         "excluded: {}\n",
-        settings.excludes.is_excluded(path)
+        settings.excludes.excludes_path(path)
     ));
     out.push_str(&format!("output-format: {format:?}\n").to_lowercase());
     print(&out);

@@ -130,7 +130,7 @@ fn collect(settings: &Settings, overlay: &Overlay, pool: Option<&rayon::ThreadPo
     let parsed: Parsed = Mutex::new(Vec::new());
     let (read, walk_errors) = match (&settings.stdin, pool) {
         (Some((path, _)), _) => {
-            let excluded = settings.excludes.force && settings.excludes.is_excluded(path);
+            let excluded = settings.excludes.force_excluded(path);
             let mut entries = Vec::new();
             if !excluded {
                 parse(&parsed, path.clone(), &[], overlay);
