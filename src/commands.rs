@@ -131,6 +131,7 @@ fn settings(
             .collect(),
         excludes,
         stdin: None,
+        whole_project: true,
         prescan: !cli.no_prescan,
         // A plain check exits right after printing; --fix runs the pipeline several times.
         leak_at_exit: !(cli.fix || cli.diff),
@@ -271,6 +272,8 @@ pub fn run(cli: Cli) -> u8 {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
+    // Standard input without a file name has no place in a project.
+    settings.whole_project = !reads_stdin || cli.stdin_filename.is_some();
     let terminal = std::io::stdout().is_terminal();
     let format = cli
         .output_format

@@ -1,6 +1,7 @@
 //! From the paths on the command line to the Python files to lint, and from a file to its module
 //! name and source root, the way Ruff and isort detect packages.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -122,7 +123,8 @@ fn skipped_dir(dir: &Path) -> bool {
 }
 
 /// Every Python file under `paths`, sorted, each once, with what `visit` made of it. `visit`
-/// runs on the walker's threads as files are found, so reading overlaps walking.
+/// runs on the walker's threads as files are found, so reading overlaps walking; a file found
+/// again under a later path (the same spelling: give absolute paths) is not visited again.
 pub fn discover_each<T: Send>(
     paths: &[PathBuf],
     excludes: &Excludes,
@@ -131,6 +133,15 @@ pub fn discover_each<T: Send>(
 ) -> (Vec<(PathBuf, T)>, Vec<DiscoverError>) {
     let files = Mutex::new(Vec::new());
     let errors = Mutex::new(Vec::new());
+    // Only several paths can find a file twice.
+    let seen: Option<Mutex<HashSet<PathBuf>>> = (paths.len() > 1).then(Mutex::default);
+    let first_time = |p: &Path| {
+        seen.as_ref().is_none_or(|s| {
+            s.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(p.to_path_buf())
+        })
+    };
     for path in paths {
         let meta = match std::fs::metadata(path) {
             Ok(m) => m,
@@ -148,7 +159,7 @@ pub fn discover_each<T: Send>(
         if !meta.is_dir() {
             // Given explicitly: always linted, whatever ignore files say (unless asked to apply
             // excludes to explicit files, as pre-commit needs).
-            if !excludes.force_excluded(path) {
+            if !excludes.force_excluded(path) && first_time(path) {
                 push(&files, (path.clone(), visit(path)));
             }
             continue;
@@ -191,7 +202,7 @@ pub fn discover_each<T: Send>(
                 match result {
                     Ok(entry) => {
                         let is_file = entry.file_type().is_some_and(|t| t.is_file());
-                        if is_file && is_python_file(entry.path()) {
+                        if is_file && is_python_file(entry.path()) && first_time(entry.path()) {
                             let value = visit(entry.path());
                             push(&files, (entry.into_path(), value));
                         }
