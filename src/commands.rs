@@ -139,12 +139,20 @@ fn settings(
     })
 }
 
-/// The directory SARIF URIs are relative to: the repository (or project) root.
-fn repository_root() -> PathBuf {
+/// The directory SARIF URIs are relative to: the repository holding the first path (else the
+/// one holding the current directory), else the current directory.
+fn repository_root(first: Option<&Path>) -> PathBuf {
     let cwd = std::env::current_dir().unwrap_or_default();
-    cwd.ancestors()
-        .find(|d| d.join(".git").exists())
-        .map(Path::to_path_buf)
+    let git = |start: &Path| {
+        start
+            .ancestors()
+            .find(|d| d.join(".git").exists())
+            .map(Path::to_path_buf)
+    };
+    first
+        .map(crate::project::canonical)
+        .and_then(|p| git(&p))
+        .or_else(|| git(&cwd))
         .unwrap_or(cwd)
 }
 
@@ -503,7 +511,7 @@ fn check_or_fix(
     let options = SummaryOptions {
         unsafe_fixes: cli.unsafe_fixes,
         fixed: outcome.as_ref().map(|_| fixed_count),
-        root: repository_root(),
+        root: repository_root(settings.paths.first().map(PathBuf::as_path)),
         unreadable: report.errors.len(),
     };
     let mut text = if cli.statistics {

@@ -1,5 +1,6 @@
 //! Project mode: any paths are linted with the whole project behind them (a helper given alone
-//! is reported through the handler that reaches it), and paths printed in one form.
+//! is reported through the handler that reaches it), paths printed in one form, and
+//! fingerprints that do not depend on where celint runs from.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -282,5 +283,36 @@ fn paths_have_one_form_in_every_format() {
                 );
             }
         }
+    }
+}
+
+/// (fingerprint, file) of each finding, in order.
+fn fingerprints(dir: &Path, format: &str, arg: &str) -> Vec<String> {
+    let o = celint_in(dir, &["--output-format", format, arg]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let items = match format {
+        "sarif" => v["runs"][0]["results"].as_array().unwrap().clone(),
+        _ => v.as_array().unwrap().clone(),
+    };
+    items
+        .iter()
+        .map(|r| {
+            let f = match format {
+                "sarif" => &r["partialFingerprints"]["celintFingerprint/v2"],
+                _ => &r["fingerprint"],
+            };
+            f.as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn fingerprints_do_not_depend_on_the_working_directory_or_the_paths() {
+    let parent = demo().parent().unwrap().to_path_buf();
+    for format in ["gitlab", "sarif"] {
+        let dot = fingerprints(&demo(), format, ".");
+        assert_eq!(dot.len(), 5);
+        assert_eq!(fingerprints(&demo(), format, "shop"), dot, "{format}");
+        assert_eq!(fingerprints(&parent, format, "demo"), dot, "{format}");
     }
 }
