@@ -211,6 +211,12 @@ fn show_settings(
             .unwrap_or_else(|| "(none)".to_string())
     ));
     out.push_str(&format!(
+        "project root: {}\n",
+        crate::scope::project_root(path)
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "(none: the path is linted alone)".to_string())
+    ));
+    out.push_str(&format!(
         "root configuration: {}\n",
         root.map(|c| c.path.display().to_string())
             .unwrap_or_else(|| "(none)".to_string())

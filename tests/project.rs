@@ -316,3 +316,24 @@ fn fingerprints_do_not_depend_on_the_working_directory_or_the_paths() {
         assert_eq!(fingerprints(&parent, format, "demo"), dot, "{format}");
     }
 }
+
+/// The repository's own pyproject.toml (the wheel's) marks the repository as a project but
+/// must not configure celint: the fixtures and examples in it lint with the defaults.
+#[test]
+fn the_repository_pyproject_builds_the_wheel_and_leaves_linting_alone() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("pyproject.toml")).unwrap();
+    let v: toml::Value = toml::from_str(&text).unwrap();
+    assert_eq!(v["build-system"]["build-backend"].as_str(), Some("maturin"));
+    assert_eq!(v["tool"]["maturin"]["bindings"].as_str(), Some("bin"));
+    assert!(v["tool"].get("celint").is_none());
+    let o = celint_in(root, &["--show-settings", "examples/demo/shop/checks.py"]);
+    let out = stdout(&o);
+    assert!(
+        out.starts_with(&format!(
+            "Settings for examples/demo/shop/checks.py\nconfiguration file: (none)\nproject root: {}\nroot configuration: (none)\n",
+            root.join("examples/demo").display()
+        )),
+        "{out}"
+    );
+}
