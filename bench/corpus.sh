@@ -18,4 +18,7 @@ if [ ! -f "$dir/.complete" ]; then
   done
   rm -rf "$dir/dl"; touch "$dir/.complete"
 fi
+# The corpus is one project: its root is here, not in the repository around it (celint lints
+# any path with the project above it behind it).
+[ -f "$dir/pyproject.toml" ] || printf '[project]\nname = "bench-corpus"\nversion = "0"\n' > "$dir/pyproject.toml"
 echo "$dir $(find "$dir" -name '*.py' | wc -l) files $(find "$dir" -name '*.py' -print0 | xargs -0 cat | wc -c) bytes"

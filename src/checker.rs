@@ -215,7 +215,10 @@ pub fn check(
             .all(|d| d.fix.as_ref().is_none_or(|f| d.rule.offers(f))),
         "a fix's applicability is not its rule's registered fix level"
     );
-    // One finding per rule and place: the first (the nearest handler's) wins.
+    // One finding per rule and place: the first (the nearest handler's) wins, preferring a
+    // trace through a linted file: in project mode a helper given alone is reported through
+    // the handler that reaches it from a given file, if any (elsewhere every handler's is).
+    out.sort_by_key(|d| !through_linted(d));
     let mut seen = HashSet::new();
     out.retain(|d| seen.insert((d.rule, d.file.display.clone(), d.span)));
     // In a file that does not parse, the recovered tree may not be what the author meant: the
@@ -232,4 +235,12 @@ pub fn check(
         }
     }
     out
+}
+
+/// The finding is in a linted file, or its trace or related places pass through one.
+fn through_linted(d: &Diagnostic) -> bool {
+    std::iter::once(&d.file)
+        .chain(d.trace.iter().map(|t| &t.file))
+        .chain(d.related.iter())
+        .any(|f| f.module.as_ref().is_some_and(|m| m.linted))
 }

@@ -90,7 +90,8 @@ pub struct Cli {
     #[arg(long)]
     pub force_exclude: bool,
 
-    /// With `-` as the path: the name of the file whose source is read from standard input
+    /// Read the source from standard input, as this file (with or without `-`; other paths
+    /// are ignored)
     #[arg(long, value_name = "PATH")]
     pub stdin_filename: Option<PathBuf>,
 
@@ -103,7 +104,7 @@ pub struct Cli {
     pub color: ColorChoice,
 
     /// Also write the findings in FORMAT to PATH (repeatable): `sarif:celint.sarif`; a PATH
-    /// alone receives the main output instead of standard output
+    /// alone receives the main output instead of standard output (`./a:b` for a name with `:`)
     #[arg(long, value_name = "FORMAT:PATH")]
     pub output_file: Vec<String>,
 

@@ -54,24 +54,59 @@ struct Outputs {
     extra: Vec<(OutputFormat, PathBuf)>,
 }
 
+/// A format's name as written on the command line (`json-lines`).
+fn format_name(format: OutputFormat) -> String {
+    clap::ValueEnum::to_possible_value(&format)
+        .map(|v| v.get_name().to_string())
+        .unwrap_or_default()
+}
+
+/// The output formats' names, for messages.
+fn format_names() -> String {
+    <OutputFormat as clap::ValueEnum>::value_variants()
+        .iter()
+        .map(|f| format_name(*f))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `--output-file` items: `FORMAT:PATH`, or one PATH alone for the main output. Text before
+/// the first `:` that could be a format's name must be one (`sarf:x.sarif` is a typo, not a
+/// file name); `./a:b` writes a file named `a:b`.
 fn outputs(items: &[String]) -> Result<Outputs, Report> {
     let mut out = Outputs {
         main_file: None,
         extra: Vec::new(),
     };
     for item in items {
-        match item
-            .split_once(':')
-            .and_then(|(f, p)| OutputFormat::parse(f).map(|f| (f, p)))
-        {
-            Some((format, path)) if !path.is_empty() => {
+        let named = item.split_once(':').filter(|(f, _)| {
+            f.len() > 1
+                && f.starts_with(|c: char| c.is_ascii_alphabetic())
+                && f.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        });
+        match named {
+            Some((name, path)) => {
+                let Some(format) = OutputFormat::parse(name) else {
+                    return Err(miette!(
+                        help = format!("the formats are {}", format_names()),
+                        "unknown output format `{name}` in --output-file `{item}`"
+                    ));
+                };
+                if path.is_empty() {
+                    return Err(miette!(
+                        help = "write FORMAT:PATH, e.g. --output-file sarif:celint.sarif",
+                        "--output-file `{item}` names no file"
+                    ));
+                }
                 out.extra.push((format, PathBuf::from(path)))
             }
-            _ if out.main_file.is_none() => out.main_file = Some(PathBuf::from(item)),
-            _ => {
+            None if out.main_file.is_none() => out.main_file = Some(PathBuf::from(item)),
+            None => {
                 return Err(miette!(
                     help = "write FORMAT:PATH, e.g. --output-file sarif:celint.sarif",
-                    "--output-file `{item}` names no output format"
+                    "--output-file `{item}` names no output format, and the main output already goes to `{}`",
+                    out.main_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default()
                 ))
             }
         }
@@ -131,6 +166,7 @@ fn settings(
             .collect(),
         excludes,
         stdin: None,
+        whole_project: true,
         prescan: !cli.no_prescan,
         // A plain check exits right after printing; --fix runs the pipeline several times.
         leak_at_exit: !(cli.fix || cli.diff),
@@ -138,12 +174,20 @@ fn settings(
     })
 }
 
-/// The directory SARIF URIs are relative to: the repository (or project) root.
-fn repository_root() -> PathBuf {
+/// The directory SARIF URIs are relative to: the repository holding the first path (else the
+/// one holding the current directory), else the current directory.
+fn repository_root(first: Option<&Path>) -> PathBuf {
     let cwd = std::env::current_dir().unwrap_or_default();
-    cwd.ancestors()
-        .find(|d| d.join(".git").exists())
-        .map(Path::to_path_buf)
+    let git = |start: &Path| {
+        start
+            .ancestors()
+            .find(|d| d.join(".git").exists())
+            .map(Path::to_path_buf)
+    };
+    first
+        .map(crate::project::canonical)
+        .and_then(|p| git(&p))
+        .or_else(|| git(&cwd))
         .unwrap_or(cwd)
 }
 
@@ -165,6 +209,12 @@ fn show_settings(
             .as_ref()
             .map(|c| c.path.display().to_string())
             .unwrap_or_else(|| "(none)".to_string())
+    ));
+    out.push_str(&format!(
+        "project root: {}\n",
+        crate::scope::project_root(path)
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "(none: the path is linted alone)".to_string())
     ));
     out.push_str(&format!(
         "root configuration: {}\n",
@@ -204,9 +254,9 @@ fn show_settings(
     ));
     out.push_str(&format!(
         "excluded: {}\n",
-        settings.excludes.is_excluded(path)
+        settings.excludes.excludes_path(path)
     ));
-    out.push_str(&format!("output-format: {format:?}\n").to_lowercase());
+    out.push_str(&format!("output-format: {}\n", format_name(format)));
     print(&out);
     SUCCESS
 }
@@ -247,30 +297,18 @@ pub fn run(cli: Cli) -> u8 {
         None => None,
     };
     let configs = Arc::new(Configs::new(forced, cli.isolated));
-    let mut paths = if cli.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        cli.paths.clone()
-    };
-    let reads_stdin = paths.iter().any(|p| p.as_os_str() == "-");
-    let first = match (&cli.stdin_filename, reads_stdin) {
-        (Some(name), true) => name.clone(),
-        _ => paths.first().cloned().unwrap_or_else(|| PathBuf::from(".")),
-    };
+    let (paths, reads_stdin) = inputs(&cli);
+    let first = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
     let root = match configs.for_file(&first) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
-    if reads_stdin {
-        paths = vec![cli
-            .stdin_filename
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("stdin.py"))];
-    }
     let mut settings = match settings(&cli, configs.clone(), root.as_deref(), paths) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
+    // Standard input without a file name has no place in a project.
+    settings.whole_project = !reads_stdin || cli.stdin_filename.is_some();
     let terminal = std::io::stdout().is_terminal();
     let format = cli
         .output_format
@@ -288,6 +326,18 @@ pub fn run(cli: Cli) -> u8 {
     };
     if cli.show_settings {
         return show_settings(&settings, &first, root.as_deref(), format);
+    }
+    if cli.statistics
+        && !matches!(
+            format,
+            OutputFormat::Full | OutputFormat::Concise | OutputFormat::Json
+        )
+    {
+        return fail(miette!(
+            help = "use --output-format concise (a table) or json with --statistics",
+            "--statistics prints a table or json, not {}",
+            format_name(format)
+        ));
     }
     let outputs = match outputs(&cli.output_file) {
         Ok(o) => o,
@@ -315,6 +365,28 @@ pub fn run(cli: Cli) -> u8 {
         return FAILURE;
     }
     code
+}
+
+/// The paths to lint, and whether standard input stands in for the one file. As in Ruff,
+/// `--stdin-filename` reads standard input with or without `-`, and other paths are ignored.
+fn inputs(cli: &Cli) -> (Vec<PathBuf>, bool) {
+    let dash = cli.paths.iter().any(|p| p.as_os_str() == "-");
+    if let Some(name) = &cli.stdin_filename {
+        for p in cli.paths.iter().filter(|p| p.as_os_str() != "-") {
+            eprintln!(
+                "warning: Ignoring file {} in favor of standard input.",
+                p.display()
+            );
+        }
+        return (vec![name.clone()], true);
+    }
+    if dash {
+        return (vec![PathBuf::from("stdin.py")], true);
+    }
+    if cli.paths.is_empty() {
+        return (vec![PathBuf::from(".")], false);
+    }
+    (cli.paths.clone(), false)
 }
 
 /// Writes an output file; false (and a message) when it cannot.
@@ -500,11 +572,11 @@ fn check_or_fix(
     let options = SummaryOptions {
         unsafe_fixes: cli.unsafe_fixes,
         fixed: outcome.as_ref().map(|_| fixed_count),
-        root: repository_root(),
+        root: repository_root(settings.paths.first().map(PathBuf::as_path)),
         unreadable: report.errors.len(),
     };
     let mut text = if cli.statistics {
-        render::statistics(&report.diagnostics)
+        render::statistics(format, &report.diagnostics, cli.unsafe_fixes)
     } else {
         render::render(format, &report.diagnostics, color, &options)
     };
@@ -517,7 +589,7 @@ fn check_or_fix(
         // The main output, written to a file as it would have been printed (without colour).
         Some(path) => {
             let plain = if cli.statistics {
-                render::statistics(&report.diagnostics)
+                render::statistics(format, &report.diagnostics, cli.unsafe_fixes)
             } else {
                 render::render(format, &report.diagnostics, false, &options)
             };

@@ -90,6 +90,9 @@ pub struct Diagnostic {
     /// Further explanation (estimate contributions, where the timeout came from).
     pub notes: Vec<String>,
     pub trace: Vec<TraceEntry>,
+    /// Other files the finding draws on beyond its trace (the places CEL004's estimate adds
+    /// up): in project mode a finding is reported for a given file found here too.
+    pub related: Vec<FileRef>,
     pub fix: Option<Fix>,
     /// For a file that could not be decoded (no text to map offsets in): where the problem is.
     pub position: Option<Position>,
@@ -104,6 +107,7 @@ impl Diagnostic {
             message,
             notes: Vec::new(),
             trace: Vec::new(),
+            related: Vec::new(),
             fix: None,
             position: None,
         }

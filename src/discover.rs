@@ -1,6 +1,7 @@
 //! From the paths on the command line to the Python files to lint, and from a file to its module
 //! name and source root, the way Ruff and isort detect packages.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -76,24 +77,54 @@ impl Excludes {
     pub fn new(patterns: &[String], base: PathBuf) -> Result<Self, globset::Error> {
         Ok(Excludes {
             set: crate::config::globs(patterns)?,
-            base,
+            base: crate::project::canonical(&base),
             respect_gitignore: true,
             force: false,
         })
     }
 
+    /// Does a pattern match this path itself (by name, or relative to the base)? The walk asks
+    /// this of every entry, so it excludes at any depth.
     pub fn is_excluded(&self, path: &Path) -> bool {
-        let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let abs = crate::project::canonical(path);
         let name_match = abs.file_name().is_some_and(|n| self.set.is_match(n));
         let rel_match = abs
             .strip_prefix(&self.base)
-            .is_ok_and(|rel| self.set.is_match(rel));
+            .is_ok_and(|rel| !rel.as_os_str().is_empty() && self.set.is_match(rel));
         name_match || rel_match
+    }
+
+    /// Would the walk leave this path out: it, or a directory between the base and it, is
+    /// excluded (a pattern, build metadata, a virtualenv)? For paths given explicitly, which the
+    /// walk does not judge.
+    pub fn excludes_path(&self, path: &Path) -> bool {
+        let abs = crate::project::canonical(path);
+        if self.is_excluded(&abs) {
+            return true;
+        }
+        abs.ancestors()
+            .skip(1)
+            .take_while(|d| d.starts_with(&self.base) && *d != self.base)
+            .any(|d| self.is_excluded(d) || skipped_dir(d))
+    }
+
+    /// `--force-exclude`: excludes apply to this path given explicitly.
+    pub fn force_excluded(&self, path: &Path) -> bool {
+        self.force && self.excludes_path(path)
     }
 }
 
+/// Directories the walk never enters whatever the patterns: build metadata, and virtualenvs
+/// under any name.
+fn skipped_dir(dir: &Path) -> bool {
+    dir.file_name()
+        .is_some_and(|n| n.to_string_lossy().ends_with(".egg-info"))
+        || dir.join("pyvenv.cfg").is_file()
+}
+
 /// Every Python file under `paths`, sorted, each once, with what `visit` made of it. `visit`
-/// runs on the walker's threads as files are found, so reading overlaps walking.
+/// runs on the walker's threads as files are found, so reading overlaps walking; a file found
+/// again under a later path (the same spelling: give absolute paths) is not visited again.
 pub fn discover_each<T: Send>(
     paths: &[PathBuf],
     excludes: &Excludes,
@@ -102,6 +133,15 @@ pub fn discover_each<T: Send>(
 ) -> (Vec<(PathBuf, T)>, Vec<DiscoverError>) {
     let files = Mutex::new(Vec::new());
     let errors = Mutex::new(Vec::new());
+    // Only several paths can find a file twice.
+    let seen: Option<Mutex<HashSet<PathBuf>>> = (paths.len() > 1).then(Mutex::default);
+    let first_time = |p: &Path| {
+        seen.as_ref().is_none_or(|s| {
+            s.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(p.to_path_buf())
+        })
+    };
     for path in paths {
         let meta = match std::fs::metadata(path) {
             Ok(m) => m,
@@ -119,12 +159,12 @@ pub fn discover_each<T: Send>(
         if !meta.is_dir() {
             // Given explicitly: always linted, whatever ignore files say (unless asked to apply
             // excludes to explicit files, as pre-commit needs).
-            if !(excludes.force && excludes.is_excluded(path)) {
+            if !excludes.force_excluded(path) && first_time(path) {
                 push(&files, (path.clone(), visit(path)));
             }
             continue;
         }
-        if excludes.force && excludes.is_excluded(path) {
+        if excludes.force_excluded(path) {
             continue;
         }
         let mut builder = ignore::WalkBuilder::new(path);
@@ -154,12 +194,7 @@ pub fn discover_each<T: Send>(
                         return false;
                     }
                     let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-                    if !is_dir {
-                        return true;
-                    }
-                    let name = entry.file_name().to_string_lossy();
-                    // Build metadata and virtualenvs under any name.
-                    !name.ends_with(".egg-info") && !entry.path().join("pyvenv.cfg").is_file()
+                    !is_dir || !skipped_dir(entry.path())
                 }
             });
         builder.build_parallel().run(|| {
@@ -167,7 +202,7 @@ pub fn discover_each<T: Send>(
                 match result {
                     Ok(entry) => {
                         let is_file = entry.file_type().is_some_and(|t| t.is_file());
-                        if is_file && is_python_file(entry.path()) {
+                        if is_file && is_python_file(entry.path()) && first_time(entry.path()) {
                             let value = visit(entry.path());
                             push(&files, (entry.into_path(), value));
                         }

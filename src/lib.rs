@@ -32,6 +32,7 @@ pub(crate) mod project;
 pub(crate) mod render;
 pub(crate) mod resolve;
 pub mod rules;
+pub(crate) mod scope;
 pub mod source;
 pub mod syntax;
 pub(crate) mod write;
@@ -59,6 +60,9 @@ pub struct Settings {
     pub excludes: discover::Excludes,
     /// `--stdin-filename`: this file's source is given, not read.
     pub stdin: Option<(PathBuf, String)>,
+    /// Project mode (the command line's): the project around `paths` is analysed too, and
+    /// what concerns `paths` reported (see `scope.rs`). Off: `paths` are all there is.
+    pub whole_project: bool,
     /// Parse only the files that can matter (see `prescan.rs`). Off only to prove that it
     /// loses nothing.
     pub prescan: bool,
@@ -80,6 +84,7 @@ impl Settings {
             src: Vec::new(),
             excludes: discover::Excludes::default(),
             stdin: None,
+            whole_project: false,
             prescan: true,
             leak_at_exit: false,
             threads: None,

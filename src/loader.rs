@@ -11,7 +11,7 @@ use crate::discover::{self, ModulePath};
 use crate::facts::symbols;
 use crate::prescan::{self, Relevance};
 use crate::project::{canonical, ModuleData, ModuleId};
-use crate::source::{DecodeError, SourceFile};
+use crate::source::{display_path, DecodeError, SourceFile};
 use crate::syntax;
 use crate::Overlay;
 
@@ -42,21 +42,22 @@ pub struct Read {
     pub relevance: Relevance,
 }
 
-fn io_error(display: &str) -> impl Fn(std::io::Error) -> LoadError + '_ {
+/// The error for `path`, shown as every path is (`display_path`).
+fn io_error(path: &Path) -> impl Fn(std::io::Error) -> LoadError + '_ {
     move |e| LoadError::Io {
-        display: display.to_string(),
+        display: display_path(path),
         message: discover::io_message(&e),
     }
 }
 
 /// A FIFO, socket or device named `*.py`: reading it could block forever.
-fn regular_file(path: &Path, display: &str) -> Result<(), LoadError> {
-    let meta = std::fs::metadata(path).map_err(io_error(display))?;
+fn regular_file(path: &Path) -> Result<(), LoadError> {
+    let meta = std::fs::metadata(path).map_err(io_error(path))?;
     if meta.is_file() {
         return Ok(());
     }
     Err(LoadError::Io {
-        display: display.to_string(),
+        display: display_path(path),
         message: if meta.is_dir() {
             "is a directory".to_string()
         } else {
@@ -67,10 +68,10 @@ fn regular_file(path: &Path, display: &str) -> Result<(), LoadError> {
 
 /// Reads a file the walk found (never blocking on a FIFO or device) and classifies it. Without
 /// `prescan`, every file matters.
-pub fn read_found(path: &Path, display: &str, prescan: bool) -> Result<Read, LoadError> {
-    regular_file(path, display)?;
+pub fn read_found(path: &Path, prescan: bool) -> Result<Read, LoadError> {
+    regular_file(path)?;
     if !prescan {
-        let bytes = std::fs::read(path).map_err(io_error(display))?;
+        let bytes = std::fs::read(path).map_err(io_error(path))?;
         let relevance = Relevance::Matters;
         return Ok(Read { bytes, relevance });
     }
@@ -82,8 +83,8 @@ pub fn read_found(path: &Path, display: &str, prescan: bool) -> Result<Read, Loa
     BUFFER.with(|cell| {
         let mut buf = cell.borrow_mut();
         buf.clear();
-        let mut file = std::fs::File::open(path).map_err(io_error(display))?;
-        std::io::Read::read_to_end(&mut file, &mut buf).map_err(io_error(display))?;
+        let mut file = std::fs::File::open(path).map_err(io_error(path))?;
+        std::io::Read::read_to_end(&mut file, &mut buf).map_err(io_error(path))?;
         let relevance = prescan::classify(&buf);
         // Files that may connect through an alias are read again in the rare case that the
         // project defines signal aliases: holding all of them meanwhile costs more.
@@ -106,7 +107,7 @@ pub fn parse_found(
     overlay: &Overlay,
     linted: bool,
 ) -> Result<ModuleData, LoadError> {
-    let display = path.to_string_lossy().into_owned();
+    let display = display_path(path);
     if let Some(text) = overlay_text(overlay, path) {
         let source = SourceFile::new(display, path.to_path_buf(), text.to_string());
         return Ok(from_source(source, module_path_or_stem(path), linted));
@@ -392,12 +393,12 @@ impl Loader {
 
     fn read_module(&self, path: &Path) -> Option<ModuleData> {
         let linted = self.linted_paths.contains(path);
-        let display = crate::source::display_path(path);
+        let display = display_path(path);
         if let Some(text) = overlay_text(&self.overlay, path) {
             let source = SourceFile::new(display, path.to_path_buf(), text.to_string());
             return Some(from_source(source, module_path_or_stem(path), linted));
         }
-        if self.hermetic || regular_file(path, &display).is_err() {
+        if self.hermetic || regular_file(path).is_err() {
             return None;
         }
         let bytes = std::fs::read(path).ok()?;

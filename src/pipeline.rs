@@ -15,6 +15,8 @@ use crate::loader::{self, LoadError, Loader, Read};
 use crate::prescan::{self, Relevance};
 use crate::project::{self, ModuleData, Project};
 use crate::rules::cel000_syntax_error::{decode_diagnostic, parse_diagnostic};
+use crate::scope::Scope;
+use crate::source::display_path;
 use crate::{checker, discover, handlers, noqa, Overlay, Report, RunError, Settings};
 
 /// Prints how long each stage took (`CELINT_TIMING=1`).
@@ -50,7 +52,8 @@ pub fn run(settings: &Settings, overlay: &Overlay) -> Report {
         .build()
         .ok()
         .map(Arc::new);
-    let collected = collect(settings, &overlay, pool.as_deref());
+    let scope = Scope::new(settings);
+    let collected = collect(settings, &scope, &overlay, pool.as_deref());
     timing.lap("parse");
     let Collected {
         files,
@@ -59,20 +62,26 @@ pub fn run(settings: &Settings, overlay: &Overlay) -> Report {
         errors,
         mut diagnostics,
     } = collected;
-    let extra_roots = extra_roots(settings);
+    let extra_roots = extra_roots(settings, &scope);
     let roots = project::source_roots(&modules, &extra_roots);
-    let linted_paths = files.iter().map(|f| project::canonical(f)).collect();
+    let linted_paths = files
+        .iter()
+        .filter(|f| scope.is_given(f))
+        .map(|f| project::canonical(f))
+        .collect();
     let loader = Loader::new(roots, overlay, linted_paths, pool);
     let project = Project::new(modules, Arc::new(loader));
-    diagnostics.extend(expand_aliases(&project, deferred));
+    diagnostics.extend(expand_aliases(&project, &scope, deferred));
     timing.lap("deferred");
     let analyzer = Analyzer::new(&project, settings.extra_blocking.clone());
-    diagnostics.extend(analyse(&analyzer, settings, &extra_roots));
+    diagnostics.extend(analyse(&analyzer, settings, &scope, &extra_roots));
     timing.lap("check");
     print_counts(&timing, &project);
     let linted: Vec<Arc<ModuleData>> = project.modules().into_iter().filter(|m| m.linted).collect();
     diagnostics.extend(syntax_errors(&analyzer, &linted));
-    let diagnostics = suppress(diagnostics, &linted, settings);
+    // Suppression sees every finding of the project (a `# noqa` used by a finding reported for
+    // another file is used); then only what concerns the given files is kept.
+    let diagnostics = scope.reported(suppress(diagnostics, &linted, settings));
     timing.lap("filter");
     if settings.leak_at_exit {
         // The command line exits right after printing: freeing every syntax tree one node at
@@ -83,8 +92,8 @@ pub fn run(settings: &Settings, overlay: &Overlay) -> Report {
     }
     Report {
         diagnostics,
-        errors,
-        files: files.len(),
+        errors: scope.errors(errors),
+        files: files.iter().filter(|f| scope.is_given(f)).count(),
     }
 }
 
@@ -99,10 +108,10 @@ fn with_stdin(settings: &Settings, overlay: &Overlay) -> Overlay {
     overlay
 }
 
-/// The directories given on the command line and the configured source roots.
-fn extra_roots(settings: &Settings) -> Vec<PathBuf> {
-    settings
-        .paths
+/// The directories analysed (those given, or the project's) and the configured source roots.
+fn extra_roots(settings: &Settings, scope: &Scope) -> Vec<PathBuf> {
+    scope
+        .analysed()
         .iter()
         .filter(|p| p.is_dir())
         .chain(settings.src.iter())
@@ -125,34 +134,52 @@ type Parsed = Mutex<Vec<(PathBuf, Result<ModuleData, LoadError>)>>;
 
 /// Walks the paths, reads and pre-scans each file on the walker's threads, and hands each
 /// relevant one to `parse` on the pool as it is found: reading, pre-scanning and parsing
-/// overlap. Standard input stands in for the walk when it is given.
-fn collect(settings: &Settings, overlay: &Overlay, pool: Option<&rayon::ThreadPool>) -> Collected {
+/// overlap. Standard input stands in for its file, which the walk (of the project, in project
+/// mode; of nothing otherwise) then leaves out.
+fn collect(
+    settings: &Settings,
+    scope: &Scope,
+    overlay: &Overlay,
+    pool: Option<&rayon::ThreadPool>,
+) -> Collected {
     let parsed: Parsed = Mutex::new(Vec::new());
-    let (read, walk_errors) = match (&settings.stdin, pool) {
-        (Some((path, _)), _) => {
-            let excluded = settings.excludes.force && settings.excludes.is_excluded(path);
-            let mut entries = Vec::new();
-            if !excluded {
-                parse(&parsed, path.clone(), &[], overlay);
-                let read = Read {
-                    bytes: Vec::new(),
+    let mut read: Found = Vec::new();
+    let mut walk_paths = scope.walk();
+    let stdin = settings.stdin.as_ref().map(|(p, _)| project::canonical(p));
+    if let Some(path) = &stdin {
+        if settings.excludes.force_excluded(path) {
+            walk_paths.clear();
+        } else {
+            parse(&parsed, path.clone(), &[], overlay, true);
+            let bytes = Vec::new();
+            read.push((
+                path.clone(),
+                Ok(Read {
+                    bytes,
                     relevance: Relevance::Matters,
-                };
-                entries.push((path.clone(), Ok(read)));
-            }
-            (entries, Vec::new())
+                }),
+            ));
         }
-        (None, Some(pool)) => pool.scope(|scope| {
-            walk(settings, &|path: PathBuf, bytes: Vec<u8>| {
+    }
+    let walk = Walk {
+        settings,
+        scope,
+        paths: &walk_paths,
+        skip: stdin.as_deref(),
+    };
+    let (found, walk_errors) = match pool {
+        Some(pool) => pool.scope(|s| {
+            walk.run(&|path: PathBuf, bytes: Vec<u8>, given: bool| {
                 let parsed = &parsed;
-                scope.spawn(move |_| parse(parsed, path, &bytes, overlay));
+                s.spawn(move |_| parse(parsed, path, &bytes, overlay, given));
             })
         }),
         // No pool could be made: parse on the walker's threads.
-        (None, None) => walk(settings, &|path: PathBuf, bytes: Vec<u8>| {
-            parse(&parsed, path, &bytes, overlay)
+        None => walk.run(&|path: PathBuf, bytes: Vec<u8>, given: bool| {
+            parse(&parsed, path, &bytes, overlay, given)
         }),
     };
+    read.extend(found.into_iter().filter(|(p, _)| Some(p) != stdin.as_ref()));
     let mut out = Collected {
         files: read.iter().map(|(p, _)| p.clone()).collect(),
         modules: Vec::new(),
@@ -160,7 +187,7 @@ fn collect(settings: &Settings, overlay: &Overlay, pool: Option<&rayon::ThreadPo
         errors: walk_errors
             .into_iter()
             .map(|e| RunError {
-                path: e.path.to_string_lossy().into_owned(),
+                path: display_path(&e.path),
                 message: e.message,
             })
             .collect(),
@@ -199,33 +226,51 @@ fn collect(settings: &Settings, overlay: &Overlay, pool: Option<&rayon::ThreadPo
 
 type Found = Vec<(PathBuf, Result<Read, LoadError>)>;
 
-/// Walks the paths; each file that matters is handed to `spawn` with its bytes.
-fn walk(
-    settings: &Settings,
-    spawn: &(dyn Fn(PathBuf, Vec<u8>) + Sync),
-) -> (Found, Vec<discover::DiscoverError>) {
-    discover::discover_each(
-        &settings.paths,
-        &settings.excludes,
-        settings.threads,
-        &|p: &Path| {
-            let display = p.to_string_lossy();
-            let read = loader::read_found(p, &display, settings.prescan)?;
-            if read.relevance != Relevance::Matters {
-                return Ok(read);
-            }
-            spawn(p.to_path_buf(), read.bytes);
-            Ok(Read {
-                bytes: Vec::new(),
-                relevance: Relevance::Matters,
-            })
-        },
-    )
+/// One walk of the paths (absolute, so that a file found twice is seen as one).
+struct Walk<'a> {
+    settings: &'a Settings,
+    scope: &'a Scope,
+    paths: &'a [PathBuf],
+    /// Standard input's file: its text is not read from disk.
+    skip: Option<&'a Path>,
+}
+
+impl Walk<'_> {
+    /// Each file that matters is handed to `spawn` with its bytes, and whether it was given.
+    fn run(
+        &self,
+        spawn: &(dyn Fn(PathBuf, Vec<u8>, bool) + Sync),
+    ) -> (Found, Vec<discover::DiscoverError>) {
+        let settings = self.settings;
+        discover::discover_each(
+            self.paths,
+            &settings.excludes,
+            settings.threads,
+            &|p: &Path| {
+                if Some(p) == self.skip {
+                    let bytes = Vec::new();
+                    return Ok(Read {
+                        bytes,
+                        relevance: Relevance::No,
+                    });
+                }
+                let read = loader::read_found(p, settings.prescan)?;
+                if read.relevance != Relevance::Matters {
+                    return Ok(read);
+                }
+                spawn(p.to_path_buf(), read.bytes, self.scope.is_given(p));
+                Ok(Read {
+                    bytes: Vec::new(),
+                    relevance: Relevance::Matters,
+                })
+            },
+        )
+    }
 }
 
 /// Decodes and parses one relevant file.
-fn parse(parsed: &Parsed, path: PathBuf, bytes: &[u8], overlay: &Overlay) {
-    let m = loader::parse_found(&path, bytes, overlay, true);
+fn parse(parsed: &Parsed, path: PathBuf, bytes: &[u8], overlay: &Overlay, given: bool) {
+    let m = loader::parse_found(&path, bytes, overlay, given);
     parsed
         .lock()
         .unwrap_or_else(|e| e.into_inner())
@@ -235,7 +280,7 @@ fn parse(parsed: &Parsed, path: PathBuf, bytes: &[u8], overlay: &Overlay) {
 /// Files deferred by the pre-scan matter if they name a signal by an alias defined in a module
 /// that matters (`WPI = worker_process_init` in `proj/sigs.py`): those are parsed and added.
 /// Returns CEL000 for the ones that cannot be decoded.
-fn expand_aliases(project: &Project, deferred: Vec<PathBuf>) -> Vec<Diagnostic> {
+fn expand_aliases(project: &Project, scope: &Scope, deferred: Vec<PathBuf>) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     if deferred.is_empty() {
         return diagnostics;
@@ -252,7 +297,8 @@ fn expand_aliases(project: &Project, deferred: Vec<PathBuf>) -> Vec<Diagnostic> 
         if !aliases.named_in(&bytes) {
             continue;
         }
-        match loader::parse_found(&path, &bytes, project.loader().overlay(), true) {
+        let given = scope.is_given(&path);
+        match loader::parse_found(&path, &bytes, project.loader().overlay(), given) {
             Ok(m) => {
                 project.add(m);
             }
@@ -267,11 +313,17 @@ fn expand_aliases(project: &Project, deferred: Vec<PathBuf>) -> Vec<Diagnostic> 
     diagnostics
 }
 
-/// The rules over every handler of the linted modules. Command lines (Procfile, Dockerfile,
-/// compose, systemd) are looked for in the directories given and at the top of the project.
-fn analyse(analyzer: &Analyzer, settings: &Settings, extra_roots: &[PathBuf]) -> Vec<Diagnostic> {
+/// The rules over every handler of the modules parsed (in project mode, the whole project's).
+/// Command lines (Procfile, Dockerfile, compose, systemd) are looked for in the directories
+/// analysed and at the top of the project.
+fn analyse(
+    analyzer: &Analyzer,
+    settings: &Settings,
+    scope: &Scope,
+    extra_roots: &[PathBuf],
+) -> Vec<Diagnostic> {
     let mut command_roots = extra_roots.to_vec();
-    for p in &settings.paths {
+    for p in scope.analysed() {
         if let Some(top) = discover::project_top(p) {
             command_roots.push(top);
         }

@@ -17,8 +17,7 @@ pub struct Position {
 
 #[derive(Debug)]
 pub struct SourceFile {
-    /// The path as shown to the user: as given on the command line, or relative to the current
-    /// directory for files celint read on its own.
+    /// The path as shown to the user (`display_path`: relative to the current directory).
     pub display: String,
     /// The path on disk.
     pub path: PathBuf,
@@ -287,12 +286,17 @@ fn first_invalid(enc: &'static encoding_rs::Encoding, bytes: &[u8]) -> usize {
     }
 }
 
-/// `path` relative to the current directory when it lies below it, else as it is.
+/// How every path is shown: relative to the current directory when it lies below it (no
+/// `./`), else absolute; `.` and `..` folded away. Whatever the spelling on the command line.
 pub fn display_path(path: &Path) -> String {
+    let abs = crate::project::canonical(path);
     if let Ok(cwd) = std::env::current_dir() {
-        if let Ok(rel) = path.strip_prefix(&cwd) {
+        if let Ok(rel) = abs.strip_prefix(&cwd) {
+            if rel.as_os_str().is_empty() {
+                return ".".to_string();
+            }
             return rel.to_string_lossy().into_owned();
         }
     }
-    path.to_string_lossy().into_owned()
+    abs.to_string_lossy().into_owned()
 }

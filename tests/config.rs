@@ -313,3 +313,40 @@ fn colour_only_when_asked_or_on_a_terminal() {
     );
     assert!(stdout(&coloured).contains('\u{1b}'));
 }
+
+/// `--force-exclude` (how pre-commit calls celint) judges a given file as the walk would: a
+/// pattern matching any of its directories excludes it.
+#[test]
+fn force_exclude_applies_excludes_at_any_depth() {
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        "pyproject.toml",
+        "[tool.celint]\nextend-exclude = [\"generated\"]\n",
+    );
+    let hazard = "from celery.signals import worker_process_init\n\n\n@worker_process_init.connect\ndef boot(**kwargs):\n    exit(1)\n";
+    let files = [
+        "src/generated/w.py",
+        "src/generated/deeper/w.py",
+        "a/.venv/lib/x.py",
+        "pkg/build/y.py",
+        "env/lib/z.py",
+        "ok.py",
+    ];
+    for f in files {
+        write(d.path(), f, hazard);
+    }
+    // A virtualenv under any name.
+    write(d.path(), "env/pyvenv.cfg", "home = /usr\n");
+    let expected = "ok.py:6:5: CEL003 `exit(1)` in a `worker_process_init` handler: before the worker is ready it stops start-up with WorkerLostError; after that the child is replaced and exits again, forever\nFound 1 problem (0 errors, 1 warning).\nNo fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option).\n";
+    let mut args = vec!["--force-exclude", "--output-format", "concise"];
+    args.extend(files);
+    let o = celint_in(d.path(), &args);
+    assert_eq!(stdout(&o), expected);
+    // Without it, files given explicitly are linted whatever the excludes.
+    let o = celint_in(d.path(), &args[1..]);
+    assert_eq!(stdout(&o).matches(": CEL003 ").count(), files.len());
+    // The walk excludes the same ones.
+    let o = celint_in(d.path(), &["--output-format", "concise", "."]);
+    assert_eq!(stdout(&o), expected);
+}

@@ -125,7 +125,7 @@ fn fingerprints(dir: &Path, format: &str) -> Vec<(String, u64)> {
             .iter()
             .map(|r| {
                 (
-                    r["partialFingerprints"]["celintFingerprint/v1"]
+                    r["partialFingerprints"]["celintFingerprint/v2"]
                         .as_str()
                         .unwrap()
                         .to_string(),

@@ -77,17 +77,42 @@ pub fn render(
     }
 }
 
-/// `--statistics`: how many findings of each rule.
-pub fn statistics(diagnostics: &[Diagnostic]) -> String {
+/// One row of `--statistics --output-format json`, fields in Ruff's order.
+#[derive(serde::Serialize)]
+struct Statistic {
+    code: &'static str,
+    name: &'static str,
+    count: usize,
+    fixable: bool,
+}
+
+/// `--statistics`: how many findings of each rule, and whether `--fix` (with
+/// `--unsafe-fixes`, unsafe fixes too) can fix some of them. `json` is an array of
+/// `{code, name, count, fixable}`, most frequent first (Ruff's shape); other formats a table.
+pub fn statistics(format: OutputFormat, diagnostics: &[Diagnostic], unsafe_fixes: bool) -> String {
     let mut counts: std::collections::BTreeMap<crate::rules::Rule, (usize, bool)> =
         std::collections::BTreeMap::new();
     for d in diagnostics {
         let e = counts.entry(d.rule).or_insert((0, false));
         e.0 += 1;
-        e.1 |= d
-            .fix
-            .as_ref()
-            .is_some_and(|f| f.applicability == Applicability::Safe && !f.edits.is_empty());
+        e.1 |= crate::fix::applicable(d, unsafe_fixes);
+    }
+    if format == OutputFormat::Json {
+        let mut rows: Vec<_> = counts.into_iter().collect();
+        // Stable: rules of equal count stay in code order.
+        rows.sort_by_key(|(_, (n, _))| std::cmp::Reverse(*n));
+        let rows: Vec<Statistic> = rows
+            .into_iter()
+            .map(|(rule, (count, fixable))| Statistic {
+                code: rule.code(),
+                name: rule.name(),
+                count,
+                fixable,
+            })
+            .collect();
+        let mut s = serde_json::to_string_pretty(&rows).unwrap_or_else(|_| "[]".to_string());
+        s.push('\n');
+        return s;
     }
     let mut out = String::new();
     for (rule, (n, fixable)) in counts {

@@ -127,7 +127,7 @@ pub fn render(diagnostics: &[Diagnostic], root: &Path) -> String {
                 "level": level(d.rule),
                 "message": { "text": sentence(&d.message) },
                 "locations": [location(&d.file, d.span, root)],
-                "partialFingerprints": { "celintFingerprint/v1": fingerprint },
+                "partialFingerprints": { "celintFingerprint/v2": fingerprint },
             });
             if !d.trace.is_empty() {
                 let related: Vec<Value> = d

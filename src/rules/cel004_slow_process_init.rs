@@ -45,6 +45,10 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
                 .collect();
             format!(" via {}", hops.join(" -> "))
         };
+        // Where the time is spent, and the calls on the way there.
+        d.related.push(ck.file(p.loc.module));
+        d.related
+            .extend(p.trace.iter().map(|t| ck.file(t.call.module)));
         d.notes.push(format!(
             "`{}`{times}: {} s ({}){via}",
             p.item.what,

@@ -809,8 +809,13 @@ def check_extra_with_celint(scenarios, binary=None) -> list:
     if binary is None:
         return ["celint binary not found (cargo build) to check tests/runtime/scenarios/*.py"]
     for sc in extras:
-        r = subprocess.run([str(binary), "--isolated", "--output-format", "concise", str(ROOT / sc.origin)],
-                           capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        # A scenario is a project of its own, as the worker runs it: linted in place, celint
+        # would take this repository for its project and every fixture's settings with it.
+        alone = RUN_TMP / "celint-check" / sc.module
+        alone.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / sc.origin, alone / Path(sc.origin).name)
+        r = subprocess.run([str(binary), "--isolated", "--output-format", "concise", Path(sc.origin).name],
+                           capture_output=True, text=True, stdin=subprocess.DEVNULL, cwd=alone)
         got = sorted(set(re.findall(r":\d+:\d+: (CEL\d{3}) ", r.stdout)))
         if r.returncode not in (0, 1):
             problems.append(f"{sc.origin}: celint exited {r.returncode}: {r.stderr.strip()[:200]}")

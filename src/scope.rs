@@ -1,0 +1,205 @@
+//! Project mode: the paths given are linted with the whole project behind them. celint finds
+//! the project's root above them, walks all of it (the pre-scan keeps that cheap), analyses
+//! every handler as `celint ROOT` would, and reports the findings located in the given files
+//! or whose trace passes through one of them.
+//!
+//! Without project mode (the library's default, `Settings::whole_project` off) the given paths
+//! are the whole world, as they always were.
+
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{Diagnostic, FileRef};
+use crate::project::canonical;
+use crate::{RunError, Settings};
+
+/// Files that mark the top of a Python project.
+pub const PROJECT_MARKERS: &[&str] = &["pyproject.toml", "setup.cfg", "setup.py", ".git"];
+
+/// The nearest directory at or above `path` that holds a project marker. `path` need not
+/// exist (standard input's file name); a file's search starts in its directory.
+pub fn project_root(path: &Path) -> Option<PathBuf> {
+    let abs = canonical(path);
+    let start = if abs.is_dir() {
+        abs.as_path()
+    } else {
+        abs.parent()?
+    };
+    start
+        .ancestors()
+        .find(|d| PROJECT_MARKERS.iter().any(|m| d.join(m).exists()))
+        .map(Path::to_path_buf)
+}
+
+/// What one run covers: the paths given, and in project mode the project around them.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    /// The paths given (absolute, `.` and `..` folded).
+    given: Vec<PathBuf>,
+    /// Project mode: the project's directories (roots, configured `src`), none inside another.
+    roots: Vec<PathBuf>,
+    /// Standard input stands in for the one given file: the walk is of the project alone.
+    stdin: bool,
+}
+
+impl Scope {
+    pub fn new(settings: &Settings) -> Self {
+        let given: Vec<PathBuf> = settings.paths.iter().map(|p| canonical(p)).collect();
+        let stdin = settings.stdin.is_some();
+        let mut roots = Vec::new();
+        if settings.whole_project {
+            // A path that does not exist has no project (its error is reported); standard
+            // input's file need not exist.
+            let found = given
+                .iter()
+                .filter(|p| stdin || p.exists())
+                .filter_map(|p| project_root(p));
+            let src = settings
+                .src
+                .iter()
+                .map(|s| canonical(s))
+                .filter(|s| s.is_dir());
+            roots = outermost(found.chain(src).collect());
+        }
+        Scope {
+            given,
+            roots,
+            stdin,
+        }
+    }
+
+    pub fn project_mode(&self) -> bool {
+        !self.roots.is_empty()
+    }
+
+    /// Is this (absolute) file one of those given, or in a directory given? Outside project
+    /// mode everything the run reads from the walk is.
+    pub fn is_given(&self, path: &Path) -> bool {
+        !self.project_mode() || self.given.iter().any(|g| path.starts_with(g))
+    }
+
+    /// What the walk goes over: the given paths first (their files are the ones linted; a file
+    /// is visited once, by the first walk that finds it), then the project's directories.
+    pub fn walk(&self) -> Vec<PathBuf> {
+        let mut out: Vec<PathBuf> = if self.stdin {
+            Vec::new()
+        } else {
+            self.given.clone()
+        };
+        for r in &self.roots {
+            if !out.contains(r) {
+                out.push(r.clone());
+            }
+        }
+        out
+    }
+
+    /// What the analysis is of: the paths `celint` would have been given to lint the whole
+    /// project (the roots), or the given paths.
+    pub fn analysed(&self) -> &[PathBuf] {
+        if self.project_mode() {
+            &self.roots
+        } else {
+            &self.given
+        }
+    }
+
+    fn file_given(&self, file: &FileRef) -> bool {
+        match &file.module {
+            Some(m) => m.linted,
+            None => self.is_given(&canonical(Path::new(&file.display))),
+        }
+    }
+
+    /// Does the finding concern a given file: located in one, or its trace (or what its
+    /// estimate adds up, for CEL004) passes through one? Returns that file.
+    pub fn touches<'d>(&self, d: &'d Diagnostic) -> Option<&'d FileRef> {
+        if self.file_given(&d.file) {
+            return Some(&d.file);
+        }
+        d.trace
+            .iter()
+            .map(|t| &t.file)
+            .chain(d.related.iter())
+            .find(|f| self.file_given(f))
+    }
+
+    /// In project mode, the findings that concern the given files; one located elsewhere says
+    /// which given file its trace passes through.
+    pub fn reported(&self, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+        if !self.project_mode() {
+            return diagnostics;
+        }
+        diagnostics
+            .into_iter()
+            .filter_map(|mut d| {
+                if self.file_given(&d.file) {
+                    return Some(d);
+                }
+                let through = self.touches(&d)?.display.clone();
+                d.notes.push(format!(
+                    "reported because its trace passes through {through}"
+                ));
+                Some(d)
+            })
+            .collect()
+    }
+
+    /// In project mode, only the given paths' read errors: a file elsewhere in the project that
+    /// cannot be read is no concern of this run.
+    pub fn errors(&self, errors: Vec<RunError>) -> Vec<RunError> {
+        if !self.project_mode() {
+            return errors;
+        }
+        errors
+            .into_iter()
+            .filter(|e| self.is_given(&canonical(Path::new(&e.path))))
+            .collect()
+    }
+}
+
+/// The directories, each once, leaving out any inside another.
+fn outermost(mut dirs: Vec<PathBuf>) -> Vec<PathBuf> {
+    dirs.sort();
+    dirs.dedup();
+    let all = dirs.clone();
+    dirs.retain(|d| !all.iter().any(|o| o != d && d.starts_with(o)));
+    dirs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outermost_directories() {
+        let dirs = vec![
+            PathBuf::from("/p/a"),
+            PathBuf::from("/p"),
+            PathBuf::from("/q"),
+            PathBuf::from("/p"),
+            PathBuf::from("/pa"),
+        ];
+        assert_eq!(
+            outermost(dirs),
+            vec![
+                PathBuf::from("/p"),
+                PathBuf::from("/pa"),
+                PathBuf::from("/q")
+            ]
+        );
+    }
+
+    #[test]
+    fn project_root_is_the_nearest_marked_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let top = canonical(dir.path());
+        std::fs::create_dir_all(top.join("a/b")).unwrap();
+        std::fs::write(top.join("setup.cfg"), "").unwrap();
+        std::fs::write(top.join("a/b/x.py"), "").unwrap();
+        assert_eq!(project_root(&top.join("a/b/x.py")), Some(top.clone()));
+        assert_eq!(project_root(&top.join("a/b/new.py")), Some(top.clone()));
+        std::fs::write(top.join("a/pyproject.toml"), "").unwrap();
+        assert_eq!(project_root(&top.join("a/b")), Some(top.join("a")));
+        assert_eq!(project_root(&top.join("a")), Some(top.join("a")));
+    }
+}
