@@ -3,7 +3,26 @@
 
 use std::process::Command;
 
+/// Copies a file or directory of the repository to the same relative place under `to`.
+fn copy(rel: &std::path::Path, to: &std::path::Path) {
+    let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+    let dest = to.join(rel);
+    if from.is_dir() {
+        for entry in std::fs::read_dir(&from).unwrap() {
+            let name = entry.unwrap().file_name();
+            copy(&rel.join(name), to);
+        }
+    } else {
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::copy(&from, &dest).unwrap();
+    }
+}
+
+/// The full output for one fixture, linted on its own: a copy outside the repository, so that
+/// project mode does not take the other fixtures (and their settings) as its project.
 fn full(path: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    copy(std::path::Path::new(path), dir.path());
     let o = Command::new(env!("CARGO_BIN_EXE_celint"))
         .args([
             "--isolated",
@@ -13,7 +32,7 @@ fn full(path: &str) -> String {
             "never",
             path,
         ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(dir.path())
         .output()
         .expect("celint runs");
     assert_eq!(o.status.code(), Some(1), "{path}: one finding expected");
