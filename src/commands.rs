@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use miette::{miette, Report};
 
+use crate::catalog::blocking::UserEntries;
 use crate::cli::{Cli, ColorChoice};
 use crate::config::{CliSelection, Config, Configs};
 use crate::discover::{Excludes, DEFAULT_EXCLUDES};
@@ -114,8 +115,9 @@ fn settings(
     })?;
     excludes.respect_gitignore = options.respect_gitignore.unwrap_or(true);
     excludes.force = cli.force_exclude;
-    let mut extra_blocking = cli.blocking_calls.clone();
-    extra_blocking.extend(options.extend_blocking_calls.clone().unwrap_or_default());
+    let mut names = cli.blocking_calls.clone();
+    names.extend(options.extend_blocking_calls.clone().unwrap_or_default());
+    let extra_blocking = celint_blocking(root, names);
     Ok(Settings {
         paths,
         selection: cli_sel,
@@ -136,6 +138,14 @@ fn settings(
         leak_at_exit: !(cli.fix || cli.diff),
         threads: None,
     })
+}
+
+/// The user's blocking calls: the root configuration's entries, and names from both places.
+fn celint_blocking(root: Option<&Config>, names: Vec<String>) -> UserEntries {
+    UserEntries {
+        entries: root.map(|c| c.blocking_entries.clone()).unwrap_or_default(),
+        names,
+    }
 }
 
 /// The directory SARIF URIs are relative to: the repository (or project) root.
@@ -188,7 +198,7 @@ fn show_settings(
     ));
     out.push_str(&format!(
         "extend-blocking-calls: {:?}\n",
-        settings.extra_blocking
+        settings.extra_blocking.names
     ));
     out.push_str(&format!(
         "src: {:?}\n",
