@@ -145,12 +145,16 @@ impl File<'_, '_> {
                 None => "without a `name`".to_string(),
             };
             let what = format!("`blocking-calls` entry {} ({name})", index + 1);
-            let help = "keys: name, kind, timeout, duration, nonblocking-when-false, only-when, local-when-argument-calls, opens-connection, except, reason, reference (see the README)";
+            let help = "see the README for the keys of a `blocking-calls` entry";
             let Some(item) = items.and_then(|a| a.get(index)) else {
                 continue;
             };
             let raw =
                 RawEntry::deserialize(ValueDeserializer::from(item.clone())).map_err(|e| {
+                    let what = match e.span().and_then(|span| key_at(item, &span)) {
+                        Some(k) => format!("{what}, key `{k}`"),
+                        None => what.clone(),
+                    };
                     self.error(e.span(), &format!("{what}: {}", e.message().trim()), help)
                 })?;
             let entry = raw.check(index).map_err(|e| {
@@ -169,6 +173,15 @@ impl File<'_, '_> {
         }
         Ok(out)
     }
+}
+
+/// The key of table `item` written at, or holding the value at, `span`.
+fn key_at(item: &Spanned<toml::de::DeValue<'_>>, span: &Span) -> Option<String> {
+    let table = item.get_ref().as_table()?;
+    table
+        .iter()
+        .find(|(k, v)| k.span() == *span || v.span().contains(&span.start))
+        .map(|(k, _)| k.get_ref().to_string())
 }
 
 impl Config {
