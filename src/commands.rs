@@ -222,6 +222,21 @@ fn show_settings(
 }
 
 pub fn run(cli: Cli) -> u8 {
+    if let Some(name) = &cli.explain_call {
+        // Unknown is an answer, not an error: exit 1, as a check that finds something.
+        return match crate::catalog::blocking::explain(name) {
+            Some(text) => {
+                print(&text);
+                SUCCESS
+            }
+            None => {
+                print(&format!(
+                    "`{name}`: not in the catalogue; celint does not treat it as blocking (add it with `--blocking-call` or a `blocking-calls` entry)\n"
+                ));
+                FINDINGS
+            }
+        };
+    }
     if let Some(rule) = &cli.explain {
         return match Rule::from_code_or_name(rule) {
             Some(r) => {

@@ -406,6 +406,44 @@ pub fn lookup_written(dotted: &str) -> Option<&'static Entry> {
         .find(|e| matches(e, dotted))
 }
 
+/// What the catalogue knows about a call (`celint --explain-call NAME`), or `None`.
+pub fn explain(name: &str) -> Option<String> {
+    let e = lookup(name).or_else(|| lookup_written(name))?;
+    let arg = |a: &Arg| match (&a.keyword, a.position) {
+        (Some(k), Some(p)) => format!("`{k}=` or argument {}", p + 1),
+        (Some(k), None) => format!("`{k}=`"),
+        (None, Some(p)) => format!("argument {}", p + 1),
+        (None, None) => "no argument".to_string(),
+    };
+    let bound = match &e.bound {
+        Bound::Duration(a) => format!("the duration is {}", arg(a)),
+        Bound::Timeout(t) => {
+            let mut s = match (&t.keyword, t.position, &t.set_on) {
+                (None, None, Some(on)) => format!("set on {on}, not on the call"),
+                _ => format!("bounded by {}", arg(&t.arg())),
+            };
+            if let Some(k) = &t.dsn_key {
+                s.push_str(&format!(" or `{k}=` in the connection string"));
+            }
+            match (t.default, &t.versions) {
+                (Some(d), Some(v)) => s.push_str(&format!("; default {d} s ({v})")),
+                (Some(d), None) => s.push_str(&format!("; default {d} s")),
+                (None, _) => s.push_str("; unbounded without it"),
+            }
+            s
+        }
+        Bound::Unbounded => "none: its duration is unknown".to_string(),
+    };
+    Some(format!(
+        "`{name}`: catalogue entry `{}`\nkind: {}\ntimeout: {bound}\nopens a connection: {}\nreason: {}\nreference: {}\n",
+        e.pattern,
+        e.kind.describe(),
+        if e.opens_connection { "yes" } else { "no" },
+        e.reason,
+        e.reference
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
