@@ -66,6 +66,10 @@ pub struct Cli {
     #[arg(long, value_name = "RULE")]
     pub explain: Option<String>,
 
+    /// Print what the blocking-call catalogue knows about a call (e.g. torch.load) and exit
+    #[arg(long, value_name = "NAME")]
+    pub explain_call: Option<String>,
+
     /// Use this worker_proc_alive_timeout instead of the one found in the project
     #[arg(long, value_name = "SECONDS")]
     pub proc_alive_timeout: Option<f64>,

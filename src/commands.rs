@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use miette::{miette, Report};
 
+use crate::catalog::blocking::UserEntries;
 use crate::cli::{Cli, ColorChoice};
 use crate::config::{CliSelection, Config, Configs};
 use crate::discover::{Excludes, DEFAULT_EXCLUDES};
@@ -149,8 +150,9 @@ fn settings(
     })?;
     excludes.respect_gitignore = options.respect_gitignore.unwrap_or(true);
     excludes.force = cli.force_exclude;
-    let mut extra_blocking = cli.blocking_calls.clone();
-    extra_blocking.extend(options.extend_blocking_calls.clone().unwrap_or_default());
+    let mut names = cli.blocking_calls.clone();
+    names.extend(options.extend_blocking_calls.clone().unwrap_or_default());
+    let extra_blocking = celint_blocking(root, names);
     Ok(Settings {
         paths,
         selection: cli_sel,
@@ -172,6 +174,14 @@ fn settings(
         leak_at_exit: !(cli.fix || cli.diff),
         threads: None,
     })
+}
+
+/// The user's blocking calls: the root configuration's entries, and names from both places.
+fn celint_blocking(root: Option<&Config>, names: Vec<String>) -> UserEntries {
+    UserEntries {
+        entries: root.map(|c| c.blocking_entries.clone()).unwrap_or_default(),
+        names,
+    }
 }
 
 /// The directory SARIF URIs are relative to: the repository holding the first path (else the
@@ -238,7 +248,7 @@ fn show_settings(
     ));
     out.push_str(&format!(
         "extend-blocking-calls: {:?}\n",
-        settings.extra_blocking
+        settings.extra_blocking.names
     ));
     out.push_str(&format!(
         "src: {:?}\n",
@@ -262,6 +272,21 @@ fn show_settings(
 }
 
 pub fn run(cli: Cli) -> u8 {
+    if let Some(name) = &cli.explain_call {
+        // Unknown is an answer, not an error: exit 1, as a check that finds something.
+        return match crate::catalog::blocking::explain(name) {
+            Some(text) => {
+                print(&text);
+                SUCCESS
+            }
+            None => {
+                print(&format!(
+                    "`{name}`: not in the catalogue; celint does not treat it as blocking (add it with `--blocking-call` or a `blocking-calls` entry)\n"
+                ));
+                FINDINGS
+            }
+        };
+    }
     if let Some(rule) = &cli.explain {
         return match Rule::from_code_or_name(rule) {
             Some(r) => {

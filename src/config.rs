@@ -10,9 +10,10 @@ use std::sync::{Arc, Mutex};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use miette::{LabeledSpan, MietteDiagnostic, NamedSource, Report};
 use serde::{Deserialize, Serialize};
-use toml::de::{DeTable, Deserializer};
+use toml::de::{DeTable, Deserializer, ValueDeserializer};
 use toml::Spanned;
 
+use crate::catalog::blocking::{Entry, RawEntry};
 use crate::render::OutputFormat;
 use crate::rules::{self, Rule};
 
@@ -30,6 +31,9 @@ pub struct Options {
     pub src: Option<Vec<String>>,
     pub proc_alive_timeout: Option<f64>,
     pub extend_blocking_calls: Option<Vec<String>>,
+    /// Entries with the catalogue's schema (`[[tool.celint.blocking-calls]]`), checked one by
+    /// one in `Config::check` so that an error names its entry.
+    pub blocking_calls: Option<Vec<toml::Table>>,
     pub output_format: Option<OutputFormat>,
 }
 
@@ -54,6 +58,8 @@ pub struct Config {
     pub extend_select: Vec<Rule>,
     pub ignore: Vec<Rule>,
     per_file_ignores: Vec<(GlobSet, Vec<Rule>)>,
+    /// `blocking-calls`, checked.
+    pub blocking_entries: Vec<Entry>,
 }
 
 const NAMES: &[&str] = &[".celint.toml", "celint.toml", "pyproject.toml"];
@@ -122,6 +128,60 @@ impl File<'_, '_> {
         }
         Ok(out)
     }
+}
+
+impl File<'_, '_> {
+    /// The `blocking-calls` entries, each deserialised from its own place in the document so
+    /// that an error points at the key and names the entry.
+    fn blocking_entries(&self, tables: Option<&[toml::Table]>) -> Result<Vec<Entry>, Report> {
+        let items = self
+            .table(&[])
+            .and_then(|t| t.get("blocking-calls"))
+            .and_then(|v| v.get_ref().as_array());
+        let mut out = Vec::new();
+        for (index, table) in tables.unwrap_or(&[]).iter().enumerate() {
+            let name = match table.get("name").and_then(|n| n.as_str()) {
+                Some(n) => format!("`{n}`"),
+                None => "without a `name`".to_string(),
+            };
+            let what = format!("`blocking-calls` entry {} ({name})", index + 1);
+            let help = "see the README for the keys of a `blocking-calls` entry";
+            let Some(item) = items.and_then(|a| a.get(index)) else {
+                continue;
+            };
+            let raw =
+                RawEntry::deserialize(ValueDeserializer::from(item.clone())).map_err(|e| {
+                    let what = match e.span().and_then(|span| key_at(item, &span)) {
+                        Some(k) => format!("{what}, key `{k}`"),
+                        None => what.clone(),
+                    };
+                    self.error(e.span(), &format!("{what}: {}", e.message().trim()), help)
+                })?;
+            let entry = raw.check(index).map_err(|e| {
+                let span = item
+                    .get_ref()
+                    .as_table()
+                    .and_then(|t| t.get_key_value(e.key))
+                    .map(|(k, _)| k.span());
+                self.error(
+                    span,
+                    &format!("{what}, key `{}`: {}", e.key, e.message),
+                    help,
+                )
+            })?;
+            out.push(entry);
+        }
+        Ok(out)
+    }
+}
+
+/// The key of table `item` written at, or holding the value at, `span`.
+fn key_at(item: &Spanned<toml::de::DeValue<'_>>, span: &Span) -> Option<String> {
+    let table = item.get_ref().as_table()?;
+    table
+        .iter()
+        .find(|(k, v)| k.span() == *span || v.span().contains(&span.start))
+        .map(|(k, _)| k.get_ref().to_string())
 }
 
 impl Config {
@@ -208,6 +268,7 @@ impl Config {
             let rules = file.selectors(&["per-file-ignores"], pattern, codes)?;
             per_file_ignores.push((glob, rules));
         }
+        let blocking_entries = file.blocking_entries(options.blocking_calls.as_deref())?;
         let dir = std::path::absolute(file.path)
             .ok()
             .and_then(|p| p.parent().map(Path::to_path_buf))
@@ -220,6 +281,7 @@ impl Config {
             extend_select,
             ignore,
             per_file_ignores,
+            blocking_entries,
         })
     }
 

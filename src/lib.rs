@@ -11,7 +11,7 @@
 )]
 
 pub(crate) mod add_noqa;
-pub(crate) mod catalog;
+pub mod catalog;
 pub(crate) mod celery_config;
 pub(crate) mod checker;
 pub mod cli;
@@ -54,7 +54,8 @@ pub struct Settings {
     pub selection: config::CliSelection,
     pub configs: Arc<config::Configs>,
     pub proc_alive_timeout: Option<f64>,
-    pub extra_blocking: Vec<String>,
+    /// The user's blocking calls: entries from the configuration, names from both.
+    pub extra_blocking: catalog::blocking::UserEntries,
     /// Extra source roots (`src` in the configuration).
     pub src: Vec<PathBuf>,
     pub excludes: discover::Excludes,
@@ -80,7 +81,7 @@ impl Settings {
             selection: config::CliSelection::default(),
             configs: Arc::new(config::Configs::new(None, true)),
             proc_alive_timeout: None,
-            extra_blocking: Vec::new(),
+            extra_blocking: catalog::blocking::UserEntries::default(),
             src: Vec::new(),
             excludes: discover::Excludes::default(),
             stdin: None,
@@ -188,7 +189,7 @@ fn check_source_here(name: &str, bytes: &[u8]) -> Vec<Diagnostic> {
     };
     let module = loader::from_source(source, mp, true);
     let project = Project::isolated(vec![module]);
-    let analyzer = effects::Analyzer::new(&project, Vec::new());
+    let analyzer = effects::Analyzer::new(&project, catalog::blocking::UserEntries::default());
     let linted = project.modules();
     let mut out = checker::check(&analyzer, &linted, None, &[]);
     out.extend(linted.iter().filter_map(parse_diagnostic));

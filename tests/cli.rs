@@ -188,3 +188,16 @@ fn a_file_given_from_inside_its_package_still_follows_its_imports() {
     assert!(out.starts_with("checks.py:7:9: CEL002 "), "{out}");
     assert!(out.contains("ml.py:8:20: CEL005 "), "{out}");
 }
+
+#[test]
+fn explain_call_prints_the_catalogue_entry_or_says_it_knows_nothing() {
+    let o = celint(&["--explain-call", "psycopg2.connect"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), "`psycopg2.connect`: catalogue entry `psycopg2.connect`\nkind: database connection\ntimeout: bounded by `connect_timeout=` or `connect_timeout=` in the connection string; unbounded without it\nopens a connection: yes\nreason: libpq waits for the server indefinitely unless `connect_timeout` is set\nreference: https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNECT-CONNECT-TIMEOUT\n");
+    let o = celint(&["--explain-call", "transformers.AutoModel.from_pretrained"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), "`transformers.AutoModel.from_pretrained`: catalogue entry `*.from_pretrained`\nkind: model loading\ntimeout: none: its duration is unknown\nopens a connection: no\nreason: Hugging Face style loaders (transformers, diffusers, peft, ...): download when not cached, then load\nreference: https://huggingface.co/docs/transformers/main_classes/model#transformers.PreTrainedModel.from_pretrained\n");
+    let o = celint(&["--explain-call", "redis.Redis.from_url"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout(&o), "`redis.Redis.from_url`: not in the catalogue; celint does not treat it as blocking (add it with `--blocking-call` or a `blocking-calls` entry)\n");
+}

@@ -350,3 +350,59 @@ fn force_exclude_applies_excludes_at_any_depth() {
     let o = celint_in(d.path(), &["--output-format", "concise", "."]);
     assert_eq!(stdout(&o), expected);
 }
+
+const LOADS: &str = "import mylib\nimport redis\nfrom celery.signals import worker_process_init\n\n\n@worker_process_init.connect\ndef boot(**kwargs):\n    mylib.load_model(\"m\", wait=3)\n    mylib.Client(\"x\").fetch()\n    redis.Redis().ping()\n";
+
+#[test]
+fn blocking_call_entries_from_the_file() {
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        "celint.toml",
+        "output-format = \"pylint\"\n\n[[blocking-calls]]\nname = \"mylib.load_model\"\nkind = \"model-load\"\ntimeout = { keyword = \"wait\", position = 1 }\nreason = \"loads weights\"\n\n[[blocking-calls]]\nname = \"mylib.Client.*\"\nkind = \"network\"\n\n# The user's entries come first: this one corrects the catalogue.\n[[blocking-calls]]\nname = \"redis.Redis.*\"\nkind = \"network\"\ntimeout = { default = 2 }\n",
+    );
+    write(d.path(), "w.py", LOADS);
+    let o = celint_in(
+        d.path(),
+        &[
+            "--select",
+            "CEL004,CEL005",
+            "--proc-alive-timeout",
+            "4",
+            "w.py",
+        ],
+    );
+    // `wait=3` bounds the load, the corrected redis entry gives 2 s: 5 s in all.
+    assert_eq!(
+        stdout(&o),
+        "w.py:7: [CEL004] `worker_process_init` handler `boot` blocks for about 5 s, at or above `worker_proc_alive_timeout` (4 s): it works at start-up, then every child started after the first recycle is SIGKILLed (\"Timed out waiting for UP message\")\n\
+w.py:9: [CEL005] Network call `mylib.Client(\"x\").fetch` of unknown duration in a `worker_process_init` handler: a child that takes longer than `worker_proc_alive_timeout` (4 s) to start is SIGKILLed after the first recycle\n"
+    );
+}
+
+#[test]
+fn blocking_call_entry_errors_name_the_entry_and_the_key() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "w.py", LOADS);
+    let entry = "[tool.celint]\n\n[[tool.celint.blocking-calls]]\nname = \"mylib.load_model\"\n";
+    let cases = [
+        format!("{entry}kind = \"model-load\"\ntimout = 5\n"),
+        format!("{entry}kind = \"model\"\n"),
+        "[tool.celint]\n\n[[tool.celint.blocking-calls]]\nname = \"mylib.*.load\"\n".to_string(),
+        format!("{entry}timeout = {{ keyword = \"wait\", default = -1 }}\n"),
+    ];
+    let mut got = Vec::new();
+    for text in cases {
+        write(d.path(), "pyproject.toml", text);
+        let o = celint_in(d.path(), &["--config", "pyproject.toml", "w.py"]);
+        assert_eq!(o.status.code(), Some(2));
+        got.push(stderr(&o));
+    }
+    let expected: [&str; 4] = [
+        "  × invalid configuration in `pyproject.toml`: `blocking-calls` entry 1\n  │ (`mylib.load_model`), key `timout`: unknown field `timout`, expected one\n  │ of `name`, `kind`, `timeout`, `duration`, `nonblocking-when-false`, `only-\n  │ when`, `local-when-argument-calls`, `opens-connection`, `except`,\n  │ `reason`, `reference`\n   ╭─[pyproject.toml:6:1]\n 5 │ kind = \"model-load\"\n 6 │ timout = 5\n   · ───┬──\n   ·    ╰── here\n   ╰────\n  help: see the README for the keys of a `blocking-calls` entry\n\n",
+        "  × invalid configuration in `pyproject.toml`: `blocking-calls` entry 1\n  │ (`mylib.load_model`), key `kind`: unknown variant `model`, expected one of\n  │ `sleep`, `network`, `database`, `subprocess`, `model-load`, `download`,\n  │ `wait`, `disk`, `input`, `event-loop`, `blocking`\n   ╭─[pyproject.toml:5:8]\n 4 │ name = \"mylib.load_model\"\n 5 │ kind = \"model\"\n   ·        ───┬───\n   ·           ╰── here\n   ╰────\n  help: see the README for the keys of a `blocking-calls` entry\n\n",
+        "  × invalid configuration in `pyproject.toml`: `blocking-calls` entry 1\n  │ (`mylib.*.load`), key `name`: `mylib.*.load` is not a dotted name\n  │ (`mylib.load`), `module.Class.*` or `*.method`\n   ╭─[pyproject.toml:4:1]\n 3 │ [[tool.celint.blocking-calls]]\n 4 │ name = \"mylib.*.load\"\n   · ──┬─\n   ·   ╰── here\n   ╰────\n  help: see the README for the keys of a `blocking-calls` entry\n\n",
+        "  × invalid configuration in `pyproject.toml`: `blocking-calls` entry 1\n  │ (`mylib.load_model`), key `timeout`: `default` must be a positive number\n  │ of seconds\n   ╭─[pyproject.toml:5:1]\n 4 │ name = \"mylib.load_model\"\n 5 │ timeout = { keyword = \"wait\", default = -1 }\n   · ───┬───\n   ·    ╰── here\n   ╰────\n  help: see the README for the keys of a `blocking-calls` entry\n\n",
+    ];
+    assert_eq!(got, expected, "{}", got.join("\n=====\n"));
+}

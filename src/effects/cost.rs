@@ -3,7 +3,9 @@
 
 use super::walk::Walk;
 use super::Analyzer;
-use crate::catalog::blocking::{self, Arg, Bound, Entry, Kind};
+use std::borrow::Cow;
+
+use crate::catalog::blocking::{Arg, Bound, Entry};
 use crate::resolve::Value;
 use crate::syntax::ir::{Call, Expr, SeqKind};
 
@@ -15,56 +17,41 @@ pub(super) enum Cost {
 }
 
 /// The catalogue entry for a callee, including the user's additions.
-pub(super) fn blocking_entry(an: &Analyzer, callee: &Value, func: &Expr) -> Option<Entry> {
-    if let Value::External(p) = callee {
-        if let Some(e) = blocking::lookup(p) {
-            return Some(*e);
-        }
-        if an.extra.iter().any(|x| x == p) {
-            return Some(custom_entry());
-        }
-    }
-    if *callee == Value::Unknown {
-        let written = func.dotted()?;
-        if let Some(e) = blocking::lookup_written(&written) {
-            return Some(*e);
-        }
-        if an.extra.contains(&written) {
-            return Some(custom_entry());
-        }
-    }
-    None
-}
-
-/// A user-added blocking call: bounded by `timeout=` when given, unbounded otherwise.
-fn custom_entry() -> Entry {
-    Entry {
-        pattern: "",
-        kind: Kind::Custom,
-        bound: Bound::Timeout {
-            arg: Arg {
-                pos: None,
-                kw: "timeout",
-            },
-            default: None,
-        },
-        nonblocking_when_false: None,
+pub(super) fn blocking_entry<'a>(
+    an: &'a Analyzer,
+    callee: &Value,
+    func: &Expr,
+) -> Option<Cow<'a, Entry>> {
+    match callee {
+        Value::External(p) => an.extra.lookup(p),
+        Value::Unknown => an.extra.lookup_written(&func.dotted()?),
+        _ => None,
     }
 }
 
 pub(super) fn cost(w: &Walk, entry: &Entry, call: &Call) -> Cost {
-    if let Some(flag) = entry.nonblocking_when_false {
+    if let Some(flag) = &entry.nonblocking_when_false {
         if let Some(Expr::Bool { value: false, .. }) = arg(call, flag) {
             return Cost::None;
         }
     }
-    match entry.bound {
+    if !entry.only_when.is_empty() && !entry.only_when.iter().any(|a| given(call, a)) {
+        return Cost::None;
+    }
+    if let Some(local) = &entry.local_when_argument_calls {
+        if let Some(Expr::Call(inner)) = call.args.first() {
+            if w.value(&inner.func).path() == Some(local.as_str()) {
+                return Cost::None;
+            }
+        }
+    }
+    match &entry.bound {
         Bound::Duration(a) => match arg(call, a).map(|e| number(w, e)) {
             Some(Some(s)) if s > 0.0 => Cost::Bounded(s),
             Some(Some(_)) => Cost::None,
             _ => Cost::Unbounded("with a duration that is not a constant".to_string()),
         },
-        Bound::Timeout { arg: a, default } => match arg(call, a) {
+        Bound::Timeout(t) => match arg(call, &t.arg()) {
             Some(Expr::NoneLit { .. }) => Cost::Unbounded("with `timeout=None`".to_string()),
             Some(e) => match number(w, e) {
                 Some(s) if s > 0.0 => Cost::Bounded(s),
@@ -72,14 +59,13 @@ pub(super) fn cost(w: &Walk, entry: &Entry, call: &Call) -> Cost {
                 None => Cost::Unbounded("with a timeout that is not a constant".to_string()),
             },
             None => {
-                if entry.kind == Kind::Database {
-                    if let Some(s) = dsn_timeout(w, call) {
-                        return Cost::Bounded(s);
-                    }
+                if let Some(s) = t.dsn_key.as_deref().and_then(|k| dsn_timeout(w, call, k)) {
+                    return Cost::Bounded(s);
                 }
-                match default {
-                    Some(d) => Cost::Bounded(d),
-                    None => Cost::Unbounded("without a timeout".to_string()),
+                match (t.default, &t.set_on) {
+                    (Some(d), _) => Cost::Bounded(d),
+                    (None, Some(_)) => Cost::Unbounded("of unknown duration".to_string()),
+                    (None, None) => Cost::Unbounded("without a timeout".to_string()),
                 }
             }
         },
@@ -87,12 +73,20 @@ pub(super) fn cost(w: &Walk, entry: &Entry, call: &Call) -> Cost {
     }
 }
 
+/// Is the argument given, and not the constant `False` or `None`?
+fn given(call: &Call, a: &Arg) -> bool {
+    !matches!(
+        arg(call, a),
+        None | Some(Expr::NoneLit { .. }) | Some(Expr::Bool { value: false, .. })
+    )
+}
+
 /// The argument given for `arg`, by keyword or by position (unknown after a `*args`).
-fn arg(call: &Call, arg: Arg) -> Option<&Expr> {
-    if let Some(v) = call.keyword(arg.kw) {
+fn arg<'c>(call: &'c Call, arg: &Arg) -> Option<&'c Expr> {
+    if let Some(v) = arg.keyword.as_deref().and_then(|k| call.keyword(k)) {
         return Some(v);
     }
-    let pos = arg.pos?;
+    let pos = arg.position?;
     if call
         .args
         .iter()
@@ -114,13 +108,13 @@ fn number(w: &Walk, expr: &Expr) -> Option<f64> {
     }
 }
 
-/// `connect_timeout=N` inside a libpq DSN string.
-fn dsn_timeout(w: &Walk, call: &Call) -> Option<f64> {
+/// `connect_timeout=N` (the entry's DSN key) inside a libpq DSN string.
+fn dsn_timeout(w: &Walk, call: &Call, key: &str) -> Option<f64> {
     let dsn = call.args.first().or_else(|| call.keyword("dsn"))?;
     let Value::Str(s) = w.value(dsn) else {
         return None;
     };
-    let rest = s.split("connect_timeout=").nth(1)?;
+    let rest = s.split(&format!("{key}=")).nth(1)?;
     let digits: String = rest
         .chars()
         .take_while(|c| c.is_ascii_digit() || *c == '.')

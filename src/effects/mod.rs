@@ -41,12 +41,15 @@ pub struct Analyzer<'p> {
     computed: std::cell::Cell<usize>,
     /// Modules with a function whose summary was computed: a handler's calls reach them.
     reached: RefCell<HashSet<ModuleId>>,
-    /// User-added blocking calls (`--blocking-call mylib.slow_setup`).
-    extra: Vec<String>,
+    /// User-added blocking calls (`[[blocking-calls]]`, `--blocking-call mylib.slow_setup`).
+    pub(crate) extra: crate::catalog::blocking::UserEntries,
 }
 
 impl<'p> Analyzer<'p> {
-    pub fn new(project: &'p Project, extra_blocking: Vec<String>) -> Self {
+    pub fn new(
+        project: &'p Project,
+        extra_blocking: crate::catalog::blocking::UserEntries,
+    ) -> Self {
         Analyzer {
             resolver: Resolver::new(project),
             memo: RefCell::new(HashMap::new()),
