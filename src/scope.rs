@@ -35,7 +35,8 @@ pub fn project_root(path: &Path) -> Option<PathBuf> {
 pub struct Scope {
     /// The paths given (absolute, `.` and `..` folded).
     given: Vec<PathBuf>,
-    /// Project mode: the project's directories (roots, configured `src`), none inside another.
+    /// Project mode: the project's directories (roots, configured `src`; a given path outside
+    /// them as it is), none inside another.
     roots: Vec<PathBuf>,
     /// Standard input stands in for the one given file: the walk is of the project alone.
     stdin: bool,
@@ -49,16 +50,27 @@ impl Scope {
         if settings.whole_project {
             // A path that does not exist has no project (its error is reported); standard
             // input's file need not exist.
-            let found = given
+            let exists: Vec<&PathBuf> = given.iter().filter(|p| stdin || p.exists()).collect();
+            let found: Vec<PathBuf> = exists
                 .iter()
-                .filter(|p| stdin || p.exists())
-                .filter_map(|p| project_root(p));
-            let src = settings
-                .src
-                .iter()
-                .map(|s| canonical(s))
-                .filter(|s| s.is_dir());
-            roots = outermost(found.chain(src).collect());
+                .filter_map(|p| project_root(p))
+                .chain(
+                    settings
+                        .src
+                        .iter()
+                        .map(|s| canonical(s))
+                        .filter(|s| s.is_dir()),
+                )
+                .collect();
+            if !found.is_empty() {
+                // A given path outside every project is analysed as it is.
+                roots = outermost(
+                    found
+                        .into_iter()
+                        .chain(exists.into_iter().cloned())
+                        .collect(),
+                );
+            }
         }
         Scope {
             given,
@@ -187,6 +199,39 @@ mod tests {
                 PathBuf::from("/q")
             ]
         );
+    }
+
+    #[test]
+    fn given_paths_outside_the_project_are_analysed_as_they_are() {
+        let dir = tempfile::tempdir().unwrap();
+        let top = canonical(dir.path());
+        for d in ["app", "lib", "proj/pkg"] {
+            std::fs::create_dir_all(top.join(d)).unwrap();
+        }
+        std::fs::write(top.join("proj/setup.py"), "").unwrap();
+        let mut settings = Settings::new(vec![top.join("app"), top.join("proj/pkg")]);
+        settings.src = vec![top.join("lib")];
+        settings.whole_project = true;
+        let scope = Scope::new(&settings);
+        let expected = [top.join("app"), top.join("lib"), top.join("proj")];
+        assert_eq!(scope.analysed(), expected);
+        assert_eq!(
+            scope.walk(),
+            [
+                top.join("app"),
+                top.join("proj/pkg"),
+                top.join("lib"),
+                top.join("proj")
+            ]
+        );
+        assert!(scope.is_given(&top.join("proj/pkg/x.py")));
+        assert!(!scope.is_given(&top.join("proj/x.py")));
+        // Without project mode the given paths are all there is.
+        settings.whole_project = false;
+        let scope = Scope::new(&settings);
+        assert!(!scope.project_mode());
+        assert_eq!(scope.analysed(), [top.join("app"), top.join("proj/pkg")]);
+        assert!(scope.is_given(&top.join("proj/x.py")));
     }
 
     #[test]
