@@ -266,24 +266,13 @@ impl<'p> Resolver<'p> {
     /// body), then in `from m import *` modules, then builtins.
     fn lookup(&self, ctx: &Ctx, name: &str, depth: u32) -> Value {
         let module = &ctx.module;
-        let mut scope = Some(ctx.scope);
-        let mut first = true;
-        while let Some(s) = scope {
-            let skip = matches!(s, Scope::Class(_)) && !first;
-            if !skip {
-                if let Some(bindings) = module.symbols.table(s).and_then(|t| t.names.get(name)) {
-                    if !bindings.iter().any(|b| matches!(b, Binding::Outer)) {
-                        let inner = Ctx {
-                            module: module.clone(),
-                            scope: s,
-                            this: ctx.this,
-                        };
-                        return self.bindings(&inner, name, bindings, depth);
-                    }
-                }
-            }
-            first = false;
-            scope = parent_scope(module, s);
+        if let Some((scope, bindings)) = self.bindings_of(ctx, name) {
+            let inner = Ctx {
+                module: module.clone(),
+                scope,
+                this: ctx.this,
+            };
+            return self.bindings(&inner, name, bindings, depth);
         }
         for star in &module.symbols.module.star_imports {
             if let Some(v) = self.star_member(star, name, module.id, depth + 1) {
