@@ -8,6 +8,7 @@
 //! - `deploy.rs`: `celery worker` command lines in deployment files.
 
 mod deploy;
+pub(crate) use deploy::is_command_file;
 mod scanner;
 mod values;
 

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Directories never walked into (Ruff's default excludes, plus build output). A path given
 /// explicitly on the command line is linted all the same.
@@ -86,7 +86,11 @@ impl Excludes {
     /// Does a pattern match this path itself (by name, or relative to the base)? The walk asks
     /// this of every entry, so it excludes at any depth.
     pub fn is_excluded(&self, path: &Path) -> bool {
-        let abs = crate::project::canonical(path);
+        self.is_excluded_absolute(&crate::project::canonical(path))
+    }
+
+    /// `is_excluded` for a path already absolute and folded (the walk's entries).
+    fn is_excluded_absolute(&self, abs: &Path) -> bool {
         let name_match = abs.file_name().is_some_and(|n| self.set.is_match(n));
         let rel_match = abs
             .strip_prefix(&self.base)
@@ -122,17 +126,47 @@ fn skipped_dir(dir: &Path) -> bool {
         || dir.join("pyvenv.cfg").is_file()
 }
 
-/// Every Python file under `paths`, sorted, each once, with what `visit` made of it. `visit`
-/// runs on the walker's threads as files are found, so reading overlaps walking; a file found
-/// again under a later path (the same spelling: give absolute paths) is not visited again.
+/// What one walk found.
+pub struct Walked<T> {
+    /// Every Python file, sorted, each once, with what `visit` made of it.
+    pub files: Vec<(PathBuf, T)>,
+    pub errors: Vec<DiscoverError>,
+    /// What else the walk saw, for the deployment-file search (`loader::WalkIndex`).
+    pub index: WalkIndex,
+}
+
+/// The files besides Python sources that the walk saw and were asked for by name (deployment
+/// files), and the directories it did not enter because an exclude pattern names them: the
+/// deployment-file search, which ignores exclude patterns, looks into those itself. Lets that
+/// search use this walk instead of walking the project a second time.
+#[derive(Debug, Default, Clone)]
+pub struct WalkIndex {
+    /// The directories walked (absolute).
+    pub dirs: Vec<PathBuf>,
+    /// Regular files whose name was asked for, excluded or not, sorted, each once.
+    pub noted: Vec<PathBuf>,
+    /// Directories left out by an exclude pattern, sorted, each once.
+    pub pruned: Vec<PathBuf>,
+    /// The walk honoured ignore files (without that, `noted` holds files the search skips).
+    pub honours_ignore_files: bool,
+}
+
+/// Every Python file under `paths` with what `visit` made of it (its second argument says the
+/// walk saw a regular file, so it need not look again). `visit` runs on the walker's threads
+/// as files are found, so reading overlaps walking; a file found again under a later path (the
+/// same spelling: give absolute paths) is not visited again. Files whose name `noted` accepts
+/// are recorded in the index.
 pub fn discover_each<T: Send>(
     paths: &[PathBuf],
     excludes: &Excludes,
     threads: Option<usize>,
-    visit: &(dyn Fn(&Path) -> T + Sync),
-) -> (Vec<(PathBuf, T)>, Vec<DiscoverError>) {
+    noted: fn(&str) -> bool,
+    visit: &(dyn Fn(&Path, bool) -> T + Sync),
+) -> Walked<T> {
     let files = Mutex::new(Vec::new());
     let errors = Mutex::new(Vec::new());
+    let shared = Shared::default();
+    let mut dirs = Vec::new();
     // Only several paths can find a file twice.
     let seen: Option<Mutex<HashSet<PathBuf>>> = (paths.len() > 1).then(Mutex::default);
     let first_time = |p: &Path| {
@@ -160,50 +194,22 @@ pub fn discover_each<T: Send>(
             // Given explicitly: always linted, whatever ignore files say (unless asked to apply
             // excludes to explicit files, as pre-commit needs).
             if !excludes.force_excluded(path) && first_time(path) {
-                push(&files, (path.clone(), visit(path)));
+                push(&files, (path.clone(), visit(path, false)));
             }
             continue;
         }
         if excludes.force_excluded(path) {
             continue;
         }
-        let mut builder = ignore::WalkBuilder::new(path);
-        builder
-            .hidden(true)
-            .git_ignore(excludes.respect_gitignore)
-            .git_exclude(excludes.respect_gitignore)
-            .git_global(excludes.respect_gitignore)
-            .ignore(excludes.respect_gitignore)
-            .parents(excludes.respect_gitignore)
-            .require_git(false)
-            .follow_links(false)
-            // The same thread count as the parsing pool (which reads RAYON_NUM_THREADS).
-            .threads(threads.unwrap_or_else(|| {
-                std::env::var("RAYON_NUM_THREADS")
-                    .ok()
-                    .and_then(|n| n.parse().ok())
-                    .unwrap_or(0)
-            }))
-            .filter_entry({
-                let excludes = excludes.clone();
-                move |entry| {
-                    if entry.depth() == 0 {
-                        return true;
-                    }
-                    if excludes.is_excluded(entry.path()) {
-                        return false;
-                    }
-                    let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-                    !is_dir || !skipped_dir(entry.path())
-                }
-            });
-        builder.build_parallel().run(|| {
+        dirs.push(path.clone());
+        let walker = walker(path, excludes, threads, noted, &shared);
+        walker.run(|| {
             Box::new(|result| {
                 match result {
                     Ok(entry) => {
                         let is_file = entry.file_type().is_some_and(|t| t.is_file());
                         if is_file && is_python_file(entry.path()) && first_time(entry.path()) {
-                            let value = visit(entry.path());
+                            let value = visit(entry.path(), true);
                             push(&files, (entry.into_path(), value));
                         }
                     }
@@ -229,7 +235,80 @@ pub fn discover_each<T: Send>(
     files.sort_by(|a, b| a.0.cmp(&b.0));
     files.dedup_by(|a, b| a.0 == b.0);
     let errors = errors.into_inner().unwrap_or_else(|e| e.into_inner());
-    (files, errors)
+    let sorted = |list: Arc<Mutex<Vec<PathBuf>>>| {
+        let mut list = std::mem::take(&mut *list.lock().unwrap_or_else(|e| e.into_inner()));
+        list.sort();
+        list.dedup();
+        list
+    };
+    Walked {
+        files,
+        errors,
+        index: WalkIndex {
+            dirs,
+            noted: sorted(shared.noted),
+            pruned: sorted(shared.pruned),
+            honours_ignore_files: excludes.respect_gitignore,
+        },
+    }
+}
+
+/// What the walk's entry filter records; it must own what it uses.
+#[derive(Default)]
+struct Shared {
+    noted: Arc<Mutex<Vec<PathBuf>>>,
+    pruned: Arc<Mutex<Vec<PathBuf>>>,
+}
+
+/// The parallel walk of one directory: ignore files as configured, hidden entries, excluded
+/// ones and virtualenvs left out; files `noted` names and the directories excluded recorded.
+fn walker(
+    path: &Path,
+    excludes: &Excludes,
+    threads: Option<usize>,
+    noted: fn(&str) -> bool,
+    shared: &Shared,
+) -> ignore::WalkParallel {
+    let mut builder = ignore::WalkBuilder::new(path);
+    builder
+        .hidden(true)
+        .git_ignore(excludes.respect_gitignore)
+        .git_exclude(excludes.respect_gitignore)
+        .git_global(excludes.respect_gitignore)
+        .ignore(excludes.respect_gitignore)
+        .parents(excludes.respect_gitignore)
+        .require_git(false)
+        .follow_links(false)
+        // The same thread count as the parsing pool (which reads RAYON_NUM_THREADS).
+        .threads(threads.unwrap_or_else(|| {
+            std::env::var("RAYON_NUM_THREADS")
+                .ok()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0)
+        }))
+        .filter_entry({
+            let excludes = excludes.clone();
+            let (noted_files, pruned) = (shared.noted.clone(), shared.pruned.clone());
+            move |entry| {
+                if entry.depth() == 0 {
+                    return true;
+                }
+                let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                let is_file = entry.file_type().is_some_and(|t| t.is_file());
+                if is_file && noted(&entry.file_name().to_string_lossy()) {
+                    push(&noted_files, entry.path().to_path_buf());
+                }
+                // The walk's paths are absolute and folded, so are its entries.
+                if excludes.is_excluded_absolute(entry.path()) {
+                    if is_dir {
+                        push(&pruned, entry.path().to_path_buf());
+                    }
+                    return false;
+                }
+                !is_dir || !skipped_dir(entry.path())
+            }
+        });
+    builder.build_parallel()
 }
 
 fn push<T>(list: &Mutex<Vec<T>>, item: T) {

@@ -66,10 +66,13 @@ fn regular_file(path: &Path) -> Result<(), LoadError> {
     })
 }
 
-/// Reads a file the walk found (never blocking on a FIFO or device) and classifies it. Without
+/// Reads a file the walk found (never blocking on a FIFO or device: unless the walk's directory
+/// entry said it is a regular file, it is looked at first) and classifies it. Without
 /// `prescan`, every file matters.
-pub fn read_found(path: &Path, prescan: bool) -> Result<Read, LoadError> {
-    regular_file(path)?;
+pub fn read_found(path: &Path, prescan: bool, known_regular: bool) -> Result<Read, LoadError> {
+    if !known_regular {
+        regular_file(path)?;
+    }
     if !prescan {
         let bytes = std::fs::read(path).map_err(io_error(path))?;
         let relevance = Relevance::Matters;
@@ -224,6 +227,8 @@ pub struct Loader {
     linted_paths: HashSet<PathBuf>,
     /// Never read a file (see `hermetic`).
     hermetic: bool,
+    /// What discovery's walk saw, so that `text_files` need not walk again.
+    walked: discover::WalkIndex,
     lookups: Mutex<HashMap<(String, PathBuf), Option<PathBuf>>>,
     slots: Slots,
     pool: Option<Arc<rayon::ThreadPool>>,
@@ -243,11 +248,18 @@ impl Loader {
             roots,
             linted_paths,
             hermetic: false,
+            walked: discover::WalkIndex::default(),
             lookups: Mutex::new(HashMap::new()),
             slots: Slots::default(),
             pool,
             counts: Mutex::new((0, 0)),
         }
+    }
+
+    /// What discovery's walk saw (see `text_files`).
+    pub fn with_walk_index(mut self, walked: discover::WalkIndex) -> Self {
+        self.walked = walked;
+        self
     }
 
     /// A loader that never reads a file: only the modules given in memory exist.
@@ -295,23 +307,10 @@ impl Loader {
         }
         let mut files = Vec::new();
         for root in roots {
-            let walker = ignore::WalkBuilder::new(root)
-                .max_depth(Some(depth))
-                .hidden(false)
-                .filter_entry(|e| {
-                    let name = e.file_name().to_string_lossy();
-                    let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-                    e.depth() == 0
-                        || !(name.starts_with('.') && name.len() > 1
-                            || is_dir && SKIPPED_DIRS.contains(&name.as_ref())
-                            || is_dir && e.path().join("pyvenv.cfg").is_file())
-                })
-                .build();
-            for entry in walker.flatten() {
-                let name = entry.file_name().to_string_lossy();
-                if entry.file_type().is_some_and(|t| t.is_file()) && wanted(&name) {
-                    files.push(entry.into_path());
-                }
+            if self.walked.honours_ignore_files && self.walked.dirs.contains(root) {
+                self.walked_text_files(root, depth, wanted, &mut files);
+            } else {
+                walk_text_files(root, depth, wanted, &mut files);
             }
         }
         files.sort();
@@ -327,6 +326,44 @@ impl Loader {
                 Some((path, text))
             })
             .collect()
+    }
+
+    /// `text_files` under a root discovery walked: the files it noted, and the directories
+    /// it left out for an exclude pattern (which this search does not apply) walked now.
+    fn walked_text_files(
+        &self,
+        root: &Path,
+        depth: usize,
+        wanted: &dyn Fn(&str) -> bool,
+        files: &mut Vec<PathBuf>,
+    ) {
+        // The levels below `root` of a path under it whose directories the search enters.
+        let level = |path: &Path, dirs: usize| -> Option<usize> {
+            let rel: Vec<_> = path.strip_prefix(root).ok()?.components().collect();
+            let entered = rel.iter().take(dirs.min(rel.len())).all(|c| {
+                let name = c.as_os_str().to_string_lossy();
+                !(name.starts_with('.') && name.len() > 1 || SKIPPED_DIRS.contains(&name.as_ref()))
+            });
+            (entered && !rel.is_empty()).then_some(rel.len())
+        };
+        for f in &self.walked.noted {
+            let name = f.file_name().unwrap_or_default().to_string_lossy();
+            let dirs = f
+                .strip_prefix(root)
+                .map_or(0, |r| r.components().count().saturating_sub(1));
+            if wanted(&name) && level(f, dirs).is_some_and(|l| l <= depth) {
+                files.push(f.clone());
+            }
+        }
+        for dir in &self.walked.pruned {
+            let dirs = dir.strip_prefix(root).map_or(0, |r| r.components().count());
+            match level(dir, dirs) {
+                Some(l) if l < depth && !dir.join("pyvenv.cfg").is_file() => {
+                    walk_text_files(dir, depth - l, wanted, files)
+                }
+                _ => {}
+            }
+        }
     }
 
     /// The file of the project module with this dotted name, looked for first in the root of
@@ -453,6 +490,34 @@ impl Loader {
         self.counts.lock().unwrap_or_else(|e| e.into_inner()).0 += 1;
         self.slots.lock().insert(key, Slot::Ready(m));
         self.slots.ready.notify_all();
+    }
+}
+
+/// The files `wanted` names at most `depth` levels below `root`, as `Loader::text_files`
+/// describes.
+fn walk_text_files(
+    root: &Path,
+    depth: usize,
+    wanted: &dyn Fn(&str) -> bool,
+    files: &mut Vec<PathBuf>,
+) {
+    let walker = ignore::WalkBuilder::new(root)
+        .max_depth(Some(depth))
+        .hidden(false)
+        .filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            e.depth() == 0
+                || !(name.starts_with('.') && name.len() > 1
+                    || is_dir && SKIPPED_DIRS.contains(&name.as_ref())
+                    || is_dir && e.path().join("pyvenv.cfg").is_file())
+        })
+        .build();
+    for entry in walker.flatten() {
+        let name = entry.file_name().to_string_lossy();
+        if entry.file_type().is_some_and(|t| t.is_file()) && wanted(&name) {
+            files.push(entry.into_path());
+        }
     }
 }
 

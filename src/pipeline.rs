@@ -61,6 +61,7 @@ pub fn run(settings: &Settings, overlay: &Overlay) -> Report {
         deferred,
         errors,
         mut diagnostics,
+        index,
     } = collected;
     let extra_roots = extra_roots(settings, &scope);
     let roots = project::source_roots(&modules, &extra_roots);
@@ -69,7 +70,7 @@ pub fn run(settings: &Settings, overlay: &Overlay) -> Report {
         .filter(|f| scope.is_given(f))
         .map(|f| project::canonical(f))
         .collect();
-    let loader = Loader::new(roots, overlay, linted_paths, pool);
+    let loader = Loader::new(roots, overlay, linted_paths, pool).with_walk_index(index);
     let project = Project::new(modules, Arc::new(loader));
     diagnostics.extend(expand_aliases(&project, &scope, deferred));
     timing.lap("deferred");
@@ -128,6 +129,8 @@ struct Collected {
     errors: Vec<RunError>,
     /// CEL000 for relevant files that could not be decoded.
     diagnostics: Vec<Diagnostic>,
+    /// What else the walk saw (deployment files).
+    index: discover::WalkIndex,
 }
 
 type Parsed = Mutex<Vec<(PathBuf, Result<ModuleData, LoadError>)>>;
@@ -143,7 +146,7 @@ fn collect(
     pool: Option<&rayon::ThreadPool>,
 ) -> Collected {
     let parsed: Parsed = Mutex::new(Vec::new());
-    let mut read: Found = Vec::new();
+    let mut read: Vec<(PathBuf, Result<Read, LoadError>)> = Vec::new();
     let mut walk_paths = scope.walk();
     let stdin = settings.stdin.as_ref().map(|(p, _)| project::canonical(p));
     if let Some(path) = &stdin {
@@ -167,7 +170,7 @@ fn collect(
         paths: &walk_paths,
         skip: stdin.as_deref(),
     };
-    let (found, walk_errors) = match pool {
+    let walked = match pool {
         Some(pool) => pool.scope(|s| {
             walk.run(&|path: PathBuf, bytes: Vec<u8>, given: bool| {
                 let parsed = &parsed;
@@ -179,6 +182,11 @@ fn collect(
             parse(&parsed, path, &bytes, overlay, given)
         }),
     };
+    let discover::Walked {
+        files: found,
+        errors: walk_errors,
+        index,
+    } = walked;
     read.extend(found.into_iter().filter(|(p, _)| Some(p) != stdin.as_ref()));
     let mut out = Collected {
         files: read.iter().map(|(p, _)| p.clone()).collect(),
@@ -192,6 +200,7 @@ fn collect(
             })
             .collect(),
         diagnostics: Vec::new(),
+        index,
     };
     for (path, result) in read {
         match result {
@@ -224,8 +233,6 @@ fn collect(
     out
 }
 
-type Found = Vec<(PathBuf, Result<Read, LoadError>)>;
-
 /// One walk of the paths (absolute, so that a file found twice is seen as one).
 struct Walk<'a> {
     settings: &'a Settings,
@@ -240,13 +247,14 @@ impl Walk<'_> {
     fn run(
         &self,
         spawn: &(dyn Fn(PathBuf, Vec<u8>, bool) + Sync),
-    ) -> (Found, Vec<discover::DiscoverError>) {
+    ) -> discover::Walked<Result<Read, LoadError>> {
         let settings = self.settings;
         discover::discover_each(
             self.paths,
             &settings.excludes,
             settings.threads,
-            &|p: &Path| {
+            crate::celery_config::is_command_file,
+            &|p: &Path, regular: bool| {
                 if Some(p) == self.skip {
                     let bytes = Vec::new();
                     return Ok(Read {
@@ -254,7 +262,7 @@ impl Walk<'_> {
                         relevance: Relevance::No,
                     });
                 }
-                let read = loader::read_found(p, settings.prescan)?;
+                let read = loader::read_found(p, settings.prescan, regular)?;
                 if read.relevance != Relevance::Matters {
                     return Ok(read);
                 }

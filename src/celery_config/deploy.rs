@@ -8,7 +8,7 @@ use crate::project::Project;
 
 /// Files that hold `celery worker` command lines: Procfile, Dockerfiles, compose files,
 /// systemd units.
-fn is_command_file(name: &str) -> bool {
+pub(crate) fn is_command_file(name: &str) -> bool {
     name == "Procfile"
         || name.starts_with("Procfile.")
         || name.starts_with("Dockerfile")
