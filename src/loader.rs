@@ -17,7 +17,8 @@ use crate::Overlay;
 
 /// Top-level packages that are always the installed library, never a project module: a Django
 /// project's `proj/celery.py` must not shadow `from celery import Celery` when `proj` has no
-/// `__init__.py` and so is itself a source root.
+/// `__init__.py` and so is itself a source root. The standard library's names are external too
+/// (`catalog::stdlib`).
 const ALWAYS_EXTERNAL: &[&str] = &["celery", "kombu", "billiard"];
 
 /// A file that could not be read or decoded.
@@ -370,7 +371,11 @@ impl Loader {
     /// the module that asks (`from_root`), then in every source root.
     pub fn module_file(&self, name: &str, from_root: &Path) -> Option<PathBuf> {
         let top = name.split('.').next().unwrap_or(name);
-        if ALWAYS_EXTERNAL.contains(&top) || name.is_empty() || self.hermetic {
+        if ALWAYS_EXTERNAL.contains(&top)
+            || crate::catalog::stdlib::is_stdlib(top)
+            || name.is_empty()
+            || self.hermetic
+        {
             return None;
         }
         let key = (name.to_string(), from_root.to_path_buf());

@@ -1,7 +1,9 @@
 //! Data tables, one concern each: Celery's signals, the calls that block, the exceptions
-//! `Signal.send` catches, what Celery passes its handlers that leads to the app.
+//! `Signal.send` catches, what Celery passes its handlers that leads to the app, the standard
+//! library's module names.
 
 pub mod blocking;
 pub mod exceptions;
 pub mod senders;
 pub mod signals;
+pub mod stdlib;
