@@ -65,10 +65,11 @@ pub fn run(settings: &Settings, overlay: &Overlay) -> Report {
     } = collected;
     let extra_roots = extra_roots(settings, &scope);
     let roots = project::source_roots(&modules, &extra_roots);
+    // The walk's paths are absolute and folded already (`Scope` folds what it walks).
     let linted_paths = files
         .iter()
         .filter(|f| scope.is_given(f))
-        .map(|f| project::canonical(f))
+        .cloned()
         .collect();
     let loader = Loader::new(roots, overlay, linted_paths, pool).with_walk_index(index);
     let project = Project::new(modules, Arc::new(loader));
