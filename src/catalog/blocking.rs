@@ -310,6 +310,8 @@ impl UserEntries {
 struct File {
     call: Vec<RawEntry>,
     factories: HashMap<String, String>,
+    #[serde(default)]
+    heuristic: super::heuristic::Heuristic,
 }
 
 /// The built-in catalogue, parsed.
@@ -317,6 +319,8 @@ struct File {
 pub struct Catalogue {
     pub entries: Vec<Entry>,
     factories: HashMap<String, String>,
+    /// The model-load heuristic for calls no entry names.
+    pub heuristic: super::heuristic::Heuristic,
 }
 
 impl Catalogue {
@@ -348,6 +352,7 @@ impl Catalogue {
         Ok(Catalogue {
             entries,
             factories: file.factories,
+            heuristic: file.heuristic,
         })
     }
 }
@@ -408,7 +413,20 @@ pub fn lookup_written(dotted: &str) -> Option<&'static Entry> {
 
 /// What the catalogue knows about a call (`celint --explain-call NAME`), or `None`.
 pub fn explain(name: &str) -> Option<String> {
-    let e = lookup(name).or_else(|| lookup_written(name))?;
+    let Some(e) = lookup(name).or_else(|| lookup_written(name)) else {
+        let h = &catalogue().heuristic;
+        return h.covers(name).then(|| {
+            format!(
+                "`{name}`: no catalogue entry; the model-load heuristic applies\n\
+                 kind: model loading, when an argument is a constant string naming a weights file \
+                 ({}) or a model-hub id (`org/name`); otherwise not counted\n\
+                 timeout: none: its duration is unknown\nreason: {}\nreference: {}\n",
+                h.weights_extensions.join(", "),
+                h.reason,
+                h.reference
+            )
+        });
+    };
     let arg = |a: &Arg| match (&a.keyword, a.position) {
         (Some(k), Some(p)) => format!("`{k}=` or argument {}", p + 1),
         (Some(k), None) => format!("`{k}=`"),
@@ -453,6 +471,7 @@ mod tests {
         let c = Catalogue::parse(SOURCE).unwrap();
         assert!(c.entries.len() > 100);
         assert_eq!(c.entries.len(), catalogue().entries.len());
+        assert!(c.heuristic.packages.len() > 20 && c.heuristic.hub_ids);
     }
 
     #[test]

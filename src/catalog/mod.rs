@@ -4,6 +4,7 @@
 
 pub mod blocking;
 pub mod exceptions;
+pub mod heuristic;
 pub mod senders;
 pub mod signals;
 pub mod stdlib;

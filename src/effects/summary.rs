@@ -97,6 +97,8 @@ pub struct BoundedPart {
 #[derive(Clone, Debug)]
 pub struct UnboundedWork {
     pub what: String,
+    /// Why a call with no catalogue entry was counted (the model-load heuristic).
+    pub note: Option<String>,
 }
 
 #[derive(Clone, Debug)]

@@ -250,7 +250,7 @@ impl<'a, 'p> Walk<'a, 'p> {
             self.out.push(Traced {
                 loc,
                 trace: Vec::new(),
-                item: Effect::Unbounded(UnboundedWork { what }),
+                item: Effect::Unbounded(UnboundedWork { what, note: None }),
             });
             body_out.forget_blocking();
             body_out.mark_after_blocking();
@@ -365,10 +365,20 @@ impl<'a, 'p> Walk<'a, 'p> {
                     let name = self.text(call.func.span());
                     Effect::Unbounded(UnboundedWork {
                         what: format!("{} `{name}` {reason}", entry.kind.describe()),
+                        note: None,
                     })
                 }
             };
             self.record(call.span, effect);
+            return;
+        }
+        if let Some(note) = self.model_load(call, &callee) {
+            let what = format!(
+                "model loading `{}` of unknown duration",
+                self.text(call.func.span())
+            );
+            let note = Some(note);
+            self.record(call.span, Effect::Unbounded(UnboundedWork { what, note }));
             return;
         }
         if let Some((f, this)) = self.project_callee(&callee) {
@@ -378,6 +388,32 @@ impl<'a, 'p> Walk<'a, 'p> {
         } else if let Some(f) = self.wrapped_function(call, &callee) {
             self.call_project(f, None, call);
         }
+    }
+
+    /// The model-load heuristic (`catalog::heuristic`) for a call outside the project that no
+    /// catalogue entry names: why it counts, from its constant string arguments.
+    fn model_load(&self, call: &Call, callee: &Value) -> Option<String> {
+        let Value::External(path) = callee else {
+            return None;
+        };
+        let heuristic = &crate::catalog::blocking::catalogue().heuristic;
+        if !heuristic.covers(path) {
+            return None;
+        }
+        let values: Vec<Value> = call
+            .args
+            .iter()
+            .chain(call.keywords.iter().map(|k| &k.value))
+            .map(|e| self.value(e))
+            .collect();
+        let strings: Vec<&str> = values
+            .iter()
+            .filter_map(|v| match v {
+                Value::Str(s) => Some(s.as_str()),
+                _ => None,
+            })
+            .collect();
+        heuristic.model_load(path, &strings)
     }
 
     /// In a decorator's wrapper, a call of the decorator's first parameter: the decorated

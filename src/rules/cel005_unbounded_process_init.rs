@@ -20,6 +20,7 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
             capitalize(&u.item.what)
         );
         let mut d = ck.at(Rule::UnboundedProcessInit, h, u.loc, u.trace, message);
+        d.notes.extend(u.item.note.clone());
         d.fix = Some(Fix {
             applicability: Applicability::DisplayOnly,
             message: format!(
