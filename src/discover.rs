@@ -131,7 +131,7 @@ pub struct Walked<T> {
     /// Every Python file, sorted, each once, with what `visit` made of it.
     pub files: Vec<(PathBuf, T)>,
     pub errors: Vec<DiscoverError>,
-    /// What else the walk saw, for the deployment-file search (`loader::WalkIndex`).
+    /// What else the walk saw, for the deployment-file search (`Loader::text_files`).
     pub index: WalkIndex,
 }
 
@@ -154,7 +154,7 @@ pub struct WalkIndex {
 /// Every Python file under `paths` with what `visit` made of it (its second argument says the
 /// walk saw a regular file, so it need not look again). `visit` runs on the walker's threads
 /// as files are found, so reading overlaps walking; a file found again under a later path (the
-/// same spelling: give absolute paths) is not visited again. Files whose name `noted` accepts
+/// same spelling: give absolute, folded paths, as `Scope` does) is not visited again. Files whose name `noted` accepts
 /// are recorded in the index.
 pub fn discover_each<T: Send>(
     paths: &[PathBuf],

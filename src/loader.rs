@@ -338,27 +338,14 @@ impl Loader {
         wanted: &dyn Fn(&str) -> bool,
         files: &mut Vec<PathBuf>,
     ) {
-        // The levels below `root` of a path under it whose directories the search enters.
-        let level = |path: &Path, dirs: usize| -> Option<usize> {
-            let rel: Vec<_> = path.strip_prefix(root).ok()?.components().collect();
-            let entered = rel.iter().take(dirs.min(rel.len())).all(|c| {
-                let name = c.as_os_str().to_string_lossy();
-                !(name.starts_with('.') && name.len() > 1 || SKIPPED_DIRS.contains(&name.as_ref()))
-            });
-            (entered && !rel.is_empty()).then_some(rel.len())
-        };
         for f in &self.walked.noted {
             let name = f.file_name().unwrap_or_default().to_string_lossy();
-            let dirs = f
-                .strip_prefix(root)
-                .map_or(0, |r| r.components().count().saturating_sub(1));
-            if wanted(&name) && level(f, dirs).is_some_and(|l| l <= depth) {
+            if wanted(&name) && level_below(root, f, false).is_some_and(|l| l <= depth) {
                 files.push(f.clone());
             }
         }
         for dir in &self.walked.pruned {
-            let dirs = dir.strip_prefix(root).map_or(0, |r| r.components().count());
-            match level(dir, dirs) {
+            match level_below(root, dir, true) {
                 Some(l) if l < depth && !dir.join("pyvenv.cfg").is_file() => {
                     walk_text_files(dir, depth - l, wanted, files)
                 }
@@ -498,6 +485,28 @@ impl Loader {
     }
 }
 
+/// A directory the deployment-file search enters: not hidden, not one of [`SKIPPED_DIRS`].
+fn entered(name: &str) -> bool {
+    !(name.starts_with('.') && name.len() > 1 || SKIPPED_DIRS.contains(&name))
+}
+
+/// How many levels below `root` `path` is (a file directly in it: 1), when the search enters
+/// every directory on the way (and `path` itself when it is a directory); `None` otherwise.
+fn level_below(root: &Path, path: &Path, is_dir: bool) -> Option<usize> {
+    let rel: Vec<_> = path.strip_prefix(root).ok()?.components().collect();
+    let dirs = if is_dir {
+        rel.len()
+    } else {
+        rel.len().checked_sub(1)?
+    };
+    let on_the_way = rel.iter().take(dirs);
+    (!rel.is_empty()
+        && on_the_way
+            .into_iter()
+            .all(|c| entered(&c.as_os_str().to_string_lossy())))
+    .then_some(rel.len())
+}
+
 /// The files `wanted` names at most `depth` levels below `root`, as `Loader::text_files`
 /// describes.
 fn walk_text_files(
@@ -514,7 +523,7 @@ fn walk_text_files(
             let is_dir = e.file_type().is_some_and(|t| t.is_dir());
             e.depth() == 0
                 || !(name.starts_with('.') && name.len() > 1
-                    || is_dir && SKIPPED_DIRS.contains(&name.as_ref())
+                    || is_dir && !entered(&name)
                     || is_dir && e.path().join("pyvenv.cfg").is_file())
         })
         .build();

@@ -207,11 +207,12 @@ mod tests {
             }
         }
         let mut texts: Vec<String> = Vec::new();
-        for group in &n.needles {
-            for &(needle, offset, _) in group {
+        for (piece, group) in n.pieces.iter().zip(&n.needles) {
+            // The piece alone counts only where it is a whole needle.
+            texts.push(format!("zz {piece} zz"));
+            for &(needle, _, _) in group {
                 texts.push(format!("x = 1\n{needle}\n"));
                 texts.push(needle[..needle.len() - 1].to_string());
-                texts.push(format!("{}{}", &needle[..offset], &needle[offset..]));
                 texts.push(format!("task_worker_{needle}beat_"));
             }
         }

@@ -197,6 +197,13 @@ fn explain_call_prints_the_catalogue_entry_or_says_it_knows_nothing() {
     let o = celint(&["--explain-call", "transformers.AutoModel.from_pretrained"]);
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(stdout(&o), "`transformers.AutoModel.from_pretrained`: catalogue entry `*.from_pretrained`\nkind: model loading\ntimeout: none: its duration is unknown\nopens a connection: no\nreason: Hugging Face style loaders (transformers, diffusers, peft, ...): download when not cached, then load\nreference: https://huggingface.co/docs/transformers/main_classes/model#transformers.PreTrainedModel.from_pretrained\n");
+    let o = celint(&["--explain-call", "ultralytics.YOLOWorld"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), "`ultralytics.YOLOWorld`: no catalogue entry; the model-load heuristic applies\nkind: model loading, when an argument is a constant string naming a weights file (.pt, .pth, .onnx, .safetensors, .ckpt, .bin, .h5) or a model-hub id (`org/name`); otherwise not counted\ntimeout: none: its duration is unknown\nopens a connection: no\nreason: a call into an ML library that names a weights file or a model-hub id loads (and may first download) a model\nreference: https://github.com/celint/celint/blob/main/src/catalog/blocking.toml\n");
+    // A save in a listed package is outside the heuristic.
+    let o = celint(&["--explain-call", "torch.save"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout(&o), "`torch.save`: not in the catalogue; celint does not treat it as blocking (add it with `--blocking-call` or a `blocking-calls` entry)\n");
     let o = celint(&["--explain-call", "redis.Redis.from_url"]);
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(stdout(&o), "`redis.Redis.from_url`: not in the catalogue; celint does not treat it as blocking (add it with `--blocking-call` or a `blocking-calls` entry)\n");

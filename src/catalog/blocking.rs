@@ -420,7 +420,8 @@ pub fn explain(name: &str) -> Option<String> {
                 "`{name}`: no catalogue entry; the model-load heuristic applies\n\
                  kind: model loading, when an argument is a constant string naming a weights file \
                  ({}) or a model-hub id (`org/name`); otherwise not counted\n\
-                 timeout: none: its duration is unknown\nreason: {}\nreference: {}\n",
+                 timeout: none: its duration is unknown\nopens a connection: no\nreason: {}\n\
+                 reference: {}\n",
                 h.weights_extensions.join(", "),
                 h.reason,
                 h.reference
