@@ -138,6 +138,11 @@ impl Checker<'_, '_> {
     pub fn is_solo(&self) -> bool {
         self.pool == Some(Pool::Solo)
     }
+
+    /// Does the pool fork its children (prefork, the default)?
+    pub fn pool_forks(&self) -> bool {
+        matches!(self.pool, None | Some(Pool::Prefork))
+    }
 }
 
 /// Lints the given modules.
@@ -207,6 +212,13 @@ pub fn check(
         }
         for check in &body_checks {
             check(&checker, &h, &mut out);
+        }
+    }
+    // What the main process opens or starts before the pool forks: only where it forks.
+    if checker.pool_forks() {
+        let facts = crate::fork::analyse(analyzer, &connections);
+        for check in rules::project_checks() {
+            check(&checker, &facts, &mut out);
         }
     }
     // The registry declares each rule's fix level; the checks build their fixes by hand.

@@ -16,7 +16,7 @@ use crate::render::OutputFormat;
 #[command(name = "celint", version, about, long_about, max_term_width = 100)]
 #[command(
     after_help = "Exit status: 0 no findings, 1 findings, 2 usage or internal error.\n\
-Rules: CEL000-CEL009; `celint --explain CEL001` prints a rule's document."
+Rules: CEL000-CEL011; `celint --explain CEL001` prints a rule's document."
 )]
 pub struct Cli {
     /// Files or directories to lint [default: .]

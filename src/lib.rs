@@ -22,6 +22,7 @@ pub(crate) mod discover;
 pub(crate) mod effects;
 pub(crate) mod facts;
 pub mod fix;
+pub(crate) mod fork;
 pub(crate) mod handlers;
 pub mod invariants;
 pub(crate) mod loader;

@@ -1,5 +1,5 @@
 //! The byte-level pre-scan: a file can matter to celint only if it names a Celery signal or a
-//! setting the rules read. Only those files are parsed up front; a module that a handler's
+//! setting the rules read, makes a Celery app or defines a task. Only those files are parsed up front; a module that a handler's
 //! calls lead into is parsed when it is reached, whatever its content.
 
 use std::sync::OnceLock;
@@ -26,6 +26,10 @@ const SETTINGS: &[&str] = &[
     "conf.update",
 ];
 
+/// What makes a module one the worker imports (`fork::worker`): a Celery app made, a task
+/// defined. CEL010 and CEL011 start from these modules.
+const WORKER: &[&str] = &["Celery(", "shared_task", ".task(", ".task\n", ".task\r"];
+
 /// Short pieces of the needles, searched for instead of the needles themselves: at most 32
 /// patterns let aho-corasick use its fastest SIMD searcher (Slim Teddy; with the 48 needles it
 /// took the slower Fat Teddy, about 60% more time on the benchmark corpus). A needle not
@@ -51,6 +55,9 @@ const PIECES: &[&str] = &[
     "conf.update",
     ".connect",
     "receiver(",
+    "Celery(",
+    "shared_task",
+    ".task",
 ];
 
 /// The needles (patterns whose presence makes a file matter, then from `connect_first` on,
@@ -72,6 +79,7 @@ fn needles() -> Option<&'static Needles> {
             .iter()
             .map(|s| s.name)
             .chain(SETTINGS.iter().copied())
+            .chain(WORKER.iter().copied())
             .collect();
         let connect_first = all.len();
         all.extend([".connect", "receiver("]);

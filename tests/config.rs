@@ -257,7 +257,7 @@ fn show_settings() {
     );
     assert!(
         out.contains(
-            "rules: CEL001, CEL003, CEL004, CEL005, CEL006, CEL007, CEL008, CEL009, CEL100\n"
+            "rules: CEL001, CEL003, CEL004, CEL005, CEL006, CEL007, CEL008, CEL009, CEL010, CEL011, CEL100\n"
         ),
         "{out}"
     );
@@ -399,7 +399,7 @@ fn blocking_call_entry_errors_name_the_entry_and_the_key() {
         got.push(stderr(&o));
     }
     let expected: [&str; 4] = [
-        "  × invalid configuration in `pyproject.toml`: `blocking-calls` entry 1\n  │ (`mylib.load_model`), key `timout`: unknown field `timout`, expected one\n  │ of `name`, `kind`, `timeout`, `duration`, `nonblocking-when-false`, `only-\n  │ when`, `local-when-argument-calls`, `opens-connection`, `except`,\n  │ `reason`, `reference`\n   ╭─[pyproject.toml:6:1]\n 5 │ kind = \"model-load\"\n 6 │ timout = 5\n   · ───┬──\n   ·    ╰── here\n   ╰────\n  help: see the README for the keys of a `blocking-calls` entry\n\n",
+        "  × invalid configuration in `pyproject.toml`: `blocking-calls` entry 1\n  │ (`mylib.load_model`), key `timout`: unknown field `timout`, expected one\n  │ of `name`, `kind`, `timeout`, `duration`, `nonblocking-when-false`, `only-\n  │ when`, `local-when-argument-calls`, `opens-connection`, `checks-out-of`,\n  │ `except`, `reason`, `reference`\n   ╭─[pyproject.toml:6:1]\n 5 │ kind = \"model-load\"\n 6 │ timout = 5\n   · ───┬──\n   ·    ╰── here\n   ╰────\n  help: see the README for the keys of a `blocking-calls` entry\n\n",
         "  × invalid configuration in `pyproject.toml`: `blocking-calls` entry 1\n  │ (`mylib.load_model`), key `kind`: unknown variant `model`, expected one of\n  │ `sleep`, `network`, `database`, `subprocess`, `model-load`, `download`,\n  │ `wait`, `disk`, `input`, `event-loop`, `blocking`\n   ╭─[pyproject.toml:5:8]\n 4 │ name = \"mylib.load_model\"\n 5 │ kind = \"model\"\n   ·        ───┬───\n   ·           ╰── here\n   ╰────\n  help: see the README for the keys of a `blocking-calls` entry\n\n",
         "  × invalid configuration in `pyproject.toml`: `blocking-calls` entry 1\n  │ (`mylib.*.load`), key `name`: `mylib.*.load` is not a dotted name\n  │ (`mylib.load`), `module.Class.*` or `*.method`\n   ╭─[pyproject.toml:4:1]\n 3 │ [[tool.celint.blocking-calls]]\n 4 │ name = \"mylib.*.load\"\n   · ──┬─\n   ·   ╰── here\n   ╰────\n  help: see the README for the keys of a `blocking-calls` entry\n\n",
         "  × invalid configuration in `pyproject.toml`: `blocking-calls` entry 1\n  │ (`mylib.load_model`), key `timeout`: `default` must be a positive number\n  │ of seconds\n   ╭─[pyproject.toml:5:1]\n 4 │ name = \"mylib.load_model\"\n 5 │ timeout = { keyword = \"wait\", default = -1 }\n   · ───┬───\n   ·    ╰── here\n   ╰────\n  help: see the README for the keys of a `blocking-calls` entry\n\n",

@@ -106,6 +106,7 @@ pub struct RawEntry {
     pub local_when_argument_calls: Option<String>,
     #[serde(default)]
     pub opens_connection: bool,
+    pub checks_out_of: Option<Arg>,
     pub except: Option<Vec<String>>,
     pub reason: Option<String>,
     pub reference: Option<String>,
@@ -126,6 +127,9 @@ pub struct Entry {
     /// (`socket.gethostbyname(socket.gethostname())`).
     pub local_when_argument_calls: Option<String>,
     pub opens_connection: bool,
+    /// The argument whose connection pool the call checks a connection out of and leaves it
+    /// open in (`metadata.create_all(engine)`); a method's pool is its instance's.
+    pub checks_out_of: Option<Arg>,
     /// Methods of a `.*` entry's instances that do not block.
     pub except: Vec<String>,
     pub reason: String,
@@ -197,7 +201,8 @@ impl RawEntry {
         let args = self
             .nonblocking_when_false
             .iter()
-            .map(|a| ("nonblocking-when-false", a));
+            .map(|a| ("nonblocking-when-false", a))
+            .chain(self.checks_out_of.iter().map(|a| ("checks-out-of", a)));
         let only = self.only_when.iter().flatten().map(|a| ("only-when", a));
         if let Some((key, _)) = args
             .chain(only)
@@ -220,7 +225,8 @@ impl RawEntry {
             nonblocking_when_false: self.nonblocking_when_false,
             only_when: self.only_when.unwrap_or_default(),
             local_when_argument_calls: self.local_when_argument_calls,
-            opens_connection: self.opens_connection,
+            opens_connection: self.opens_connection || self.checks_out_of.is_some(),
+            checks_out_of: self.checks_out_of,
             except: self.except.unwrap_or_default(),
             reason: self.reason.unwrap_or_default(),
             reference: self.reference.unwrap_or_default(),
@@ -264,6 +270,7 @@ pub fn named(name: &str) -> Entry {
         only_when: Vec::new(),
         local_when_argument_calls: None,
         opens_connection: false,
+        checks_out_of: None,
         except: Vec::new(),
         reason: String::new(),
         reference: String::new(),
@@ -312,6 +319,19 @@ struct File {
     factories: HashMap<String, String>,
     #[serde(default)]
     heuristic: super::heuristic::Heuristic,
+    #[serde(default)]
+    threads: Threads,
+}
+
+/// What starts a thread (`[threads]`): a thread started in the worker's main process before
+/// the pool forks does not exist in the pool's children (CEL011).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Threads {
+    /// Calls (resolved dotted paths) that start a thread, or the first of a pool's threads.
+    pub start: Vec<String>,
+    /// Classes whose instances are threads: `.start()` on a project subclass starts one.
+    pub classes: Vec<String>,
 }
 
 /// The built-in catalogue, parsed.
@@ -321,6 +341,7 @@ pub struct Catalogue {
     factories: HashMap<String, String>,
     /// The model-load heuristic for calls no entry names.
     pub heuristic: super::heuristic::Heuristic,
+    pub threads: Threads,
 }
 
 impl Catalogue {
@@ -353,6 +374,7 @@ impl Catalogue {
             entries,
             factories: file.factories,
             heuristic: file.heuristic,
+            threads: file.threads,
         })
     }
 }

@@ -12,6 +12,8 @@ pub mod cel006_swallowed_raise;
 pub mod cel007_broadcast_shutdown;
 pub mod cel008_weak_local_receiver;
 pub mod cel009_receiver_without_kwargs;
+pub mod cel010_fork_inherited_connection;
+pub mod cel011_thread_before_fork;
 pub mod cel100_unused_noqa;
 pub mod fixes;
 
@@ -56,6 +58,9 @@ impl FixLevel {
 /// A per-handler check: adds its findings for one handler to the list.
 pub type CheckFn = fn(&Checker, &Handler, &mut Vec<Diagnostic>);
 
+/// A whole-project check: adds its findings from what the fork analysis found.
+pub type ProjectCheckFn = fn(&Checker, &crate::fork::Facts, &mut Vec<Diagnostic>);
+
 /// Where a rule's findings come from.
 #[derive(Clone, Copy, Debug)]
 pub enum Check {
@@ -65,6 +70,9 @@ pub enum Check {
     /// Runs once per (receiver, signal), for receivers that are called: these rules are about
     /// what the handler's body does.
     Body(CheckFn),
+    /// Runs once for the whole project: these rules are about what the worker's main process
+    /// does before the pool forks, not about one handler (CEL010, CEL011).
+    Project(ProjectCheckFn),
     /// Found by the named rule's check, which tells the two apart (CEL003 by CEL002's): the
     /// check is not run a second time for this rule.
     ReportedBy(Rule),
@@ -195,6 +203,20 @@ rules! {
         fix: Safe,
         check: Check::Receiver(cel009_receiver_without_kwargs::check),
     }
+    ForkInheritedConnection {
+        code: "CEL010",
+        name: "fork-inherited-connection",
+        severity: Error,
+        fix: DisplayOnly,
+        check: Check::Project(cel010_fork_inherited_connection::check),
+    }
+    ThreadBeforeFork {
+        code: "CEL011",
+        name: "thread-before-fork",
+        severity: Warning,
+        fix: DisplayOnly,
+        check: Check::Project(cel011_thread_before_fork::check),
+    }
     UnusedNoqa {
         code: "CEL100",
         name: "unused-noqa",
@@ -276,6 +298,16 @@ pub fn body_checks() -> Vec<CheckFn> {
         .collect()
 }
 
+/// The whole-project checks, in code order.
+pub fn project_checks() -> Vec<ProjectCheckFn> {
+    Rule::all()
+        .filter_map(|r| match r.check() {
+            Check::Project(f) => Some(f),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The rules a `--select`/`--ignore` item names: a code, a code prefix (`CEL00`, `CEL`), a
 /// name, or `ALL`. `None` when it names nothing.
 pub fn parse_selector(s: &str) -> Option<Vec<Rule>> {
@@ -327,7 +359,10 @@ mod tests {
         for r in Rule::all() {
             if let Check::ReportedBy(by) = r.check() {
                 assert!(
-                    matches!(by.check(), Check::Receiver(_) | Check::Body(_)),
+                    matches!(
+                        by.check(),
+                        Check::Receiver(_) | Check::Body(_) | Check::Project(_)
+                    ),
                     "{} is reported by {}, which has no check",
                     r.code(),
                     by.code()
@@ -336,12 +371,17 @@ mod tests {
         }
         assert_eq!(receiver_checks().len(), 2);
         assert_eq!(body_checks().len(), 6);
+        assert_eq!(project_checks().len(), 2);
     }
 
     #[test]
     fn selectors() {
         assert_eq!(parse_selector("CEL00").map(|v| v.len()), Some(10));
         assert_eq!(parse_selector("CEL1"), Some(vec![Rule::UnusedNoqa]));
+        assert_eq!(
+            parse_selector("CEL01"),
+            Some(vec![Rule::ForkInheritedConnection, Rule::ThreadBeforeFork])
+        );
         assert_eq!(
             parse_selector("cel001"),
             Some(vec![Rule::ShutdownBeforeReady])

@@ -1,0 +1,248 @@
+//! What the pool's children run: tasks and the handlers of child-process signals, with every
+//! project function they call. Found here: where they read a global, and which globals a
+//! `worker_process_init` handler re-creates, closes or disposes.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use super::keys::{Key, Keys};
+use super::parent::project_callee;
+use crate::effects::{Analyzer, Loc};
+use crate::resolve::{ClassRef, Ctx, FuncRef};
+use crate::syntax::ir::{Expr, Scope, Stmt};
+use crate::syntax::visitor::{walk_expr, walk_function, walk_stmt, Visitor};
+
+/// Upper bound on the functions walked (a guard for huge call graphs).
+const MAX_FUNCTIONS: usize = 20_000;
+
+/// Methods that make an object anew or let go of what it inherited.
+const RESETS: &[&str] = &[
+    "close",
+    "dispose",
+    "reset",
+    "reconnect",
+    "connect",
+    "init",
+    "initialize",
+    "init_app",
+    "remove",
+    "shutdown",
+    "stop",
+    "terminate",
+    "start",
+    "_connect",
+    "after_fork",
+    "reinit",
+];
+
+/// Methods that change the container or queue they are called on.
+const MUTATORS: &[&str] = &[
+    "append",
+    "appendleft",
+    "extend",
+    "insert",
+    "pop",
+    "popleft",
+    "put",
+    "put_nowait",
+    "get",
+    "get_nowait",
+    "update",
+    "add",
+    "clear",
+    "setdefault",
+    "remove",
+    "discard",
+    "set",
+];
+
+/// Where child code starts.
+pub struct Entry {
+    pub func: FuncRef,
+    /// "task `fetch`", "`worker_process_init` handler `setup`".
+    pub what: String,
+    /// A `worker_process_init` handler: what it assigns or closes is re-created per child.
+    pub process_init: bool,
+}
+
+/// The first place a child reads each global, and where.
+#[derive(Clone, Debug)]
+pub struct Use {
+    pub loc: Loc,
+    pub by: String,
+}
+
+#[derive(Default)]
+pub struct Children {
+    pub uses: HashMap<Key, Use>,
+    pub reset: HashSet<Key>,
+    /// Globals the code changes: assigns, assigns an item or attribute of, or calls a method
+    /// that changes a container or a queue on.
+    pub writes: HashMap<Key, Loc>,
+}
+
+impl Children {
+    /// Where children read what `held` holds, if they do.
+    pub fn reading(&self, held: &Key) -> Option<&Use> {
+        self.uses
+            .iter()
+            .filter(|(k, _)| k.reads(held))
+            .map(|(_, u)| u)
+            .min_by_key(|u| (u.loc.module, u.loc.span))
+    }
+
+    pub fn resets(&self, held: &Key) -> bool {
+        self.reset.iter().any(|k| held.reads(k) || k.reads(held))
+    }
+}
+
+/// Walks the children's code from `entries`, recording reads of globals that `wanted` accepts.
+pub fn walk(an: &Analyzer, entries: &[Entry], wanted: &dyn Fn(&Key) -> bool) -> Children {
+    let mut out = Children::default();
+    let mut seen: HashSet<(FuncRef, bool)> = HashSet::new();
+    let mut queue: VecDeque<(FuncRef, Option<ClassRef>, usize, bool)> = VecDeque::new();
+    for (i, e) in entries.iter().enumerate() {
+        if seen.insert((e.func, e.process_init)) {
+            queue.push_back((e.func, None, i, e.process_init));
+        }
+    }
+    let keys = Keys {
+        resolver: &an.resolver,
+    };
+    while let Some((f, this, entry, init)) = queue.pop_front() {
+        if seen.len() > MAX_FUNCTIONS {
+            break;
+        }
+        let Some(module) = an.project().module(f.module) else {
+            continue;
+        };
+        let Some(def) = module.parsed.module.function(f.func) else {
+            continue;
+        };
+        let mut ctx = Ctx::new(module.clone(), Scope::Function(f.func));
+        ctx.this = this;
+        let by = entries
+            .get(entry)
+            .map(|e| e.what.clone())
+            .unwrap_or_default();
+        let mut v = Scan {
+            an,
+            keys: &keys,
+            ctx,
+            wanted,
+            init,
+            by,
+            out: &mut out,
+            calls: Vec::new(),
+        };
+        walk_function(&mut v, def);
+        for (g, this) in v.calls {
+            if seen.insert((g, init)) {
+                queue.push_back((g, this, entry, init));
+            }
+        }
+    }
+    out
+}
+
+struct Scan<'s, 'a, 'p> {
+    an: &'a Analyzer<'p>,
+    keys: &'s Keys<'a, 'p>,
+    ctx: Ctx,
+    wanted: &'s dyn Fn(&Key) -> bool,
+    init: bool,
+    by: String,
+    out: &'s mut Children,
+    calls: Vec<(FuncRef, Option<ClassRef>)>,
+}
+
+impl Scan<'_, '_, '_> {
+    fn loc(&self, e: &Expr) -> Loc {
+        Loc {
+            module: self.ctx.module.id,
+            span: e.span(),
+        }
+    }
+
+    fn read(&mut self, e: &Expr) {
+        if let Some(k) = self.keys.of(&self.ctx, e).filter(|k| (self.wanted)(k)) {
+            let loc = self.loc(e);
+            let by = self.by.clone();
+            self.out.uses.entry(k).or_insert(Use { loc, by });
+        }
+    }
+}
+
+impl<'a> Visitor<'a> for Scan<'_, '_, '_> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        if let Stmt::Assign { targets, .. } = stmt {
+            for t in targets {
+                let base = match t {
+                    Expr::Subscript { value, .. } => value,
+                    other => other,
+                };
+                if let Some(k) = self.keys.of(&self.ctx, base) {
+                    if self.init {
+                        self.out.reset.insert(k.clone());
+                    }
+                    let loc = self.loc(t);
+                    self.out.writes.entry(k).or_insert(loc);
+                }
+            }
+        }
+        walk_stmt(self, stmt);
+    }
+
+    fn visit_expr(&mut self, e: &'a Expr) {
+        match e {
+            Expr::Name { .. } => self.read(e),
+            Expr::Attribute { .. } => {
+                self.read(e);
+                // Only the outermost chain matters for reads; inner parts are read too (they
+                // name the same global or a prefix of it), so walk on.
+            }
+            Expr::Call(call) => {
+                if let Expr::Attribute { value, attr, .. } = &call.func {
+                    let (reset, mutates) = (
+                        self.init && RESETS.contains(&attr.as_str()),
+                        MUTATORS.contains(&attr.as_str()),
+                    );
+                    if reset || mutates {
+                        if let Some(k) = self.keys.of(&self.ctx, value) {
+                            if mutates {
+                                let loc = self.loc(e);
+                                self.out.writes.entry(k.clone()).or_insert(loc);
+                            }
+                            if reset {
+                                self.out.reset.insert(k);
+                            }
+                        }
+                    }
+                }
+                let callee = self.an.resolver.value(&self.ctx, &call.func);
+                if let Some((f, this)) = project_callee(self.an, &callee) {
+                    self.calls.push((f, this));
+                }
+            }
+            Expr::Lambda { func, .. } => self.calls.push((
+                FuncRef {
+                    module: self.ctx.module.id,
+                    func: *func,
+                },
+                None,
+            )),
+            _ => {}
+        }
+        walk_expr(self, e);
+    }
+
+    fn visit_def(&mut self, func: crate::syntax::ir::FuncIdx) {
+        // A nested function runs where its enclosing one does, if it runs at all.
+        self.calls.push((
+            FuncRef {
+                module: self.ctx.module.id,
+                func,
+            },
+            None,
+        ));
+    }
+}

@@ -1,0 +1,211 @@
+//! Fork safety (CEL010, CEL011): what the worker's main process opens or starts before the
+//! prefork pool forks, and whether the pool's children use it.
+//!
+//! - `worker`: which modules the worker imports (its app, its task modules, the modules that
+//!   connect handlers, and what those import at module level), and what its children run.
+//! - `parent`: what the main process runs before the fork (those modules' module-level code,
+//!   the handlers of main-process signals, what they call): connections stored in globals,
+//!   threads started.
+//! - `children`: what the children run (tasks, child-process signal handlers, what they call):
+//!   which globals they read, which a `worker_process_init` handler re-creates.
+//! - `keys`: globals by identity, across `from m import name`.
+
+pub mod children;
+pub mod keys;
+pub mod parent;
+mod threads;
+mod worker;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use crate::catalog::signals::Process;
+use crate::effects::Analyzer;
+use crate::handlers::Connection;
+use crate::project::{ModuleData, ModuleId};
+use children::{Children, Entry, Use};
+use keys::Key;
+use parent::{Held, Parent, Started};
+
+/// A connection opened before the fork that the children use.
+pub struct Inherited {
+    pub held: Held,
+    pub used: Use,
+}
+
+/// A thread started before the fork whose work or object the children depend on.
+pub struct Orphan {
+    pub started: Started,
+    pub used: Use,
+    /// What links the children to the thread: the global it maintains, or holds it.
+    pub through: Key,
+    /// The thread itself (or its executor or scheduler) is what the children use.
+    pub holder: bool,
+}
+
+#[derive(Default)]
+pub struct Facts {
+    pub connections: Vec<Inherited>,
+    pub threads: Vec<Orphan>,
+}
+
+/// Main-process signals whose handlers run before the pool forks.
+fn before_fork(signal: &str) -> bool {
+    matches!(
+        signal,
+        "import_modules" | "celeryd_init" | "worker_init" | "celeryd_after_setup"
+    )
+}
+
+pub fn analyse(an: &Analyzer, connections: &[Connection]) -> Facts {
+    let with_handlers: HashSet<ModuleId> = connections.iter().map(|c| c.module.id).collect();
+    let roots: Vec<Arc<ModuleData>> = an
+        .project()
+        .modules()
+        .into_iter()
+        .filter(|m| worker::is_root(an, m, &with_handlers))
+        .collect();
+    if roots.is_empty() {
+        return Facts::default();
+    }
+    let imported = worker::imported(an, roots);
+    let mut parent = Parent::new(an);
+    for m in &imported {
+        parent.import(m);
+    }
+    for c in connections.iter().filter(|c| before_fork(c.signal.name)) {
+        parent.handler(c.receiver, c.signal);
+    }
+    if parent.held.is_empty() && parent.started.is_empty() {
+        return Facts::default();
+    }
+    let entries = child_entries(an, &imported, connections);
+    // What each thread maintains: the globals its code changes.
+    let targets: Vec<Entry> = parent
+        .started
+        .iter()
+        .filter_map(|s| s.target)
+        .map(|func| Entry {
+            func,
+            what: String::new(),
+            process_init: false,
+        })
+        .collect();
+    let maintained = children::walk(an, &targets, &|_| false).writes;
+    let wanted = |k: &Key| {
+        parent.held.iter().any(|h| k.reads(&h.key))
+            || maintained.keys().any(|m| k.reads(m))
+            || parent
+                .started
+                .iter()
+                .any(|s| s.holder.as_ref().is_some_and(|h| k.reads(h)))
+    };
+    let child = children::walk(an, &entries, &wanted);
+    Facts {
+        connections: inherited(&parent, &child),
+        threads: orphans(an, &parent, &child),
+    }
+}
+
+fn inherited(parent: &Parent, child: &Children) -> Vec<Inherited> {
+    let mut out: Vec<Inherited> = Vec::new();
+    for h in &parent.held {
+        if child.resets(&h.key) {
+            continue;
+        }
+        let Some(used) = child.reading(&h.key) else {
+            continue;
+        };
+        if out
+            .iter()
+            .any(|o| o.held.opening.at.loc == h.opening.at.loc)
+        {
+            continue;
+        }
+        out.push(Inherited {
+            held: h.clone(),
+            used: used.clone(),
+        });
+    }
+    out
+}
+
+fn orphans(an: &Analyzer, parent: &Parent, child: &Children) -> Vec<Orphan> {
+    let mut out = Vec::new();
+    for s in &parent.started {
+        if let Some(h) = &s.holder {
+            if let Some(used) = child.reading(h).filter(|_| !child.resets(h)) {
+                out.push(Orphan {
+                    started: s.clone(),
+                    used: used.clone(),
+                    through: h.clone(),
+                    holder: true,
+                });
+                continue;
+            }
+        }
+        let Some(target) = s.target else { continue };
+        let entry = Entry {
+            func: target,
+            what: String::new(),
+            process_init: false,
+        };
+        let writes = children::walk(an, &[entry], &|_| false).writes;
+        let link = writes
+            .keys()
+            .filter(|k| !child.resets(k))
+            .find_map(|k| child.reading(k).map(|u| (k.clone(), u.clone())));
+        if let Some((through, used)) = link {
+            out.push(Orphan {
+                started: s.clone(),
+                used,
+                through,
+                holder: false,
+            });
+        }
+    }
+    out
+}
+
+/// Where the children's code starts: every task of the modules the worker imports, and the
+/// handlers of the signals sent in a pool child.
+fn child_entries(
+    an: &Analyzer,
+    imported: &[Arc<ModuleData>],
+    connections: &[Connection],
+) -> Vec<Entry> {
+    let mut out = Vec::new();
+    for m in imported {
+        for func in worker::tasks(an, m) {
+            let name = m
+                .parsed
+                .module
+                .function(func.func)
+                .map(|f| f.name.clone())
+                .unwrap_or_default();
+            out.push(Entry {
+                func,
+                what: format!("task `{name}`"),
+                process_init: false,
+            });
+        }
+    }
+    for c in connections
+        .iter()
+        .filter(|c| c.signal.process == Process::PoolChild)
+    {
+        let name = c
+            .module
+            .parsed
+            .module
+            .function(c.receiver.func)
+            .map(|f| f.name.clone())
+            .unwrap_or_default();
+        out.push(Entry {
+            func: c.receiver,
+            what: format!("`{}` handler `{name}`", c.signal.name),
+            process_init: c.signal.is_process_init(),
+        });
+    }
+    out
+}

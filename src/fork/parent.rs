@@ -1,0 +1,511 @@
+//! What the worker's main process does before the pool forks: module-level code of the modules
+//! it imports and the main-process signal handlers, with the project functions they call.
+//! Found here: connections stored where the children can reach them (a global, a class
+//! attribute, an attribute of a module-level object, an object whose `__init__` opened one),
+//! and threads started.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use super::keys::{Key, Keys};
+use crate::catalog::blocking;
+use crate::catalog::signals::Signal;
+use crate::effects::{Analyzer, Hop, Loc};
+use crate::facts::symbols::Binding;
+use crate::project::ModuleData;
+use crate::resolve::{ClassRef, Ctx, FuncRef, Value};
+use crate::syntax::ir::{Call, Expr, Scope, Stmt};
+use crate::syntax::visitor::{walk_expr, Visitor};
+
+/// How deep main-process calls are followed.
+const MAX_DEPTH: usize = 8;
+
+/// Where the main process runs the code.
+#[derive(Clone, Debug)]
+pub enum Root {
+    /// At import of this module.
+    Import(Arc<ModuleData>),
+    /// In a handler of a main-process signal.
+    Handler(FuncRef, &'static Signal),
+}
+
+/// A call that opens a connection, and the calls that lead to it from where it is evaluated.
+#[derive(Clone, Debug)]
+pub struct OpenAt {
+    pub loc: Loc,
+    /// The callee as written (`engine.connect`), or its short path.
+    pub what: String,
+    /// The catalogue path (`sqlalchemy.engine.Engine.connect`).
+    pub path: String,
+    pub trace: Vec<Hop>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Opening {
+    pub at: OpenAt,
+    pub root: Root,
+}
+
+/// A connection the main process left where children can reach it.
+#[derive(Clone, Debug)]
+pub struct Held {
+    pub key: Key,
+    pub opening: Rc<Opening>,
+}
+
+/// A thread started in the main process.
+#[derive(Clone, Debug)]
+pub struct Started {
+    pub loc: Loc,
+    pub what: String,
+    pub trace: Vec<Hop>,
+    pub root: Root,
+    /// What the thread runs, when it is a project function.
+    pub target: Option<FuncRef>,
+    /// The global holding the thread, executor or scheduler.
+    pub holder: Option<Key>,
+}
+
+pub struct Parent<'a, 'p> {
+    pub an: &'a Analyzer<'p>,
+    keys: Keys<'a, 'p>,
+    pub held: Vec<Held>,
+    pub started: Vec<Started>,
+    ran: HashSet<FuncRef>,
+    returns: RefCell<HashMap<FuncRef, Option<OpenAt>>>,
+}
+
+impl<'a, 'p> Parent<'a, 'p> {
+    pub fn new(an: &'a Analyzer<'p>) -> Self {
+        Parent {
+            an,
+            keys: Keys {
+                resolver: &an.resolver,
+            },
+            held: Vec::new(),
+            started: Vec::new(),
+            ran: HashSet::new(),
+            returns: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// The module's code, run at import.
+    pub fn import(&mut self, module: &Arc<ModuleData>) {
+        let ctx = Ctx::new(module.clone(), Scope::Module);
+        let root = Root::Import(module.clone());
+        self.block(&ctx, &module.parsed.module.body, &root, &[], 0);
+    }
+
+    /// A main-process signal handler's body.
+    pub fn handler(&mut self, f: FuncRef, signal: &'static Signal) {
+        self.function(f, None, &Root::Handler(f, signal), &[], 0);
+    }
+
+    fn function(
+        &mut self,
+        f: FuncRef,
+        this: Option<ClassRef>,
+        root: &Root,
+        trace: &[Hop],
+        depth: usize,
+    ) {
+        if depth > MAX_DEPTH || !self.ran.insert(f) {
+            return;
+        }
+        let Some(module) = self.an.project().module(f.module) else {
+            return;
+        };
+        let Some(def) = module.parsed.module.function(f.func) else {
+            return;
+        };
+        let mut ctx = Ctx::new(module.clone(), Scope::Function(f.func));
+        ctx.this = this;
+        self.block(&ctx, &def.body, root, trace, depth);
+    }
+
+    fn block(&mut self, ctx: &Ctx, body: &[Stmt], root: &Root, trace: &[Hop], depth: usize) {
+        for stmt in body {
+            self.stmt(ctx, stmt, root, trace, depth);
+        }
+    }
+
+    fn stmt(&mut self, ctx: &Ctx, stmt: &Stmt, root: &Root, trace: &[Hop], depth: usize) {
+        let calls = calls_in(stmt);
+        for call in calls {
+            self.call(ctx, call, root, trace, depth);
+        }
+        match stmt {
+            Stmt::Assign { targets, value, .. } => self.assign(ctx, targets, value, root, trace),
+            Stmt::Class(c) if ctx.scope != Scope::Module || matches!(root, Root::Import(_)) => {
+                if let Some(class) = ctx.module.parsed.module.class(*c) {
+                    let inner = Ctx::new(ctx.module.clone(), Scope::Class(*c));
+                    self.block(&inner, &class.body, root, trace, depth);
+                }
+            }
+            Stmt::If { body, orelse, .. }
+            | Stmt::For { body, orelse, .. }
+            | Stmt::While { body, orelse, .. } => {
+                self.block(ctx, body, root, trace, depth);
+                self.block(ctx, orelse, root, trace, depth);
+            }
+            Stmt::Match { cases, .. } => {
+                for case in cases {
+                    self.block(ctx, case, root, trace, depth);
+                }
+            }
+            Stmt::Try {
+                body,
+                handlers,
+                orelse,
+                finalbody,
+            } => {
+                self.block(ctx, body, root, trace, depth);
+                for h in handlers {
+                    self.block(ctx, &h.body, root, trace, depth);
+                }
+                self.block(ctx, orelse, root, trace, depth);
+                self.block(ctx, finalbody, root, trace, depth);
+            }
+            Stmt::With { body, .. } => self.block(ctx, body, root, trace, depth),
+            _ => {}
+        }
+    }
+
+    /// A call the main process makes: a thread started, a connection opened on an object the
+    /// children can reach, a project function run.
+    fn call(&mut self, ctx: &Ctx, call: &Call, root: &Root, trace: &[Hop], depth: usize) {
+        let callee = self.an.resolver.value(ctx, &call.func);
+        if let Some(started) = super::threads::started(self, ctx, call, &callee) {
+            self.started.push(Started {
+                loc: loc(ctx, call.span),
+                what: written(call, &started.what),
+                trace: trace.to_vec(),
+                root: root.clone(),
+                target: started.target,
+                holder: started.holder,
+            });
+            return;
+        }
+        if let Some((entry_path, entry)) = self.opener(&callee, call) {
+            // The pool the call checks a connection out of, or the object it connects.
+            let holder = match &entry.checks_out_of {
+                Some(arg) => super::threads::argument(call, arg),
+                None => match &call.func {
+                    Expr::Attribute { value, .. } => Some(&**value),
+                    _ => None,
+                },
+            };
+            if let Some(key) = holder.and_then(|h| self.keys.of(ctx, h)) {
+                let at = OpenAt {
+                    loc: loc(ctx, call.span),
+                    what: written(call, &entry_path),
+                    path: entry_path,
+                    trace: trace.to_vec(),
+                };
+                self.hold(key, at, root);
+            }
+            return;
+        }
+        if let Some((f, this)) = project_callee(self.an, &callee) {
+            let mut inner = trace.to_vec();
+            inner.push(hop(self.an, ctx, call, f));
+            self.function(f, this, root, &inner, depth + 1);
+        }
+    }
+
+    fn hold(&mut self, key: Key, at: OpenAt, root: &Root) {
+        let opening = Rc::new(Opening {
+            at,
+            root: root.clone(),
+        });
+        self.held.push(Held { key, opening });
+    }
+
+    /// The catalogue entry of a call that opens a connection.
+    fn opener(&self, callee: &Value, call: &Call) -> Option<(String, blocking::Entry)> {
+        let path = match callee {
+            Value::External(p) => p.clone(),
+            Value::Unknown => call.func.dotted()?,
+            _ => return None,
+        };
+        let entry = match callee {
+            Value::External(_) => self.an.extra.lookup(&path)?,
+            _ => self.an.extra.lookup_written(&path)?,
+        };
+        entry.opens_connection.then(|| (path, entry.into_owned()))
+    }
+
+    fn assign(&mut self, ctx: &Ctx, targets: &[Expr], value: &Expr, root: &Root, trace: &[Hop]) {
+        let opening = match self.derived(ctx, value) {
+            Some(o) => Some(o),
+            None => self.open_at(ctx, value, 0).map(|at| {
+                let mut full = trace.to_vec();
+                full.extend(at.trace);
+                Rc::new(Opening {
+                    at: OpenAt { trace: full, ..at },
+                    root: root.clone(),
+                })
+            }),
+        };
+        let Some(opening) = opening else {
+            return;
+        };
+        for t in targets {
+            if let Some(key) = self.target(ctx, t) {
+                self.held.push(Held {
+                    key,
+                    opening: opening.clone(),
+                });
+            }
+        }
+    }
+
+    /// What an assignment stores into, when it is a global: a module-level name, a class
+    /// attribute, a name declared `global`, an attribute of a global (not `self.x`: that is
+    /// the instance's, see `open_at`).
+    fn target(&self, ctx: &Ctx, t: &Expr) -> Option<Key> {
+        match t {
+            Expr::Name { .. } | Expr::Attribute { .. } => self.keys.of(ctx, t),
+            _ => None,
+        }
+    }
+
+    /// A value taken from a connection already held (`cur = conn.cursor()`, `db = client.app`).
+    fn derived(&self, ctx: &Ctx, value: &Expr) -> Option<Rc<Opening>> {
+        let mut e = value;
+        loop {
+            if let Some(k) = self.keys.of(ctx, e) {
+                if let Some(h) = self.held.iter().find(|h| k.reads(&h.key)) {
+                    return Some(h.opening.clone());
+                }
+            }
+            e = match e {
+                Expr::Call(c) => &c.func,
+                Expr::Attribute { value, .. } | Expr::Subscript { value, .. } => value,
+                _ => return None,
+            };
+        }
+    }
+
+    /// Does evaluating `expr` give an open connection (or an object holding one)? Through
+    /// project functions that return one and classes whose `__init__` stores one on `self`.
+    pub fn open_at(&self, ctx: &Ctx, expr: &Expr, depth: usize) -> Option<OpenAt> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        match expr {
+            Expr::Call(call) => {
+                let callee = self.an.resolver.value(ctx, &call.func);
+                if let Some((path, entry)) = self.opener(&callee, call) {
+                    return entry.checks_out_of.is_none().then(|| OpenAt {
+                        loc: loc(ctx, call.span),
+                        what: written(call, &path),
+                        path,
+                        trace: Vec::new(),
+                    });
+                }
+                let inner = match &callee {
+                    Value::Func(f) | Value::BoundMethod(f, _) => self.returned(*f, depth + 1),
+                    Value::Class(c) => self.initialised(*c, depth + 1),
+                    _ => None,
+                };
+                match inner {
+                    Some(mut at) => {
+                        let f = match &callee {
+                            Value::Class(c) => init_of(self.an, *c).map(|(f, _)| f),
+                            Value::Func(f) | Value::BoundMethod(f, _) => Some(*f),
+                            _ => None,
+                        };
+                        if let Some(f) = f {
+                            at.trace.insert(0, hop(self.an, ctx, call, f));
+                        }
+                        Some(at)
+                    }
+                    // A method of what a call gave: `psycopg2.connect(...).cursor()`.
+                    None => match &call.func {
+                        Expr::Attribute { value, .. } => self.open_at(ctx, value, depth + 1),
+                        _ => None,
+                    },
+                }
+            }
+            Expr::Attribute { value, .. } | Expr::Subscript { value, .. } => {
+                self.open_at(ctx, value, depth + 1)
+            }
+            Expr::Name { id, .. } if ctx.scope != Scope::Module => {
+                match local_binding(&ctx.module, ctx.scope, id)? {
+                    Binding::Assign(e) => self.open_at(ctx, &e, depth + 1),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// What a project function returns, when that is an open connection.
+    fn returned(&self, f: FuncRef, depth: usize) -> Option<OpenAt> {
+        if let Some(known) = self.returns.borrow().get(&f) {
+            return known.clone();
+        }
+        self.returns.borrow_mut().insert(f, None); // recursion: nothing
+        let module = self.an.project().module(f.module)?;
+        let def = module.parsed.module.function(f.func)?;
+        let ctx = Ctx::new(module.clone(), Scope::Function(f.func));
+        let mut values = Vec::new();
+        returns_in(&def.body, &mut values);
+        let found = values
+            .into_iter()
+            .find_map(|v| self.open_at(&ctx, v, depth));
+        self.returns.borrow_mut().insert(f, found.clone());
+        found
+    }
+
+    /// What a class's `__init__` stores on `self`, when that is an open connection.
+    fn initialised(&self, c: ClassRef, depth: usize) -> Option<OpenAt> {
+        let (f, _) = init_of(self.an, c)?;
+        let module = self.an.project().module(f.module)?;
+        let def = module.parsed.module.function(f.func)?;
+        let this = def.params.names.first()?.clone();
+        let ctx = Ctx::new(module.clone(), Scope::Function(f.func));
+        let mut found = None;
+        visit_stmts(&def.body, &mut |stmt| {
+            if found.is_some() {
+                return;
+            }
+            if let Stmt::Assign { targets, value, .. } = stmt {
+                let on_self = targets.iter().any(|t| {
+                    matches!(t, Expr::Attribute { value, .. } if value.as_name() == Some(this.as_str()))
+                });
+                if on_self {
+                    found = self.open_at(&ctx, value, depth);
+                }
+            }
+        });
+        found
+    }
+}
+
+/// The `__init__` a class runs.
+pub fn init_of(an: &Analyzer, c: ClassRef) -> Option<(FuncRef, ClassRef)> {
+    match an.resolver.attribute_of(&Value::Instance(c), "__init__") {
+        Value::BoundMethod(f, c) => Some((f, c)),
+        _ => None,
+    }
+}
+
+/// The project function a call runs, with the class of `self` for a method.
+pub fn project_callee(an: &Analyzer, callee: &Value) -> Option<(FuncRef, Option<ClassRef>)> {
+    match callee {
+        Value::Func(f) => Some((*f, None)),
+        Value::BoundMethod(f, c) => Some((*f, Some(*c))),
+        Value::Partial(inner) => project_callee(an, inner),
+        Value::Class(c) => init_of(an, *c).map(|(f, c)| (f, Some(c))),
+        _ => None,
+    }
+}
+
+/// The callee as the user wrote it (`engine.connect`), else the last parts of its path
+/// (`Thread.start` for `threading.Thread(...).start`).
+pub fn written(call: &Call, path: &str) -> String {
+    call.func.dotted().unwrap_or_else(|| {
+        let mut parts = path.rsplitn(3, '.');
+        let last = parts.next().unwrap_or(path);
+        match parts.next() {
+            Some(class) if class.starts_with(char::is_uppercase) => format!("{class}.{last}"),
+            _ => last.to_string(),
+        }
+    })
+}
+
+pub fn loc(ctx: &Ctx, span: crate::syntax::ir::Span) -> Loc {
+    Loc {
+        module: ctx.module.id,
+        span,
+    }
+}
+
+pub fn hop(an: &Analyzer, ctx: &Ctx, call: &Call, f: FuncRef) -> Hop {
+    let callee = an
+        .project()
+        .module(f.module)
+        .and_then(|m| m.parsed.module.function(f.func).map(|d| d.name.clone()))
+        .unwrap_or_default();
+    Hop {
+        call: loc(ctx, call.span),
+        callee,
+    }
+}
+
+/// The one binding of a local name, when it has exactly one.
+pub fn local_binding(module: &ModuleData, scope: Scope, id: &str) -> Option<Binding> {
+    match module.symbols.table(scope)?.names.get(id)?.as_slice() {
+        [b] => Some(b.clone()),
+        _ => None,
+    }
+}
+
+/// The calls a statement makes itself (not those of nested blocks, definitions or lambdas),
+/// in evaluation order.
+fn calls_in(stmt: &Stmt) -> Vec<&Call> {
+    struct Calls<'a>(Vec<&'a Call>);
+    impl<'a> Visitor<'a> for Calls<'a> {
+        fn visit_expr(&mut self, e: &'a Expr) {
+            walk_expr(self, e);
+            if let Expr::Call(c) = e {
+                self.0.push(c);
+            }
+        }
+        fn visit_stmt(&mut self, _: &'a Stmt) {}
+    }
+    let mut v = Calls(Vec::new());
+    match stmt {
+        Stmt::Assign { value, .. } => v.visit_expr(value),
+        Stmt::Expr(e) => v.visit_expr(e),
+        Stmt::AugAssign { value, .. } => v.visit_expr(value),
+        Stmt::If { test, .. } | Stmt::While { test, .. } => v.visit_expr(test),
+        Stmt::For { iter, .. } => v.visit_expr(iter),
+        Stmt::Match { subject, .. } => v.visit_expr(subject),
+        Stmt::With { items, .. } => items.iter().for_each(|i| v.visit_expr(i)),
+        Stmt::Return { value: Some(e) } => v.visit_expr(e),
+        _ => {}
+    }
+    v.0
+}
+
+/// Every statement of a body, nested blocks included, definitions excluded.
+pub fn visit_stmts<'a>(body: &'a [Stmt], f: &mut dyn FnMut(&'a Stmt)) {
+    for stmt in body {
+        f(stmt);
+        match stmt {
+            Stmt::If { body, orelse, .. }
+            | Stmt::For { body, orelse, .. }
+            | Stmt::While { body, orelse, .. } => {
+                visit_stmts(body, f);
+                visit_stmts(orelse, f);
+            }
+            Stmt::Match { cases, .. } => cases.iter().for_each(|c| visit_stmts(c, f)),
+            Stmt::Try {
+                body,
+                handlers,
+                orelse,
+                finalbody,
+            } => {
+                visit_stmts(body, f);
+                handlers.iter().for_each(|h| visit_stmts(&h.body, f));
+                visit_stmts(orelse, f);
+                visit_stmts(finalbody, f);
+            }
+            Stmt::With { body, .. } => visit_stmts(body, f),
+            _ => {}
+        }
+    }
+}
+
+fn returns_in<'a>(body: &'a [Stmt], out: &mut Vec<&'a Expr>) {
+    visit_stmts(body, &mut |s| {
+        if let Stmt::Return { value: Some(v) } = s {
+            out.push(v);
+        }
+    });
+}

@@ -1,0 +1,142 @@
+//! Threads started by a call: the catalogue's `[threads]` (`threading.Thread.start`,
+//! `ThreadPoolExecutor.submit`, schedulers), and `.start()` on a project subclass of a thread
+//! class. What the thread runs is its target (`Thread(target=f)`, `Timer(s, f)`,
+//! `submit(f)`), or the subclass's `run`.
+
+use super::keys::Keys;
+use super::parent::{local_binding, Parent};
+use crate::catalog::blocking::{self, Arg};
+use crate::facts::symbols::Binding;
+use crate::resolve::{ClassRef, Ctx, FuncRef, Value};
+use crate::syntax::ir::{Call, Expr};
+
+pub struct Start {
+    pub what: String,
+    pub target: Option<FuncRef>,
+    pub holder: Option<crate::fork::keys::Key>,
+}
+
+pub fn started(p: &Parent, ctx: &Ctx, call: &Call, callee: &Value) -> Option<Start> {
+    let Expr::Attribute {
+        value: receiver, ..
+    } = &call.func
+    else {
+        return None;
+    };
+    let threads = &blocking::catalogue().threads;
+    let keys = Keys {
+        resolver: &p.an.resolver,
+    };
+    let holder = keys.of(ctx, receiver);
+    if let Some(path) = callee
+        .path()
+        .filter(|c| threads.start.iter().any(|s| s == c))
+    {
+        let target = if path.ends_with(".submit") || path.ends_with(".map") {
+            call.args.first().and_then(|a| function(p, ctx, a))
+        } else {
+            // `Thread(group, target)` and `Timer(interval, function)`: both second.
+            let keyword = if path.starts_with("threading.Timer") {
+                "function"
+            } else {
+                "target"
+            };
+            let arg = Arg {
+                position: Some(1),
+                keyword: Some(keyword.to_string()),
+            };
+            let bound = bound_constructor(ctx, receiver);
+            let ctor = match &**receiver {
+                Expr::Call(c) => Some(&**c),
+                _ => match bound.as_deref() {
+                    Some(Expr::Call(c)) => Some(&**c),
+                    _ => None,
+                },
+            };
+            ctor.and_then(|c| argument(c, &arg))
+                .and_then(|a| function(p, ctx, a))
+        };
+        return Some(Start {
+            what: path.to_string(),
+            target,
+            holder,
+        });
+    }
+    // `.start()` on an instance of a project class derived from a thread class.
+    if !matches!(&call.func, Expr::Attribute { attr, .. } if attr == "start") {
+        return None;
+    }
+    let Value::Instance(class) = p.an.resolver.value(ctx, receiver) else {
+        return None;
+    };
+    let base = thread_base(p, class, 0)?;
+    let target = match p.an.resolver.attribute_of(&Value::Instance(class), "run") {
+        Value::BoundMethod(f, _) => Some(f),
+        _ => None,
+    };
+    let name =
+        p.an.project()
+            .module(class.module)
+            .and_then(|m| m.parsed.module.class(class.class).map(|c| c.name.clone()))
+            .unwrap_or(base);
+    Some(Start {
+        what: format!("{name}.start"),
+        target,
+        holder,
+    })
+}
+
+/// The outside thread class a project class derives from.
+fn thread_base(p: &Parent, class: ClassRef, depth: u32) -> Option<String> {
+    if depth > 8 {
+        return None;
+    }
+    let module = p.an.project().module(class.module)?;
+    let def = module.parsed.module.class(class.class)?;
+    let ctx = Ctx::new(module.clone(), def.parent);
+    let classes = &blocking::catalogue().threads.classes;
+    def.bases
+        .iter()
+        .find_map(|b| match p.an.resolver.value(&ctx, b) {
+            Value::External(path) if classes.contains(&path) => Some(path),
+            Value::Class(c) => thread_base(p, c, depth + 1),
+            _ => None,
+        })
+}
+
+/// The constructor of a name bound once, for `t = Thread(...); t.start()`: the binding holds
+/// the expression, which outlives this call.
+pub fn bound_constructor(ctx: &Ctx, receiver: &Expr) -> Option<std::sync::Arc<Expr>> {
+    let id = receiver.as_name()?;
+    match local_binding(&ctx.module, ctx.scope, id)
+        .or_else(|| local_binding(&ctx.module, crate::syntax::ir::Scope::Module, id))?
+    {
+        Binding::Assign(e) if matches!(&*e, Expr::Call(_)) => Some(e),
+        _ => None,
+    }
+}
+
+/// A project function an argument names.
+fn function(p: &Parent, ctx: &Ctx, e: &Expr) -> Option<FuncRef> {
+    match p.an.resolver.value(ctx, e) {
+        Value::Func(f) | Value::BoundMethod(f, _) => Some(f),
+        _ => None,
+    }
+}
+
+/// The argument of a call at a position or keyword.
+pub fn argument<'c>(call: &'c Call, arg: &Arg) -> Option<&'c Expr> {
+    if let Some(k) = arg.keyword.as_deref().and_then(|k| call.keyword(k)) {
+        return Some(k);
+    }
+    let pos = arg.position?;
+    if call
+        .args
+        .iter()
+        .take(pos + 1)
+        .any(|a| matches!(a, Expr::Starred { .. }))
+    {
+        return None;
+    }
+    call.args.get(pos)
+}

@@ -1,0 +1,144 @@
+//! What the worker imports and what runs in its pool's children. The worker imports its app
+//! module and its task modules (`include=`, `imports`, autodiscovery: each defines tasks), and
+//! a module that connects a signal handler is imported too, or the handler would never be
+//! connected. Each of those imports others at module level, which run at import as well.
+//! The pool's children run the tasks and the handlers of the signals sent there.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use crate::effects::Analyzer;
+use crate::facts::symbols::absolute_module;
+use crate::project::{ModuleData, ModuleId};
+use crate::resolve::{Ctx, FuncRef, Value};
+use crate::syntax::ir::{Expr, FuncIdx, Scope, Stmt};
+
+/// Upper bound on the modules followed through imports (a guard for huge projects).
+const MAX_MODULES: usize = 5_000;
+
+/// Paths a task decorator resolves to.
+const TASK_DECORATORS: &[&str] = &[
+    "celery.shared_task",
+    "celery.task",
+    "celery.Celery.task",
+    "celery.app.shared_task",
+    "celery.app.base.Celery.task",
+];
+
+/// Outside classes a class-based task derives from.
+const TASK_CLASSES: &[&str] = &["celery.Task", "celery.app.task.Task", "celery.Celery.Task"];
+
+/// Does the module make a Celery app, define a task or connect a signal handler?
+pub fn is_root(an: &Analyzer, module: &Arc<ModuleData>, handlers: &HashSet<ModuleId>) -> bool {
+    handlers.contains(&module.id) || !tasks(an, module).is_empty() || makes_app(an, module)
+}
+
+fn makes_app(an: &Analyzer, module: &Arc<ModuleData>) -> bool {
+    let ctx = Ctx::new(module.clone(), Scope::Module);
+    module.parsed.module.body.iter().any(|s| match s {
+        Stmt::Assign { value, .. } => matches!(value.as_ref(), Expr::Call(_))
+            && matches!(an.resolver.value(&ctx, value), Value::ExtInstance(p) if p == "celery.Celery"),
+        _ => false,
+    })
+}
+
+/// The modules the worker imports: `roots` and, transitively, what they import at module
+/// level (project modules only; loaded on demand).
+pub fn imported(an: &Analyzer, roots: Vec<Arc<ModuleData>>) -> Vec<Arc<ModuleData>> {
+    let project = an.project();
+    let mut seen: HashSet<ModuleId> = roots.iter().map(|m| m.id).collect();
+    let mut queue = roots;
+    let mut out = Vec::new();
+    while let Some(m) = queue.pop() {
+        for name in module_level_imports(&m) {
+            if seen.len() >= MAX_MODULES {
+                break;
+            }
+            if let Some(id) = project.find_module(&name, Some(m.id)) {
+                if seen.insert(id) {
+                    queue.extend(project.module(id));
+                }
+            }
+        }
+        out.push(m);
+    }
+    out.sort_by_key(|m| m.id);
+    out
+}
+
+/// The dotted names a module imports at module level (in any block but a definition); for
+/// `from p import n`, both `p` and `p.n` (which may be a submodule).
+fn module_level_imports(m: &ModuleData) -> Vec<String> {
+    let mut out = Vec::new();
+    super::parent::visit_stmts(&m.parsed.module.body, &mut |s| match s {
+        Stmt::Import { names, .. } => out.extend(names.iter().map(|a| a.name.clone())),
+        Stmt::ImportFrom {
+            module,
+            level,
+            names,
+            ..
+        } => {
+            let Some(base) = absolute_module(&m.name, m.is_package, *level, module.as_deref())
+            else {
+                return;
+            };
+            for a in names.iter().filter(|a| a.name != "*") {
+                out.push(format!("{base}.{}", a.name));
+            }
+            out.push(base);
+        }
+        _ => {}
+    });
+    out
+}
+
+/// The module's tasks: functions under a task decorator, and the methods of classes derived
+/// from Celery's `Task`.
+pub fn tasks(an: &Analyzer, module: &Arc<ModuleData>) -> Vec<FuncRef> {
+    let ir = &module.parsed.module;
+    let mut out = Vec::new();
+    for (i, f) in ir.functions.iter().enumerate() {
+        let ctx = Ctx::new(module.clone(), f.parent);
+        if f.decorators.iter().any(|d| is_task_decorator(an, &ctx, d)) {
+            out.push(FuncRef {
+                module: module.id,
+                func: FuncIdx(i as u32),
+            });
+        }
+    }
+    for (i, f) in ir.functions.iter().enumerate() {
+        let Scope::Class(c) = f.parent else {
+            continue;
+        };
+        let Some(class) = ir.class(c) else {
+            continue;
+        };
+        let ctx = Ctx::new(module.clone(), class.parent);
+        let task_class = class.bases.iter().any(|b| {
+            matches!(an.resolver.value(&ctx, b), Value::External(p) if TASK_CLASSES.contains(&p.as_str()))
+                || b.dotted().is_some_and(|d| d == "Task" || d.ends_with(".Task"))
+        });
+        if task_class {
+            out.push(FuncRef {
+                module: module.id,
+                func: FuncIdx(i as u32),
+            });
+        }
+    }
+    out
+}
+
+fn is_task_decorator(an: &Analyzer, ctx: &Ctx, d: &Expr) -> bool {
+    let func = match d {
+        Expr::Call(c) => &c.func,
+        other => other,
+    };
+    match an.resolver.value(ctx, func) {
+        Value::External(p) => TASK_DECORATORS.contains(&p.as_str()) || p.ends_with(".shared_task"),
+        // Written the way Celery's documentation writes it, with an app celint cannot follow.
+        Value::Unknown => func
+            .dotted()
+            .is_some_and(|n| n == "shared_task" || n.ends_with(".task")),
+        _ => false,
+    }
+}

@@ -1,0 +1,82 @@
+//! CEL010 fork-inherited-connection: a connection opened in the worker's main process before
+//! the prefork pool forks, held where the pool's children use it, and not re-created in a
+//! `worker_process_init` handler. Every child inherits the same socket.
+
+use crate::checker::Checker;
+use crate::diagnostic::{Applicability, Diagnostic, Fix, TraceEntry};
+use crate::effects::Hop;
+use crate::fork::parent::Root;
+use crate::fork::Facts;
+use crate::rules::Rule;
+
+pub fn check(ck: &Checker, facts: &Facts, out: &mut Vec<Diagnostic>) {
+    for i in &facts.connections {
+        let o = &i.held.opening;
+        let holder = &i.held.key.path;
+        let message = format!(
+            "`{}()` opens a connection in the worker's main process before the pool forks ({}), and the pool's children use it through `{holder}` ({} at {}): every child inherits the same socket",
+            o.at.what,
+            when(&o.root),
+            i.used.by,
+            ck.location(i.used.loc),
+        );
+        let mut d = Diagnostic::new(
+            Rule::ForkInheritedConnection,
+            ck.file(o.at.loc.module),
+            o.at.loc.span,
+            message,
+        );
+        d.trace = trace(ck, &o.root, &o.at.trace);
+        d.related.push(ck.file(i.used.loc.module));
+        let pooled = o.at.path.starts_with("sqlalchemy.");
+        d.fix = Some(Fix {
+            applicability: Applicability::DisplayOnly,
+            message: if pooled {
+                format!("Call `{holder}.dispose(close=False)` in a `worker_process_init` handler: each child then opens its own connections")
+            } else {
+                "Open it in a `worker_process_init` handler (each child then opens its own), or on first use in the child".to_string()
+            },
+            edits: Vec::new(),
+        });
+        out.push(d);
+    }
+}
+
+/// When the main process runs the code.
+pub fn when(root: &Root) -> String {
+    match root {
+        Root::Import(m) => format!("when the worker imports `{}`", m.name),
+        Root::Handler(_, signal) => format!("in a `{}` handler", signal.name),
+    }
+}
+
+/// The way from where the main process runs the code to the call: the handler (if it is one),
+/// then each call.
+pub fn trace(ck: &Checker, root: &Root, hops: &[Hop]) -> Vec<TraceEntry> {
+    let mut out = Vec::new();
+    if let Root::Handler(f, signal) = root {
+        let file = ck.file(f.module);
+        let def = file
+            .module
+            .as_ref()
+            .and_then(|m| m.parsed.module.function(f.func))
+            .map(|d| (d.name_span, d.name.clone()));
+        if let Some((span, name)) = def {
+            if !hops.is_empty() {
+                out.push(TraceEntry {
+                    file,
+                    span,
+                    note: format!("reached from {} handler `{name}`", signal.name),
+                });
+            }
+        }
+    }
+    for hop in hops {
+        out.push(TraceEntry {
+            file: ck.file(hop.call.module),
+            span: hop.call.span,
+            note: format!("via `{}()`", hop.callee),
+        });
+    }
+    out
+}
