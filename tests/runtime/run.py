@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Live-worker proof of celint's rules (issue 4).
 
-For each rule CEL001..CEL009 this runs the rule document's "Example" and "Use instead" code (taken
+For each rule CEL001..CEL011 this runs the rule document's "Example" and "Use instead" code (taken
 from rules/CELnnn.md, so the documents cannot drift from what is tested), plus the extra scenarios
 in tests/runtime/scenarios/*.py, under a real `celery worker` (prefork, -c 1,
 --max-tasks-per-child=1) on Redis and on RabbitMQ, next to a bystander worker on the same broker,
@@ -36,6 +36,8 @@ process groups get SIGTERM, then SIGKILL. The classes, first match wins:
                          SystemExit, ...)
   handler never called   up at the deadline, "ready.", no child lost, tasks (if sent) ran, and none
                          of the strings the example's handlers print (`print("...")`) in the log
+  tasks failed           up, "ready.", no child lost, the example's own tasks (CEL010, CEL011: each
+                         sent 3 times, each run in a fresh child) all ran, and one raised
   kept running           up at the deadline, "ready.", no child lost, tasks (if sent) ran
 Anything else is "unclassified" (a failure), and so is a worker whose banner shows another broker.
 
@@ -76,7 +78,7 @@ REQUIREMENTS = HERE / "requirements.txt"
 STAMP = VENV / ".celint-runtime-stamp"
 IN_VENV_FLAG = "CELINT_RT_IN_VENV"
 
-RULES = [f"CEL00{i}" for i in range(1, 10)]
+RULES = [f"CEL{i:03d}" for i in range(1, 12)]
 CLASSES = [
     "kept running",
     "stopped cleanly",
@@ -86,6 +88,7 @@ CLASSES = [
     "handler never called",
     "ValueError at import",
     "cluster-wide shutdown",
+    "tasks failed",
 ]
 BROKERS = ["redis", "amqp"]
 BROKER_TITLE = {"redis": "Redis", "amqp": "RabbitMQ"}
@@ -109,6 +112,16 @@ TASKS_FOR = {
     "CEL005": "the UP deadline is armed only for replacement children",
     "CEL007": "task_failure needs a failing task",
 }
+
+# Which documents' examples get their own tasks sent, OWN_TASK_RUNS times each, instead: the
+# fork-safety rules' claims are about what a task sees in a pool child (each run in a fresh
+# child: -c 1 --max-tasks-per-child=1). Extra scenarios say `# Tasks: own`.
+OWN_TASKS_FOR = {
+    "CEL010": "the inherited connection fails in a child's task",
+    "CEL011": "the thread's work is missing in a child's task",
+}
+OWN_TASK_RUNS = 3
+RE_OWN_TASK = re.compile(r"^@\w+(?:\.\w+)*(?:\([^)]*\))?\s*\ndef (\w+)\(", re.M)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -172,6 +185,7 @@ class Scenario:
     origin: str
     celint_codes: list | None = None  # extra scenarios: what celint must report on the file
     tasks: bool = False  # send the two tasks (a recycle each) once the worker is ready
+    own: list = dataclasses.field(default_factory=list)  # the module's own tasks to send instead
     error: str = ""  # autofix: why there is no fixed file to run (the row then shows "error")
 
     @property
@@ -210,6 +224,12 @@ def doc_block(doc: str, heading: str, where: str) -> tuple:
     return section[open_:close], parse_expected(first[len(EXPECT_PREFIX):], f"{where} {heading}")
 
 
+def own_tasks(source: str) -> list:
+    """The functions under a task decorator (`@app.task`, `@shared_task(...)`) of a module."""
+    return [m[1] for m in RE_OWN_TASK.finditer(source)
+            if re.search(r"@\S*task\b", source[m.start():m.end()])]
+
+
 def load_scenarios() -> list:
     out = []
     for rule in RULES:
@@ -219,7 +239,8 @@ def load_scenarios() -> list:
         for heading, label in (("## Example", "example"), ("## Use instead", "fixed")):
             source, expected = doc_block(doc, heading, where)
             out.append(Scenario(rule, label, f"{rule.lower()}_{label}", source, expected,
-                                f"{where} {heading}", tasks=rule in TASKS_FOR))
+                                f"{where} {heading}", tasks=rule in TASKS_FOR,
+                                own=own_tasks(source) if rule in OWN_TASKS_FOR else []))
     for path in sorted((HERE / "scenarios").glob("*.py")):
         source = path.read_text()
         where = str(path.relative_to(ROOT))
@@ -237,7 +258,8 @@ def load_scenarios() -> list:
             raise SetupError(f"{where}: header line `# {e.args[0].capitalize()}: ...` missing") from None
         codes = sorted(c for c in re.split(r"[,\s]+", header.get("celint reports", "")) if c)
         tasks = header.get("tasks", "no").lower() in ("yes", "fail, ping")
-        out.append(Scenario(rule, path.stem, path.stem, source, expected, where, codes, tasks))
+        own = own_tasks(source) if header.get("tasks", "").lower() == "own" else []
+        out.append(Scenario(rule, path.stem, path.stem, source, expected, where, codes, tasks, own))
     return out
 
 
@@ -567,7 +589,8 @@ RE_EXIT = re.compile(r"exited with 'exitcode ([1-9]\d*)'")
 RE_UP_TIMEOUT = "Timed out waiting for UP message"
 RE_REMOTE = "Got shutdown from remote"
 RE_VALUEERROR = "ValueError: Signal receiver must accept keyword arguments"
-RE_TASK_DONE = re.compile(r"Task (celint_rt\.\w+)\[[^\]]+\] (succeeded|raised)")
+RE_TASK_DONE = re.compile(r"Task ([\w.]+)\[[^\]]+\] (succeeded|raised)")
+RE_TASK_RAISED = re.compile(r"Task [\w.]+\[[^\]]+\] raised unexpected: (.+)")
 
 
 @dataclasses.dataclass
@@ -666,6 +689,13 @@ def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
                 app.send_task("celint_rt.fail")
                 app.send_task("celint_rt.ping")
                 sent_at = now
+            if sc.own and sent_at is None and RE_READY.search(text):
+                for name in sc.own:
+                    for _ in range(OWN_TASK_RUNS):
+                        app.send_task(f"{sc.module}.{name}")
+                sent_at = now
+            if sc.own and len(RE_TASK_DONE.findall(text)) >= len(sc.own) * OWN_TASK_RUNS:
+                break  # every task ran: nothing more to see
             if bystander_exited_at is None and bystander.poll() is not None:
                 bystander_exited_at = now
             if exited_at is None and worker.poll() is not None:
@@ -769,9 +799,17 @@ def classify(sc, wtext, btext, rc, exited_at, brc, b_exited_at, end, sent_at):
     if sc.tasks and len(done) < 2:
         return "unclassified", f"alive and ready, but only {len(done)} of 2 tasks ran" + (
             f" (sent at {sent_at:.1f}s)" if sent_at is not None else " (none sent)")
+    if sc.own:
+        want = len(sc.own) * OWN_TASK_RUNS
+        if len(done) < want:
+            return "unclassified", f"alive and ready, but only {len(done)} of {want} tasks ran"
+        raised = RE_TASK_RAISED.findall(wtext)
+        if raised:
+            return "tasks failed", (f"{len(raised)} of {want} tasks raised, first: "
+                                    f"{raised[0].strip()[:110]}; {me()}")
     if kills or exits:
         return "unclassified", f"alive, {kills} SIGKILL(s), {len(exits)} child exit(s)"
-    ran = f"{len(done)} tasks ran" if sc.tasks else "no tasks sent"
+    ran = f"{len(done)} tasks ran" if sc.tasks or sc.own else "no tasks sent"
     if markers and not seen:
         return "handler never called", f"no {markers[0]!r} in the log; {ran}; {me()}"
     ev = f"{me()}, {ran}, no child lost"

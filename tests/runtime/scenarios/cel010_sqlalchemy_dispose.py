@@ -1,0 +1,31 @@
+# Rule: CEL010
+# Expected on a live worker: kept running
+# celint reports:
+# Tasks: own
+#
+# The fix for a SQLAlchemy engine used at import: `engine.dispose(close=False)` in a
+# `worker_process_init` handler. The child forgets the inherited pool without closing the
+# parent's connection and opens its own on first use. celint reports nothing.
+import os
+
+from celery import Celery
+from celery.signals import worker_process_init
+from sqlalchemy import Column, Integer, MetaData, Table, create_engine, text
+
+app = Celery("demo", broker="redis://127.0.0.1:6379/0")
+URL = os.environ.get("DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1/postgres?sslmode=require")
+engine = create_engine(URL)
+metadata = MetaData()
+Table("celint_rt_items", metadata, Column("id", Integer, primary_key=True))
+metadata.create_all(engine)
+
+
+@worker_process_init.connect
+def fresh_pool(**kwargs):
+    engine.dispose(close=False)
+
+
+@app.task
+def count_items():
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM celint_rt_items")).scalar()
