@@ -253,7 +253,7 @@ impl<'a, 'p> Parent<'a, 'p> {
             return;
         };
         for t in targets {
-            if let Some(key) = self.target(ctx, t) {
+            for key in self.target(ctx, t) {
                 self.held.push(Held {
                     key,
                     opening: opening.clone(),
@@ -265,10 +265,15 @@ impl<'a, 'p> Parent<'a, 'p> {
     /// What an assignment stores into, when it is a global: a module-level name, a class
     /// attribute, a name declared `global`, an attribute of a global (not `self.x`: that is
     /// the instance's, see `open_at`).
-    fn target(&self, ctx: &Ctx, t: &Expr) -> Option<Key> {
+    fn target(&self, ctx: &Ctx, t: &Expr) -> Vec<Key> {
         match t {
-            Expr::Name { .. } | Expr::Attribute { .. } => self.keys.of(ctx, t),
-            _ => None,
+            Expr::Name { .. } | Expr::Attribute { .. } => {
+                self.keys.of(ctx, t).into_iter().collect()
+            }
+            // `conn, channel = open_channel()`: each name may hold it.
+            Expr::Seq { elts, .. } => elts.iter().flat_map(|e| self.target(ctx, e)).collect(),
+            Expr::Starred { value, .. } => self.target(ctx, value),
+            _ => Vec::new(),
         }
     }
 
@@ -333,6 +338,8 @@ impl<'a, 'p> Parent<'a, 'p> {
             Expr::Attribute { value, .. } | Expr::Subscript { value, .. } => {
                 self.open_at(ctx, value, depth + 1)
             }
+            // `return conn, channel`.
+            Expr::Seq { elts, .. } => elts.iter().find_map(|e| self.open_at(ctx, e, depth + 1)),
             Expr::Name { id, .. } if ctx.scope != Scope::Module => {
                 match local_binding(&ctx.module, ctx.scope, id)? {
                     Binding::Assign(e) => self.open_at(ctx, &e, depth + 1),

@@ -17,7 +17,8 @@ report the rule on it) and expects what the document expects of its "Use instead
     python3 tests/runtime/run.py --only CEL002 --expect-override 'CEL002:fixed:redis=kept running'
     python3 tests/runtime/run.py --no-autofix           # without the autofix scenarios (no cargo build)
 
-Each run: the bystander (`celery -A celint_rt_bystander worker -P solo`, its own queue) is started
+Each run (a scenario may give other pool options with `# Worker: -c 2`, and how many times its own
+tasks are sent with `# Runs: 8`): the bystander (`celery -A celint_rt_bystander worker -P solo`, its own queue) is started
 first and must answer a remote-control ping; then `celery -A <example> worker -P prefork -c 1
 --max-tasks-per-child=1 -I celint_rt_tasks` (mingle, gossip and heartbeat left on, as by
 default: mingle's ~1 s is part of the races the documents describe). For the rules in TASKS_FOR
@@ -186,6 +187,8 @@ class Scenario:
     celint_codes: list | None = None  # extra scenarios: what celint must report on the file
     tasks: bool = False  # send the two tasks (a recycle each) once the worker is ready
     own: list = dataclasses.field(default_factory=list)  # the module's own tasks to send instead
+    pool_args: tuple = ("-c", "1", "--max-tasks-per-child=1")  # a scenario's `# Worker:` header
+    runs: int = OWN_TASK_RUNS  # how many times each own task is sent (`# Runs:`)
     error: str = ""  # autofix: why there is no fixed file to run (the row then shows "error")
 
     @property
@@ -259,7 +262,12 @@ def load_scenarios() -> list:
         codes = sorted(c for c in re.split(r"[,\s]+", header.get("celint reports", "")) if c)
         tasks = header.get("tasks", "no").lower() in ("yes", "fail, ping")
         own = own_tasks(source) if header.get("tasks", "").lower() == "own" else []
-        out.append(Scenario(rule, path.stem, path.stem, source, expected, where, codes, tasks, own))
+        sc = Scenario(rule, path.stem, path.stem, source, expected, where, codes, tasks, own)
+        if "worker" in header:
+            sc.pool_args = tuple(header["worker"].split())
+        if "runs" in header:
+            sc.runs = int(header["runs"])
+        out.append(sc)
     return out
 
 
@@ -676,8 +684,8 @@ def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
                 raise SetupError(f"bystander did not answer a ping ({broker.where(handle)}); see {blog}")
 
         # 2. the example's worker
-        argv = [celery, "-A", sc.module, "worker", "-P", "prefork", "-c", "1",
-                "--max-tasks-per-child=1", "-l", ctx.args.loglevel, "-I", "celint_rt_tasks"]
+        argv = [celery, "-A", sc.module, "worker", "-P", "prefork", *sc.pool_args,
+                "-l", ctx.args.loglevel, "-I", "celint_rt_tasks"]
         t0 = time.monotonic()
         worker = spawn(argv, env=env, cwd=tmp, log_path=wlog)
         sent_at = exited_at = bystander_exited_at = None
@@ -691,10 +699,10 @@ def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
                 sent_at = now
             if sc.own and sent_at is None and RE_READY.search(text):
                 for name in sc.own:
-                    for _ in range(OWN_TASK_RUNS):
+                    for _ in range(sc.runs):
                         app.send_task(f"{sc.module}.{name}")
                 sent_at = now
-            if sc.own and len(RE_TASK_DONE.findall(text)) >= len(sc.own) * OWN_TASK_RUNS:
+            if sc.own and len(RE_TASK_DONE.findall(text)) >= len(sc.own) * sc.runs:
                 break  # every task ran: nothing more to see
             if bystander_exited_at is None and bystander.poll() is not None:
                 bystander_exited_at = now
@@ -800,7 +808,7 @@ def classify(sc, wtext, btext, rc, exited_at, brc, b_exited_at, end, sent_at):
         return "unclassified", f"alive and ready, but only {len(done)} of 2 tasks ran" + (
             f" (sent at {sent_at:.1f}s)" if sent_at is not None else " (none sent)")
     if sc.own:
-        want = len(sc.own) * OWN_TASK_RUNS
+        want = len(sc.own) * sc.runs
         if len(done) < want:
             return "unclassified", f"alive and ready, but only {len(done)} of {want} tasks ran"
         raised = RE_TASK_RAISED.findall(wtext)
