@@ -21,6 +21,13 @@ use crate::Overlay;
 /// (`catalog::stdlib`).
 const ALWAYS_EXTERNAL: &[&str] = &["celery", "kombu", "billiard"];
 
+/// Is this dotted module name one of Celery's own or the standard library's, whatever file in
+/// the tree carries it (a vendored copy is still the library)?
+pub fn is_library(name: &str) -> bool {
+    let top = name.split('.').next().unwrap_or(name);
+    ALWAYS_EXTERNAL.contains(&top) || crate::catalog::stdlib::is_stdlib(top)
+}
+
 /// A file that could not be read or decoded.
 #[derive(Debug)]
 pub enum LoadError {
@@ -357,12 +364,7 @@ impl Loader {
     /// The file of the project module with this dotted name, looked for first in the root of
     /// the module that asks (`from_root`), then in every source root.
     pub fn module_file(&self, name: &str, from_root: &Path) -> Option<PathBuf> {
-        let top = name.split('.').next().unwrap_or(name);
-        if ALWAYS_EXTERNAL.contains(&top)
-            || crate::catalog::stdlib::is_stdlib(top)
-            || name.is_empty()
-            || self.hermetic
-        {
+        if is_library(name) || name.is_empty() || self.hermetic {
             return None;
         }
         let key = (name.to_string(), from_root.to_path_buf());

@@ -49,6 +49,16 @@ pub struct Facts {
     pub threads: Vec<Orphan>,
 }
 
+/// Is the connection made at import: not inside a function (other than the receiver, whose
+/// definition spans its decorators)?
+fn at_module_level(c: &Connection) -> bool {
+    let ir = &c.module.parsed.module;
+    !ir.functions.iter().enumerate().any(|(i, f)| {
+        f.span.contains(c.site)
+            && !(c.receiver.module == c.module.id && c.receiver.func.0 as usize == i)
+    })
+}
+
 /// Main-process signals whose handlers run before the pool forks.
 fn before_fork(signal: &str) -> bool {
     matches!(
@@ -58,7 +68,14 @@ fn before_fork(signal: &str) -> bool {
 }
 
 pub fn analyse(an: &Analyzer, connections: &[Connection]) -> Facts {
-    let with_handlers: HashSet<ModuleId> = connections.iter().map(|c| c.module.id).collect();
+    // A module that connects a worker signal's handler at import is imported by the worker, or
+    // the handler would never be connected.
+    let with_handlers: HashSet<ModuleId> = connections
+        .iter()
+        .filter(|c| matches!(c.signal.process, Process::Main | Process::PoolChild))
+        .filter(|c| at_module_level(c))
+        .map(|c| c.module.id)
+        .collect();
     let roots: Vec<Arc<ModuleData>> = an
         .project()
         .modules()

@@ -30,7 +30,9 @@ const TASK_CLASSES: &[&str] = &["celery.Task", "celery.app.task.Task", "celery.C
 
 /// Does the module make a Celery app, define a task or connect a signal handler?
 pub fn is_root(an: &Analyzer, module: &Arc<ModuleData>, handlers: &HashSet<ModuleId>) -> bool {
-    handlers.contains(&module.id) || !tasks(an, module).is_empty() || makes_app(an, module)
+    // Celery's own modules (a vendored or unpacked copy in the tree) are the library's.
+    !crate::loader::is_library(&module.name)
+        && (handlers.contains(&module.id) || !tasks(an, module).is_empty() || makes_app(an, module))
 }
 
 fn makes_app(an: &Analyzer, module: &Arc<ModuleData>) -> bool {
@@ -47,20 +49,30 @@ fn makes_app(an: &Analyzer, module: &Arc<ModuleData>) -> bool {
 pub fn imported(an: &Analyzer, roots: Vec<Arc<ModuleData>>) -> Vec<Arc<ModuleData>> {
     let project = an.project();
     let mut seen: HashSet<ModuleId> = roots.iter().map(|m| m.id).collect();
-    let mut queue = roots;
+    let mut frontier = roots;
     let mut out = Vec::new();
-    while let Some(m) = queue.pop() {
-        for name in module_level_imports(&m) {
-            if seen.len() >= MAX_MODULES {
-                break;
-            }
-            if let Some(id) = project.find_module(&name, Some(m.id)) {
-                if seen.insert(id) {
-                    queue.extend(project.module(id));
+    // Level by level: each level's imports are loaded ahead on the parse pool before any of
+    // them is taken, so that the parsing of a large closure is spread over the threads.
+    while !frontier.is_empty() {
+        let names: Vec<Vec<String>> = frontier.iter().map(|m| module_level_imports(m)).collect();
+        for (m, n) in frontier.iter().zip(&names) {
+            project.prefetch(n, &m.root);
+        }
+        let mut next = Vec::new();
+        for (m, n) in frontier.into_iter().zip(names) {
+            for name in n {
+                if seen.len() >= MAX_MODULES {
+                    break;
+                }
+                if let Some(id) = project.find_module(&name, Some(m.id)) {
+                    if seen.insert(id) {
+                        next.extend(project.module(id));
+                    }
                 }
             }
+            out.push(m);
         }
-        out.push(m);
+        frontier = next;
     }
     out.sort_by_key(|m| m.id);
     out
