@@ -234,7 +234,7 @@ impl<'a, 'p> Parent<'a, 'p> {
             Value::External(_) => self.an.extra.lookup(&path)?,
             _ => self.an.extra.lookup_written(&path)?,
         };
-        entry.opens_connection.then(|| (path, entry.into_owned()))
+        (entry.opens_connection && applies(&entry, call)).then(|| (path, entry.into_owned()))
     }
 
     fn assign(&mut self, ctx: &Ctx, targets: &[Expr], value: &Expr, root: &Root, trace: &[Hop]) {
@@ -391,6 +391,24 @@ impl<'a, 'p> Parent<'a, 'p> {
         });
         found
     }
+}
+
+/// Does the call do what its entry says, given its arguments (`only-when`: one of them given
+/// and not `False`/`None`; `nonblocking-when-false`: that one not `False`)?
+fn applies(entry: &blocking::Entry, call: &Call) -> bool {
+    let value = |a| super::threads::argument(call, a);
+    let off = |e: Option<&Expr>| {
+        matches!(
+            e,
+            None | Some(Expr::NoneLit { .. }) | Some(Expr::Bool { value: false, .. })
+        )
+    };
+    let only = entry.only_when.is_empty() || entry.only_when.iter().any(|a| !off(value(a)));
+    let blocks = entry
+        .nonblocking_when_false
+        .as_ref()
+        .is_none_or(|a| !matches!(value(a), Some(Expr::Bool { value: false, .. })));
+    only && blocks
 }
 
 /// The `__init__` a class runs.
