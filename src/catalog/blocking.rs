@@ -519,7 +519,8 @@ mod tests {
         assert!(lookup("redis.Redis.ping").is_some());
         assert!(lookup("redis.Redis.pipeline").is_none());
         assert!(lookup("redis.Redis.from_url").is_none());
-        assert!(lookup("redis.Redis").is_none());
+        // The constructor connects only with `single_connection_client=True`.
+        assert!(lookup("redis.Redis").is_some_and(|e| e.only_when.len() == 1));
         assert!(lookup("transformers.AutoModel.from_pretrained").is_some());
         assert!(lookup(".from_pretrained").is_none());
         assert!(lookup("sqlite3.connect").is_none());

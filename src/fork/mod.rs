@@ -93,6 +93,7 @@ pub fn analyse(an: &Analyzer, connections: &[Connection]) -> Facts {
     for c in connections.iter().filter(|c| before_fork(c.signal.name)) {
         parent.handler(c.receiver, c.signal);
     }
+    parent.spread(&imported);
     if parent.held.is_empty() && parent.started.is_empty() {
         return Facts::default();
     }

@@ -144,6 +144,10 @@ impl<'a, 'p> Parent<'a, 'p> {
                     self.block(&inner, &class.body, root, trace, depth);
                 }
             }
+            // `if __name__ == "__main__":` does not run when the worker imports the module.
+            Stmt::If { test, orelse, .. } if is_main_guard(test) => {
+                self.block(ctx, orelse, root, trace, depth);
+            }
             Stmt::If { body, orelse, .. }
             | Stmt::For { body, orelse, .. }
             | Stmt::While { body, orelse, .. } => {
@@ -213,6 +217,64 @@ impl<'a, 'p> Parent<'a, 'p> {
             inner.push(hop(self.an, ctx, call, f));
             self.function(f, this, root, &inner, depth + 1);
         }
+    }
+
+    /// What is built at import from a held connection or pool holds it too, whatever the
+    /// order: `SessionLocal = sessionmaker(bind=engine)` before `metadata.create_all(engine)`.
+    pub fn spread(&mut self, modules: &[Arc<ModuleData>]) {
+        loop {
+            let before = self.held.len();
+            for m in modules {
+                let ctx = Ctx::new(m.clone(), Scope::Module);
+                visit_stmts(&m.parsed.module.body, &mut |stmt| {
+                    let Stmt::Assign { targets, value, .. } = stmt else {
+                        return;
+                    };
+                    let Some(from) = self.built_from(&ctx, value) else {
+                        return;
+                    };
+                    let keys: Vec<Key> =
+                        targets.iter().flat_map(|t| self.target(&ctx, t)).collect();
+                    for key in keys {
+                        let known = self
+                            .held
+                            .iter()
+                            .any(|h| h.key == key && Rc::ptr_eq(&h.opening, &from));
+                        if !known {
+                            self.held.push(Held {
+                                key,
+                                opening: from.clone(),
+                            });
+                        }
+                    }
+                });
+            }
+            if self.held.len() == before {
+                break;
+            }
+        }
+    }
+
+    /// The held connection a call is given as an argument (`sessionmaker(bind=engine)`,
+    /// `scoped_session(sessionmaker(bind=engine))`).
+    fn built_from(&self, ctx: &Ctx, value: &Expr) -> Option<Rc<Opening>> {
+        let Expr::Call(call) = value else {
+            return None;
+        };
+        call.args
+            .iter()
+            .chain(call.keywords.iter().map(|k| &k.value))
+            .find_map(|a| match a {
+                Expr::Call(_) => self.built_from(ctx, a),
+                Expr::Name { .. } | Expr::Attribute { .. } => {
+                    let k = self.keys.of(ctx, a)?;
+                    self.held
+                        .iter()
+                        .find(|h| k.reads(&h.key))
+                        .map(|h| h.opening.clone())
+                }
+                _ => None,
+            })
     }
 
     fn hold(&mut self, key: Key, at: OpenAt, root: &Root) {
@@ -498,11 +560,29 @@ fn calls_in(stmt: &Stmt) -> Vec<&Call> {
     v.0
 }
 
-/// Every statement of a body, nested blocks included, definitions excluded.
+/// `__name__ == "__main__"` (the lowered comparison keeps its operands, not its operator: a
+/// `!=` guard reads the same, and is rare enough to be taken for the usual one).
+pub fn is_main_guard(test: &Expr) -> bool {
+    let Expr::Other { children, .. } = test else {
+        return false;
+    };
+    match children.as_slice() {
+        [a, b] => {
+            let name = |e: &Expr| e.as_name() == Some("__name__");
+            let main = |e: &Expr| e.as_str() == Some("__main__");
+            (name(a) && main(b)) || (main(a) && name(b))
+        }
+        _ => false,
+    }
+}
+
+/// Every statement of a body, nested blocks included (not what `if __name__ == "__main__"`
+/// guards), definitions excluded.
 pub fn visit_stmts<'a>(body: &'a [Stmt], f: &mut dyn FnMut(&'a Stmt)) {
     for stmt in body {
         f(stmt);
         match stmt {
+            Stmt::If { test, orelse, .. } if is_main_guard(test) => visit_stmts(orelse, f),
             Stmt::If { body, orelse, .. }
             | Stmt::For { body, orelse, .. }
             | Stmt::While { body, orelse, .. } => {

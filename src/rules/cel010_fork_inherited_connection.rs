@@ -14,7 +14,7 @@ pub fn check(ck: &Checker, facts: &Facts, out: &mut Vec<Diagnostic>) {
         let o = &i.held.opening;
         let holder = &i.held.key.path;
         let message = format!(
-            "`{}()` opens a connection in the worker's main process before the pool forks ({}), and the pool's children use it through `{holder}` ({} at {}): every child inherits the same socket",
+            "`{}()` opens a connection in the worker's main process before the pool forks ({}), and the pool's children use it through `{holder}` ({} at {}): every child inherits the same connection",
             o.at.what,
             when(&o.root),
             i.used.by,
