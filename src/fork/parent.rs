@@ -22,6 +22,38 @@ use crate::syntax::visitor::{walk_expr, Visitor};
 /// How deep main-process calls are followed.
 const MAX_DEPTH: usize = 8;
 
+/// Methods that give a handle working through the connection they are called on (a cursor, a
+/// channel, a session, a database): what they return holds the connection too. Any other
+/// method's result is taken for plain data (`channel.queue_declare(...)` gives a frame).
+const HANDLES: &[&str] = &[
+    "cursor",
+    "channel",
+    "connection",
+    "connect",
+    "session",
+    "Session",
+    "begin",
+    "get_database",
+    "get_default_database",
+    "get_collection",
+    "database",
+    "collection",
+    "pipeline",
+    "pubsub",
+    "Producer",
+    "Consumer",
+    "SimpleQueue",
+    "producer",
+    "consumer",
+    "get_connection",
+    "acquire",
+    "raw_connection",
+    "execution_options",
+    "engine",
+    "client",
+    "db",
+];
+
 /// Where the main process runs the code.
 #[derive(Clone, Debug)]
 pub enum Root {
@@ -341,18 +373,25 @@ impl<'a, 'p> Parent<'a, 'p> {
 
     /// A value taken from a connection already held (`cur = conn.cursor()`, `db = client.app`).
     fn derived(&self, ctx: &Ctx, value: &Expr) -> Option<Rc<Opening>> {
-        let mut e = value;
-        loop {
-            if let Some(k) = self.keys.of(ctx, e) {
-                if let Some(h) = self.held.iter().find(|h| k.reads(&h.key)) {
-                    return Some(h.opening.clone());
-                }
+        let held = || {
+            let k = self.keys.of(ctx, value)?;
+            self.held
+                .iter()
+                .find(|h| k.reads(&h.key))
+                .map(|h| h.opening.clone())
+        };
+        match value {
+            Expr::Name { .. } => held(),
+            Expr::Attribute { value: base, .. } | Expr::Subscript { value: base, .. } => {
+                held().or_else(|| self.derived(ctx, base))
             }
-            e = match e {
-                Expr::Call(c) => &c.func,
-                Expr::Attribute { value, .. } | Expr::Subscript { value, .. } => value,
-                _ => return None,
-            };
+            Expr::Call(c) => match &c.func {
+                Expr::Attribute {
+                    value: base, attr, ..
+                } if HANDLES.contains(&attr.as_str()) => self.derived(ctx, base),
+                _ => None,
+            },
+            _ => None,
         }
     }
 
@@ -390,9 +429,11 @@ impl<'a, 'p> Parent<'a, 'p> {
                         }
                         Some(at)
                     }
-                    // A method of what a call gave: `psycopg2.connect(...).cursor()`.
+                    // A handle of what a call gave: `psycopg2.connect(...).cursor()`.
                     None => match &call.func {
-                        Expr::Attribute { value, .. } => self.open_at(ctx, value, depth + 1),
+                        Expr::Attribute { value, attr, .. } if HANDLES.contains(&attr.as_str()) => {
+                            self.open_at(ctx, value, depth + 1)
+                        }
                         _ => None,
                     },
                 }
