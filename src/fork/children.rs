@@ -156,6 +156,16 @@ struct Scan<'s, 'a, 'p> {
 }
 
 impl Scan<'_, '_, '_> {
+    fn visit_target(&mut self, t: &Expr) {
+        match t {
+            Expr::Name { .. } => {}
+            Expr::Attribute { value, .. } => self.visit_expr(value),
+            Expr::Seq { elts, .. } => elts.iter().for_each(|e| self.visit_target(e)),
+            Expr::Starred { value, .. } => self.visit_target(value),
+            other => self.visit_expr(other),
+        }
+    }
+
     fn loc(&self, e: &Expr) -> Loc {
         Loc {
             module: self.ctx.module.id,
@@ -174,7 +184,7 @@ impl Scan<'_, '_, '_> {
 
 impl<'a> Visitor<'a> for Scan<'_, '_, '_> {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
-        if let Stmt::Assign { targets, .. } = stmt {
+        if let Stmt::Assign { targets, value, .. } = stmt {
             for t in targets {
                 let base = match t {
                     Expr::Subscript { value, .. } => value,
@@ -188,6 +198,13 @@ impl<'a> Visitor<'a> for Scan<'_, '_, '_> {
                     self.out.writes.entry(k).or_insert(loc);
                 }
             }
+            // What is assigned to is written, not read: only the objects a target goes
+            // through are read (`x` in `x.attr = v`).
+            self.visit_expr(value);
+            for t in targets {
+                self.visit_target(t);
+            }
+            return;
         }
         walk_stmt(self, stmt);
     }

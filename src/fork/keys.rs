@@ -32,7 +32,7 @@ impl Key {
                 .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
     }
 
-    fn attr(&self, attr: &str) -> Key {
+    pub fn attr(&self, attr: &str) -> Key {
         Key {
             module: self.module,
             path: format!("{}.{attr}", self.path),
@@ -68,7 +68,7 @@ impl Keys<'_, '_> {
     }
 
     /// The class whose attribute `self.x` / `cls.x` is, in a method.
-    fn self_class(&self, ctx: &Ctx, value: &Expr) -> Option<ClassRef> {
+    pub fn self_class(&self, ctx: &Ctx, value: &Expr) -> Option<ClassRef> {
         let Expr::Name { id, .. } = value else {
             return None;
         };

@@ -106,6 +106,8 @@ pub struct Parent<'a, 'p> {
     pub held: Vec<Held>,
     pub started: Vec<Started>,
     ran: HashSet<FuncRef>,
+    /// The global a method being run was called on.
+    receiver: Option<Key>,
     returns: RefCell<HashMap<FuncRef, Option<OpenAt>>>,
 }
 
@@ -119,6 +121,7 @@ impl<'a, 'p> Parent<'a, 'p> {
             held: Vec::new(),
             started: Vec::new(),
             ran: HashSet::new(),
+            receiver: None,
             returns: RefCell::new(HashMap::new()),
         }
     }
@@ -247,7 +250,15 @@ impl<'a, 'p> Parent<'a, 'p> {
         if let Some((f, this)) = project_callee(self.an, &callee) {
             let mut inner = trace.to_vec();
             inner.push(hop(self.an, ctx, call, f));
+            // A method called on a global (`db.connect()`): what it stores on `self` is that
+            // global's (`db.con`).
+            let receiver = match (&callee, &call.func) {
+                (Value::BoundMethod(..), Expr::Attribute { value, .. }) => self.keys.of(ctx, value),
+                _ => None,
+            };
+            let outer = std::mem::replace(&mut self.receiver, receiver);
             self.function(f, this, root, &inner, depth + 1);
+            self.receiver = outer;
         }
     }
 
@@ -361,6 +372,12 @@ impl<'a, 'p> Parent<'a, 'p> {
     /// the instance's, see `open_at`).
     fn target(&self, ctx: &Ctx, t: &Expr) -> Vec<Key> {
         match t {
+            Expr::Attribute { value, attr, .. } if self.keys.self_class(ctx, value).is_some() => {
+                match &self.receiver {
+                    Some(r) => vec![r.attr(attr)],
+                    None => self.keys.of(ctx, t).into_iter().collect(),
+                }
+            }
             Expr::Name { .. } | Expr::Attribute { .. } => {
                 self.keys.of(ctx, t).into_iter().collect()
             }
