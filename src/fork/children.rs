@@ -2,6 +2,7 @@
 //! project function they call. Found here: where they read a global, and which globals a
 //! `worker_process_init` handler re-creates, closes or disposes.
 
+use std::collections::hash_map::Entry as Slot;
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use super::keys::{Key, Keys};
@@ -69,6 +70,8 @@ pub struct Entry {
 pub struct Use {
     pub loc: Loc,
     pub by: String,
+    /// Read while an object is being built (`__init__`): a weaker witness than a method's use.
+    pub building: bool,
 }
 
 #[derive(Default)]
@@ -87,7 +90,7 @@ impl Children {
             .iter()
             .filter(|(k, _)| k.reads(held))
             .map(|(_, u)| u)
-            .min_by_key(|u| (u.loc.module, u.loc.span))
+            .min_by_key(|u| (u.building, u.loc.module, u.loc.span))
     }
 
     pub fn resets(&self, held: &Key) -> bool {
@@ -130,6 +133,7 @@ pub fn walk(an: &Analyzer, entries: &[Entry], wanted: &dyn Fn(&Key) -> bool) -> 
             ctx,
             wanted,
             init,
+            building: def.name == "__init__",
             by,
             out: &mut out,
             calls: Vec::new(),
@@ -150,6 +154,8 @@ struct Scan<'s, 'a, 'p> {
     ctx: Ctx,
     wanted: &'s dyn Fn(&Key) -> bool,
     init: bool,
+    /// The function walked is an `__init__`.
+    building: bool,
     by: String,
     out: &'s mut Children,
     calls: Vec<(FuncRef, Option<ClassRef>)>,
@@ -175,9 +181,20 @@ impl Scan<'_, '_, '_> {
 
     fn read(&mut self, e: &Expr) {
         if let Some(k) = self.keys.of(&self.ctx, e).filter(|k| (self.wanted)(k)) {
-            let loc = self.loc(e);
-            let by = self.by.clone();
-            self.out.uses.entry(k).or_insert(Use { loc, by });
+            let use_ = Use {
+                loc: self.loc(e),
+                by: self.by.clone(),
+                building: self.building,
+            };
+            match self.out.uses.entry(k) {
+                Slot::Vacant(v) => {
+                    v.insert(use_);
+                }
+                Slot::Occupied(mut o) if o.get().building && !use_.building => {
+                    o.insert(use_);
+                }
+                Slot::Occupied(_) => {}
+            }
         }
     }
 }

@@ -116,7 +116,7 @@ pub fn analyse(an: &Analyzer, connections: &[Connection]) -> Facts {
             || parent
                 .started
                 .iter()
-                .any(|s| s.holder.as_ref().is_some_and(|h| k.reads(h)))
+                .any(|s| s.holder.iter().chain(s.serves.iter()).any(|h| k.reads(h)))
     };
     let child = children::walk(an, &entries, &wanted);
     Facts {
@@ -151,6 +151,19 @@ fn inherited(parent: &Parent, child: &Children) -> Vec<Inherited> {
 fn orphans(an: &Analyzer, parent: &Parent, child: &Children) -> Vec<Orphan> {
     let mut out = Vec::new();
     for s in &parent.started {
+        // The object whose method the thread runs (an event loop), then what its code changes,
+        // then the thread object itself: the most telling link first.
+        if let Some(k) = &s.serves {
+            if let Some(used) = child.reading(k).filter(|_| !child.resets(k)) {
+                out.push(Orphan {
+                    started: s.clone(),
+                    used: used.clone(),
+                    through: k.clone(),
+                    holder: true,
+                });
+                continue;
+            }
+        }
         if let Some(h) = &s.holder {
             if let Some(used) = child.reading(h).filter(|_| !child.resets(h)) {
                 out.push(Orphan {

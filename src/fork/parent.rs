@@ -98,6 +98,8 @@ pub struct Started {
     pub target: Option<FuncRef>,
     /// The global holding the thread, executor or scheduler.
     pub holder: Option<Key>,
+    /// The global whose method the thread runs.
+    pub serves: Option<Key>,
 }
 
 pub struct Parent<'a, 'p> {
@@ -224,6 +226,7 @@ impl<'a, 'p> Parent<'a, 'p> {
                 root: root.clone(),
                 target: started.target,
                 holder: started.holder,
+                serves: started.serves,
             });
             return;
         }

@@ -14,6 +14,8 @@ pub struct Start {
     pub what: String,
     pub target: Option<FuncRef>,
     pub holder: Option<crate::fork::keys::Key>,
+    /// The global whose method the thread runs (`self._loop` of `target=self._loop.run_forever`).
+    pub serves: Option<crate::fork::keys::Key>,
 }
 
 pub fn started(p: &Parent, ctx: &Ctx, call: &Call, callee: &Value) -> Option<Start> {
@@ -32,8 +34,9 @@ pub fn started(p: &Parent, ctx: &Ctx, call: &Call, callee: &Value) -> Option<Sta
         .path()
         .filter(|c| threads.start.iter().any(|s| s == c))
     {
-        let target = if path.ends_with(".submit") || path.ends_with(".map") {
-            call.args.first().and_then(|a| function(p, ctx, a))
+        let bound = bound_constructor(ctx, receiver);
+        let runs = if path.ends_with(".submit") || path.ends_with(".map") {
+            call.args.first()
         } else {
             // `Thread(group, target)` and `Timer(interval, function)`: both second.
             let keyword = if path.starts_with("threading.Timer") {
@@ -45,7 +48,6 @@ pub fn started(p: &Parent, ctx: &Ctx, call: &Call, callee: &Value) -> Option<Sta
                 position: Some(1),
                 keyword: Some(keyword.to_string()),
             };
-            let bound = bound_constructor(ctx, receiver);
             let ctor = match &**receiver {
                 Expr::Call(c) => Some(&**c),
                 _ => match bound.as_deref() {
@@ -54,12 +56,17 @@ pub fn started(p: &Parent, ctx: &Ctx, call: &Call, callee: &Value) -> Option<Sta
                 },
             };
             ctor.and_then(|c| argument(c, &arg))
-                .and_then(|a| function(p, ctx, a))
+        };
+        // `target=self._loop.run_forever`: the thread runs a method of that object.
+        let serves = match runs {
+            Some(Expr::Attribute { value, .. }) => keys.of(ctx, value),
+            _ => None,
         };
         return Some(Start {
             what: path.to_string(),
-            target,
+            target: runs.and_then(|a| function(p, ctx, a)),
             holder,
+            serves,
         });
     }
     // `.start()` on an instance of a project class derived from a thread class.
@@ -83,6 +90,7 @@ pub fn started(p: &Parent, ctx: &Ctx, call: &Call, callee: &Value) -> Option<Sta
         what: format!("{name}.start"),
         target,
         holder,
+        serves: None,
     })
 }
 
@@ -107,6 +115,9 @@ fn thread_base(p: &Parent, class: ClassRef, depth: u32) -> Option<String> {
 /// The constructor of a name bound once, for `t = Thread(...); t.start()`: the binding holds
 /// the expression, which outlives this call.
 pub fn bound_constructor(ctx: &Ctx, receiver: &Expr) -> Option<std::sync::Arc<Expr>> {
+    if let Expr::Attribute { value, attr, .. } = receiver {
+        return self_constructor(ctx, value, attr);
+    }
     let id = receiver.as_name()?;
     match local_binding(&ctx.module, ctx.scope, id)
         .or_else(|| local_binding(&ctx.module, crate::syntax::ir::Scope::Module, id))?
@@ -139,4 +150,29 @@ pub fn argument<'c>(call: &'c Call, arg: &Arg) -> Option<&'c Expr> {
         return None;
     }
     call.args.get(pos)
+}
+
+/// `self.x = Thread(...)` earlier in the same method, for `self.x.start()`.
+fn self_constructor(ctx: &Ctx, this: &Expr, attr: &str) -> Option<std::sync::Arc<Expr>> {
+    let crate::syntax::ir::Scope::Function(f) = ctx.scope else {
+        return None;
+    };
+    let def = ctx.module.parsed.module.function(f)?;
+    let this_name = def.params.names.first()?;
+    if this.as_name() != Some(this_name.as_str()) {
+        return None;
+    }
+    let mut found = None;
+    super::parent::visit_stmts(&def.body, &mut |s| {
+        if let crate::syntax::ir::Stmt::Assign { targets, value, .. } = s {
+            let this_attr = targets.iter().any(|t| {
+                matches!(t, Expr::Attribute { value: v, attr: a, .. }
+                    if a == attr && v.as_name() == Some(this_name.as_str()))
+            });
+            if this_attr && matches!(value.as_ref(), Expr::Call(_)) {
+                found = Some(value.clone());
+            }
+        }
+    });
+    found
 }
