@@ -31,8 +31,13 @@ const TASK_CLASSES: &[&str] = &["celery.Task", "celery.app.task.Task", "celery.C
 /// Does the module make a Celery app, define a task or connect a signal handler?
 pub fn is_root(an: &Analyzer, module: &Arc<ModuleData>, handlers: &HashSet<ModuleId>) -> bool {
     // Celery's own modules (a vendored or unpacked copy in the tree) are the library's.
+    // The names are looked for in the text first: resolving every decorator and assignment of
+    // every module costs more than the rest of the analysis on a large tree.
+    let text = module.source.text.as_str();
     !crate::loader::is_library(&module.name)
-        && (handlers.contains(&module.id) || !tasks(an, module).is_empty() || makes_app(an, module))
+        && (handlers.contains(&module.id)
+            || ((text.contains("task") || text.contains("Task")) && !tasks(an, module).is_empty())
+            || (text.contains("Celery") && makes_app(an, module)))
 }
 
 fn makes_app(an: &Analyzer, module: &Arc<ModuleData>) -> bool {
@@ -110,8 +115,21 @@ pub fn tasks(an: &Analyzer, module: &Arc<ModuleData>) -> Vec<FuncRef> {
     let ir = &module.parsed.module;
     let mut out = Vec::new();
     for (i, f) in ir.functions.iter().enumerate() {
+        // Only a decorator whose written name ends in `task` is resolved (`@app.task`,
+        // `@shared_task(bind=True)`): most decorators are something else.
+        let named_task = |d: &Expr| {
+            let func = match d {
+                Expr::Call(c) => &c.func,
+                other => other,
+            };
+            func.dotted()
+                .is_some_and(|n| n.rsplit('.').next().is_some_and(|l| l.ends_with("task")))
+        };
         let ctx = Ctx::new(module.clone(), f.parent);
-        if f.decorators.iter().any(|d| is_task_decorator(an, &ctx, d)) {
+        if f.decorators
+            .iter()
+            .any(|d| named_task(d) && is_task_decorator(an, &ctx, d))
+        {
             out.push(FuncRef {
                 module: module.id,
                 func: FuncIdx(i as u32),
@@ -126,7 +144,7 @@ pub fn tasks(an: &Analyzer, module: &Arc<ModuleData>) -> Vec<FuncRef> {
             continue;
         };
         let ctx = Ctx::new(module.clone(), class.parent);
-        let task_class = class.bases.iter().any(|b| {
+        let task_class = class.bases.iter().filter(|b| b.dotted().is_some_and(|d| d.ends_with("Task"))).any(|b| {
             matches!(an.resolver.value(&ctx, b), Value::External(p) if TASK_CLASSES.contains(&p.as_str()))
                 || b.dotted().is_some_and(|d| d == "Task" || d.ends_with(".Task"))
         });
