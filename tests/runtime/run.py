@@ -716,7 +716,10 @@ def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
                 # one child exit or SIGKILL and the worker still up: watch a while longer to see
                 # whether it repeats (a loop needs two), the recycle can take a few seconds
                 one = len(RE_EXIT.findall(text)) == 1 or text.count(RE_UP_TIMEOUT) == 1
-                if not (one and worker.poll() is None and now < ctx.args.budget + EXTRA_FOR_LOOP):
+                # own tasks sent and still running (each recycle takes a few seconds): let them end
+                pending = sc.own and sent_at is not None
+                if not ((one or pending) and worker.poll() is None
+                        and now < ctx.args.budget + EXTRA_FOR_LOOP):
                     break
             time.sleep(0.2)
         end = time.monotonic() - t0
