@@ -13,6 +13,7 @@
 pub mod children;
 pub mod keys;
 pub mod parent;
+mod stmts;
 mod threads;
 mod worker;
 
@@ -85,7 +86,7 @@ pub fn analyse(an: &Analyzer, connections: &[Connection]) -> Facts {
     if roots.is_empty() {
         return Facts::default();
     }
-    let imported = worker::imported(an, roots);
+    let mut imported = worker::imported(an, roots);
     let mut parent = Parent::new(an);
     for m in &imported {
         parent.import(m);
@@ -93,6 +94,21 @@ pub fn analyse(an: &Analyzer, connections: &[Connection]) -> Facts {
     for c in connections.iter().filter(|c| before_fork(c.signal.name)) {
         parent.handler(c.receiver, c.signal);
     }
+    // What the code run so far imports inside functions runs too, and may import more.
+    let mut seen: HashSet<ModuleId> = imported.iter().map(|m| m.id).collect();
+    loop {
+        let names = std::mem::take(&mut parent.late_imports);
+        let new = worker::more(an, &names, &seen);
+        if new.is_empty() {
+            break;
+        }
+        for m in &new {
+            seen.insert(m.id);
+            parent.import(m);
+        }
+        imported.extend(new);
+    }
+    imported.sort_by_key(|m| m.id);
     parent.spread(&imported);
     if parent.held.is_empty() && parent.started.is_empty() {
         return Facts::default();

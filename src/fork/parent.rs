@@ -10,6 +10,8 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use super::keys::{Key, Keys};
+use super::stmts::{calls_in, is_main_guard, returns_in};
+pub use super::stmts::{local_binding, visit_stmts};
 use crate::catalog::blocking;
 use crate::catalog::signals::Signal;
 use crate::effects::{Analyzer, Hop, Loc};
@@ -17,7 +19,6 @@ use crate::facts::symbols::Binding;
 use crate::project::ModuleData;
 use crate::resolve::{ClassRef, Ctx, FuncRef, Value};
 use crate::syntax::ir::{Call, Expr, Scope, Stmt};
-use crate::syntax::visitor::{walk_expr, Visitor};
 
 /// How deep main-process calls are followed.
 const MAX_DEPTH: usize = 8;
@@ -110,6 +111,9 @@ pub struct Parent<'a, 'p> {
     ran: HashSet<FuncRef>,
     /// The global a method being run was called on.
     receiver: Option<Key>,
+    /// Modules imported inside the functions run (`from .app import create_app` in a
+    /// factory): their module-level code runs then too.
+    pub late_imports: Vec<(String, crate::project::ModuleId)>,
     returns: RefCell<HashMap<FuncRef, Option<OpenAt>>>,
 }
 
@@ -124,6 +128,7 @@ impl<'a, 'p> Parent<'a, 'p> {
             started: Vec::new(),
             ran: HashSet::new(),
             receiver: None,
+            late_imports: Vec::new(),
             returns: RefCell::new(HashMap::new()),
         }
     }
@@ -210,6 +215,12 @@ impl<'a, 'p> Parent<'a, 'p> {
                 self.block(ctx, finalbody, root, trace, depth);
             }
             Stmt::With { body, .. } => self.block(ctx, body, root, trace, depth),
+            Stmt::Import { .. } | Stmt::ImportFrom { .. } if ctx.scope != Scope::Module => {
+                let mut names = Vec::new();
+                super::worker::import_names(&ctx.module, stmt, &mut names);
+                self.late_imports
+                    .extend(names.into_iter().map(|n| (n, ctx.module.id)));
+            }
             _ => {}
         }
     }
@@ -266,12 +277,39 @@ impl<'a, 'p> Parent<'a, 'p> {
     }
 
     /// What is built at import from a held connection or pool holds it too, whatever the
-    /// order: `SessionLocal = sessionmaker(bind=engine)` before `metadata.create_all(engine)`.
+    /// order: `SessionLocal = sessionmaker(bind=engine)` before `metadata.create_all(engine)`,
+    /// and the model classes of a held Flask-SQLAlchemy extension.
     pub fn spread(&mut self, modules: &[Arc<ModuleData>]) {
         loop {
             let before = self.held.len();
             for m in modules {
                 let ctx = Ctx::new(m.clone(), Scope::Module);
+                // A model class of the connection's extension (`class User(db.Model)`): its
+                // queries (`User.query`) go through the connection's pool.
+                for class in m
+                    .parsed
+                    .module
+                    .classes
+                    .iter()
+                    .filter(|c| c.parent == Scope::Module)
+                {
+                    let from = class.bases.iter().find_map(|b| {
+                        let k = self.keys.of(&ctx, b)?;
+                        self.held
+                            .iter()
+                            .find(|h| k.reads(&h.key))
+                            .map(|h| h.opening.clone())
+                    });
+                    if let Some(from) = from {
+                        let key = Key {
+                            module: m.id,
+                            path: class.name.clone(),
+                        };
+                        if !self.held.iter().any(|h| h.key == key) {
+                            self.held.push(Held { key, opening: from });
+                        }
+                    }
+                }
                 visit_stmts(&m.parsed.module.body, &mut |stmt| {
                     let Stmt::Assign { targets, value, .. } = stmt else {
                         return;
@@ -583,95 +621,4 @@ pub fn hop(an: &Analyzer, ctx: &Ctx, call: &Call, f: FuncRef) -> Hop {
         call: loc(ctx, call.span),
         callee,
     }
-}
-
-/// The one binding of a local name, when it has exactly one.
-pub fn local_binding(module: &ModuleData, scope: Scope, id: &str) -> Option<Binding> {
-    match module.symbols.table(scope)?.names.get(id)?.as_slice() {
-        [b] => Some(b.clone()),
-        _ => None,
-    }
-}
-
-/// The calls a statement makes itself (not those of nested blocks, definitions or lambdas),
-/// in evaluation order.
-fn calls_in(stmt: &Stmt) -> Vec<&Call> {
-    struct Calls<'a>(Vec<&'a Call>);
-    impl<'a> Visitor<'a> for Calls<'a> {
-        fn visit_expr(&mut self, e: &'a Expr) {
-            walk_expr(self, e);
-            if let Expr::Call(c) = e {
-                self.0.push(c);
-            }
-        }
-        fn visit_stmt(&mut self, _: &'a Stmt) {}
-    }
-    let mut v = Calls(Vec::new());
-    match stmt {
-        Stmt::Assign { value, .. } => v.visit_expr(value),
-        Stmt::Expr(e) => v.visit_expr(e),
-        Stmt::AugAssign { value, .. } => v.visit_expr(value),
-        Stmt::If { test, .. } | Stmt::While { test, .. } => v.visit_expr(test),
-        Stmt::For { iter, .. } => v.visit_expr(iter),
-        Stmt::Match { subject, .. } => v.visit_expr(subject),
-        Stmt::With { items, .. } => items.iter().for_each(|i| v.visit_expr(i)),
-        Stmt::Return { value: Some(e) } => v.visit_expr(e),
-        _ => {}
-    }
-    v.0
-}
-
-/// `__name__ == "__main__"` (the lowered comparison keeps its operands, not its operator: a
-/// `!=` guard reads the same, and is rare enough to be taken for the usual one).
-pub fn is_main_guard(test: &Expr) -> bool {
-    let Expr::Other { children, .. } = test else {
-        return false;
-    };
-    match children.as_slice() {
-        [a, b] => {
-            let name = |e: &Expr| e.as_name() == Some("__name__");
-            let main = |e: &Expr| e.as_str() == Some("__main__");
-            (name(a) && main(b)) || (main(a) && name(b))
-        }
-        _ => false,
-    }
-}
-
-/// Every statement of a body, nested blocks included (not what `if __name__ == "__main__"`
-/// guards), definitions excluded.
-pub fn visit_stmts<'a>(body: &'a [Stmt], f: &mut dyn FnMut(&'a Stmt)) {
-    for stmt in body {
-        f(stmt);
-        match stmt {
-            Stmt::If { test, orelse, .. } if is_main_guard(test) => visit_stmts(orelse, f),
-            Stmt::If { body, orelse, .. }
-            | Stmt::For { body, orelse, .. }
-            | Stmt::While { body, orelse, .. } => {
-                visit_stmts(body, f);
-                visit_stmts(orelse, f);
-            }
-            Stmt::Match { cases, .. } => cases.iter().for_each(|c| visit_stmts(c, f)),
-            Stmt::Try {
-                body,
-                handlers,
-                orelse,
-                finalbody,
-            } => {
-                visit_stmts(body, f);
-                handlers.iter().for_each(|h| visit_stmts(&h.body, f));
-                visit_stmts(orelse, f);
-                visit_stmts(finalbody, f);
-            }
-            Stmt::With { body, .. } => visit_stmts(body, f),
-            _ => {}
-        }
-    }
-}
-
-fn returns_in<'a>(body: &'a [Stmt], out: &mut Vec<&'a Expr>) {
-    visit_stmts(body, &mut |s| {
-        if let Stmt::Return { value: Some(v) } = s {
-            out.push(v);
-        }
-    });
 }

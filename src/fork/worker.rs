@@ -87,7 +87,13 @@ pub fn imported(an: &Analyzer, roots: Vec<Arc<ModuleData>>) -> Vec<Arc<ModuleDat
 /// `from p import n`, both `p` and `p.n` (which may be a submodule).
 fn module_level_imports(m: &ModuleData) -> Vec<String> {
     let mut out = Vec::new();
-    super::parent::visit_stmts(&m.parsed.module.body, &mut |s| match s {
+    super::parent::visit_stmts(&m.parsed.module.body, &mut |s| import_names(m, s, &mut out));
+    out
+}
+
+/// The dotted names an import statement of module `m` names.
+pub fn import_names(m: &ModuleData, s: &Stmt, out: &mut Vec<String>) {
+    match s {
         Stmt::Import { names, .. } => out.extend(names.iter().map(|a| a.name.clone())),
         Stmt::ImportFrom {
             module,
@@ -105,8 +111,29 @@ fn module_level_imports(m: &ModuleData) -> Vec<String> {
             out.push(base);
         }
         _ => {}
-    });
-    out
+    }
+}
+
+/// The modules first imported by `names` (asked from `from`), and what they import at module
+/// level, that are not in `seen` yet.
+pub fn more(
+    an: &Analyzer,
+    names: &[(String, ModuleId)],
+    seen: &HashSet<ModuleId>,
+) -> Vec<Arc<ModuleData>> {
+    let project = an.project();
+    let roots: Vec<Arc<ModuleData>> = names
+        .iter()
+        .filter_map(|(n, from)| project.find_module(n, Some(*from)))
+        .filter(|id| !seen.contains(id))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .filter_map(|id| project.module(id))
+        .collect();
+    imported(an, roots)
+        .into_iter()
+        .filter(|m| !seen.contains(&m.id))
+        .collect()
 }
 
 /// The module's tasks: functions under a task decorator, and the methods of classes derived
