@@ -725,14 +725,17 @@ def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
         end = time.monotonic() - t0
         rc = worker.poll()
         brc = bystander.poll()
+        # What happened while it was watched: the logs before the harness stops the workers
+        # (children stuck on a shared connection exit with 15 on SIGTERM, which is not theirs).
+        wtext, btext = read(wlog), read(blog)
         stop_group(worker)
         stop_group(bystander)
-        observed, evidence = classify(sc, read(wlog), read(blog), rc, exited_at, brc,
+        observed, evidence = classify(sc, wtext, btext, rc, exited_at, brc,
                                       bystander_exited_at, end, sent_at)
         hits = ctx.flags.hits.get(tag)
         if hits:
             evidence += f"; flag server hit {hits}x"
-        bad_transport = check_transport(read(wlog), broker_name, url)
+        bad_transport = check_transport(wtext, broker_name, url)
         if bad_transport:
             observed, evidence = "error", bad_transport
         return Result(sc, broker_name, expected, observed, evidence, observed == expected,
