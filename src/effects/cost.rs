@@ -29,13 +29,19 @@ pub(super) fn blocking_entry<'a>(
     }
 }
 
+/// Do the call's arguments leave it doing what its entry says: `nonblocking-when-false` not
+/// given as `False`, and one of `only-when` given (when the entry has them)? Shared with the
+/// fork analysis, for which an entry that `opens-connection` opens one only then.
+pub(crate) fn arguments_allow(entry: &Entry, call: &Call) -> bool {
+    let off = entry
+        .nonblocking_when_false
+        .as_ref()
+        .is_some_and(|flag| matches!(arg(call, flag), Some(Expr::Bool { value: false, .. })));
+    !off && (entry.only_when.is_empty() || entry.only_when.iter().any(|a| given(call, a)))
+}
+
 pub(super) fn cost(w: &Walk, entry: &Entry, call: &Call) -> Cost {
-    if let Some(flag) = &entry.nonblocking_when_false {
-        if let Some(Expr::Bool { value: false, .. }) = arg(call, flag) {
-            return Cost::None;
-        }
-    }
-    if !entry.only_when.is_empty() && !entry.only_when.iter().any(|a| given(call, a)) {
+    if !arguments_allow(entry, call) {
         return Cost::None;
     }
     if let Some(local) = &entry.local_when_argument_calls {
@@ -82,7 +88,7 @@ fn given(call: &Call, a: &Arg) -> bool {
 }
 
 /// The argument given for `arg`, by keyword or by position (unknown after a `*args`).
-fn arg<'c>(call: &'c Call, arg: &Arg) -> Option<&'c Expr> {
+pub(crate) fn arg<'c>(call: &'c Call, arg: &Arg) -> Option<&'c Expr> {
     if let Some(v) = arg.keyword.as_deref().and_then(|k| call.keyword(k)) {
         return Some(v);
     }

@@ -9,7 +9,7 @@
 
 mod ahead;
 mod celery;
-mod cost;
+pub(crate) mod cost;
 mod summary;
 mod walk;
 

@@ -14,6 +14,7 @@ use super::stmts::{calls_in, is_main_guard, returns_in};
 pub use super::stmts::{local_binding, visit_stmts};
 use crate::catalog::blocking;
 use crate::catalog::signals::Signal;
+use crate::effects::cost::{arg, arguments_allow};
 use crate::effects::{Analyzer, Hop, Loc};
 use crate::facts::symbols::Binding;
 use crate::project::ModuleData;
@@ -244,7 +245,7 @@ impl<'a, 'p> Parent<'a, 'p> {
         if let Some((entry_path, entry)) = self.opener(&callee, call) {
             // The pool the call checks a connection out of, or the object it connects.
             let holder = match &entry.checks_out_of {
-                Some(arg) => super::threads::argument(call, arg),
+                Some(a) => arg(call, a),
                 None => match &call.func {
                     Expr::Attribute { value, .. } => Some(&**value),
                     _ => None,
@@ -380,7 +381,8 @@ impl<'a, 'p> Parent<'a, 'p> {
             Value::External(_) => self.an.extra.lookup(&path)?,
             _ => self.an.extra.lookup_written(&path)?,
         };
-        (entry.opens_connection && applies(&entry, call)).then(|| (path, entry.into_owned()))
+        (entry.opens_connection && arguments_allow(&entry, call))
+            .then(|| (path, entry.into_owned()))
     }
 
     fn assign(&mut self, ctx: &Ctx, targets: &[Expr], value: &Expr, root: &Root, trace: &[Hop]) {
@@ -552,24 +554,6 @@ impl<'a, 'p> Parent<'a, 'p> {
         });
         found
     }
-}
-
-/// Does the call do what its entry says, given its arguments (`only-when`: one of them given
-/// and not `False`/`None`; `nonblocking-when-false`: that one not `False`)?
-fn applies(entry: &blocking::Entry, call: &Call) -> bool {
-    let value = |a| super::threads::argument(call, a);
-    let off = |e: Option<&Expr>| {
-        matches!(
-            e,
-            None | Some(Expr::NoneLit { .. }) | Some(Expr::Bool { value: false, .. })
-        )
-    };
-    let only = entry.only_when.is_empty() || entry.only_when.iter().any(|a| !off(value(a)));
-    let blocks = entry
-        .nonblocking_when_false
-        .as_ref()
-        .is_none_or(|a| !matches!(value(a), Some(Expr::Bool { value: false, .. })));
-    only && blocks
 }
 
 /// The `__init__` a class runs.

@@ -6,6 +6,7 @@
 use super::keys::Keys;
 use super::parent::{local_binding, Parent};
 use crate::catalog::blocking::{self, Arg};
+use crate::effects::cost;
 use crate::facts::symbols::Binding;
 use crate::resolve::{ClassRef, Ctx, FuncRef, Value};
 use crate::syntax::ir::{Call, Expr};
@@ -55,7 +56,7 @@ pub fn started(p: &Parent, ctx: &Ctx, call: &Call, callee: &Value) -> Option<Sta
                     _ => None,
                 },
             };
-            ctor.and_then(|c| argument(c, &arg))
+            ctor.and_then(|c| cost::arg(c, &arg))
         };
         // `target=self._loop.run_forever`: the thread runs a method of that object.
         let serves = match runs {
@@ -133,23 +134,6 @@ fn function(p: &Parent, ctx: &Ctx, e: &Expr) -> Option<FuncRef> {
         Value::Func(f) | Value::BoundMethod(f, _) => Some(f),
         _ => None,
     }
-}
-
-/// The argument of a call at a position or keyword.
-pub fn argument<'c>(call: &'c Call, arg: &Arg) -> Option<&'c Expr> {
-    if let Some(k) = arg.keyword.as_deref().and_then(|k| call.keyword(k)) {
-        return Some(k);
-    }
-    let pos = arg.position?;
-    if call
-        .args
-        .iter()
-        .take(pos + 1)
-        .any(|a| matches!(a, Expr::Starred { .. }))
-    {
-        return None;
-    }
-    call.args.get(pos)
 }
 
 /// `self.x = Thread(...)` earlier in the same method, for `self.x.start()`.
