@@ -10,7 +10,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use super::keys::{Key, Keys};
-use super::stmts::{calls_in, is_main_guard, returns_in};
+use super::stmts::{blocks_run, calls_in, returns_in};
 pub use super::stmts::{local_binding, visit_stmts};
 use crate::catalog::blocking;
 use crate::catalog::signals::Signal;
@@ -187,35 +187,6 @@ impl<'a, 'p> Parent<'a, 'p> {
                     self.block(&inner, &class.body, root, trace, depth);
                 }
             }
-            // `if __name__ == "__main__":` does not run when the worker imports the module.
-            Stmt::If { test, orelse, .. } if is_main_guard(test) => {
-                self.block(ctx, orelse, root, trace, depth);
-            }
-            Stmt::If { body, orelse, .. }
-            | Stmt::For { body, orelse, .. }
-            | Stmt::While { body, orelse, .. } => {
-                self.block(ctx, body, root, trace, depth);
-                self.block(ctx, orelse, root, trace, depth);
-            }
-            Stmt::Match { cases, .. } => {
-                for case in cases {
-                    self.block(ctx, case, root, trace, depth);
-                }
-            }
-            Stmt::Try {
-                body,
-                handlers,
-                orelse,
-                finalbody,
-            } => {
-                self.block(ctx, body, root, trace, depth);
-                for h in handlers {
-                    self.block(ctx, &h.body, root, trace, depth);
-                }
-                self.block(ctx, orelse, root, trace, depth);
-                self.block(ctx, finalbody, root, trace, depth);
-            }
-            Stmt::With { body, .. } => self.block(ctx, body, root, trace, depth),
             Stmt::Import { .. } | Stmt::ImportFrom { .. } if ctx.scope != Scope::Module => {
                 let mut names = Vec::new();
                 super::worker::import_names(&ctx.module, stmt, &mut names);
@@ -223,6 +194,10 @@ impl<'a, 'p> Parent<'a, 'p> {
                     .extend(names.into_iter().map(|n| (n, ctx.module.id)));
             }
             _ => {}
+        }
+        // Nested blocks (not what `if __name__ == "__main__":` guards).
+        for block in blocks_run(stmt) {
+            self.block(ctx, block, root, trace, depth);
         }
     }
 

@@ -64,29 +64,32 @@ pub fn is_main_guard(test: &Expr) -> bool {
 pub fn visit_stmts<'a>(body: &'a [Stmt], f: &mut dyn FnMut(&'a Stmt)) {
     for stmt in body {
         f(stmt);
-        match stmt {
-            Stmt::If { test, orelse, .. } if is_main_guard(test) => visit_stmts(orelse, f),
-            Stmt::If { body, orelse, .. }
-            | Stmt::For { body, orelse, .. }
-            | Stmt::While { body, orelse, .. } => {
-                visit_stmts(body, f);
-                visit_stmts(orelse, f);
-            }
-            Stmt::Match { cases, .. } => cases.iter().for_each(|c| visit_stmts(c, f)),
-            Stmt::Try {
-                body,
-                handlers,
-                orelse,
-                finalbody,
-            } => {
-                visit_stmts(body, f);
-                handlers.iter().for_each(|h| visit_stmts(&h.body, f));
-                visit_stmts(orelse, f);
-                visit_stmts(finalbody, f);
-            }
-            Stmt::With { body, .. } => visit_stmts(body, f),
-            _ => {}
+        for block in blocks_run(stmt) {
+            visit_stmts(block, f);
         }
+    }
+}
+
+/// The blocks nested in a statement that may run when it does, in source order: all of an
+/// `if`, loop, `match`, `try` or `with`, but only the `else` of `if __name__ == "__main__"`.
+pub fn blocks_run(stmt: &Stmt) -> Vec<&[Stmt]> {
+    match stmt {
+        Stmt::If { test, orelse, .. } if is_main_guard(test) => vec![orelse],
+        Stmt::If { body, orelse, .. }
+        | Stmt::For { body, orelse, .. }
+        | Stmt::While { body, orelse, .. } => vec![body, orelse],
+        Stmt::Match { cases, .. } => cases.iter().map(Vec::as_slice).collect(),
+        Stmt::Try {
+            body,
+            handlers,
+            orelse,
+            finalbody,
+        } => std::iter::once(body.as_slice())
+            .chain(handlers.iter().map(|h| h.body.as_slice()))
+            .chain([orelse.as_slice(), finalbody.as_slice()])
+            .collect(),
+        Stmt::With { body, .. } => vec![body],
+        _ => Vec::new(),
     }
 }
 
