@@ -208,3 +208,29 @@ fn explain_call_prints_the_catalogue_entry_or_says_it_knows_nothing() {
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(stdout(&o), "`redis.Redis.from_url`: not in the catalogue; celint does not treat it as blocking (add it with `--blocking-call` or a `blocking-calls` entry)\n");
 }
+
+/// CEL010 and CEL011 in full, from fixtures linted alone as a user's project: the message
+/// (what opens, when the main process runs it, which global the children read and where), the
+/// trace from a main-process handler, and the fix's advice.
+#[test]
+fn fork_safety_output() {
+    for (fixture, name) in [
+        (
+            "fixtures/CEL010/worker_init_handlers.py",
+            "fork.cel010.full.txt",
+        ),
+        (
+            "fixtures/CEL011/thread_subclass_in_worker_init.py",
+            "fork.cel011.full.txt",
+        ),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = std::path::Path::new(fixture)
+            .file_name()
+            .expect("a file name");
+        std::fs::copy(common::root().join(fixture), dir.path().join(file)).expect("copy");
+        let o = common::celint_in(dir.path(), &["--isolated", "--output-format", "full", "."]);
+        assert_eq!(o.status.code(), Some(1), "{fixture}");
+        snapshot(name, &stdout(&o));
+    }
+}
