@@ -95,22 +95,26 @@ impl Checker<'_, '_> {
 
     /// The way from the handler to an effect: the handler, then each call.
     pub fn trace(&self, h: &Handler, hops: &[Hop]) -> Vec<TraceEntry> {
-        if hops.is_empty() {
-            return Vec::new();
-        }
-        let mut out = vec![TraceEntry {
+        let start = TraceEntry {
             file: self.file(h.func.module),
             span: h.def.name_span,
             note: format!("reached from {} handler `{}`", h.signal.name, h.name()),
-        }];
-        for hop in hops {
-            out.push(TraceEntry {
-                file: self.file(hop.call.module),
-                span: hop.call.span,
-                note: format!("via `{}()`", hop.callee),
-            });
+        };
+        self.trace_through(Some(start), hops)
+    }
+
+    /// `start` (where the code runs from, if anything names it), then each call; nothing when
+    /// the effect is in the starting function itself.
+    pub fn trace_through(&self, start: Option<TraceEntry>, hops: &[Hop]) -> Vec<TraceEntry> {
+        if hops.is_empty() {
+            return Vec::new();
         }
-        out
+        let calls = hops.iter().map(|hop| TraceEntry {
+            file: self.file(hop.call.module),
+            span: hop.call.span,
+            note: format!("via `{}()`", hop.callee),
+        });
+        start.into_iter().chain(calls).collect()
     }
 
     /// A diagnostic at an effect's place, with its trace.

@@ -53,30 +53,21 @@ pub fn when(root: &Root) -> String {
 /// The way from where the main process runs the code to the call: the handler (if it is one),
 /// then each call.
 pub fn trace(ck: &Checker, root: &Root, hops: &[Hop]) -> Vec<TraceEntry> {
-    let mut out = Vec::new();
-    if let Root::Handler(f, signal) = root {
-        let file = ck.file(f.module);
-        let def = file
-            .module
-            .as_ref()
-            .and_then(|m| m.parsed.module.function(f.func))
-            .map(|d| (d.name_span, d.name.clone()));
-        if let Some((span, name)) = def {
-            if !hops.is_empty() {
-                out.push(TraceEntry {
-                    file,
-                    span,
-                    note: format!("reached from {} handler `{name}`", signal.name),
-                });
-            }
+    let start = match root {
+        Root::Handler(f, signal) => {
+            let file = ck.file(f.module);
+            let def = file
+                .module
+                .as_ref()
+                .and_then(|m| m.parsed.module.function(f.func))
+                .map(|d| (d.name_span, d.name.clone()));
+            def.map(|(span, name)| TraceEntry {
+                file,
+                span,
+                note: format!("reached from {} handler `{name}`", signal.name),
+            })
         }
-    }
-    for hop in hops {
-        out.push(TraceEntry {
-            file: ck.file(hop.call.module),
-            span: hop.call.span,
-            note: format!("via `{}()`", hop.callee),
-        });
-    }
-    out
+        Root::Import(_) => None,
+    };
+    ck.trace_through(start, hops)
 }
