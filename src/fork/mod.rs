@@ -114,21 +114,31 @@ pub fn analyse(an: &Analyzer, connections: &[Connection]) -> Facts {
         return Facts::default();
     }
     let entries = child_entries(an, &imported, connections);
-    // What each thread maintains: the globals its code changes.
-    let targets: Vec<Entry> = parent
+    // What each thread maintains: the globals its code changes (in key order, so that the
+    // witness a finding names does not depend on hashing).
+    let maintains: Vec<Vec<Key>> = parent
         .started
         .iter()
-        .filter_map(|s| s.target)
-        .map(|func| Entry {
-            func,
-            what: String::new(),
-            process_init: false,
+        .map(|s| {
+            let Some(func) = s.target else {
+                return Vec::new();
+            };
+            let entry = Entry {
+                func,
+                what: String::new(),
+                process_init: false,
+            };
+            let mut keys: Vec<Key> = children::walk(an, &[entry], &|_| false)
+                .writes
+                .into_keys()
+                .collect();
+            keys.sort();
+            keys
         })
         .collect();
-    let maintained = children::walk(an, &targets, &|_| false).writes;
     let wanted = |k: &Key| {
         parent.held.iter().any(|h| k.reads(&h.key))
-            || maintained.keys().any(|m| k.reads(m))
+            || maintains.iter().flatten().any(|m| k.reads(m))
             || parent
                 .started
                 .iter()
@@ -137,7 +147,7 @@ pub fn analyse(an: &Analyzer, connections: &[Connection]) -> Facts {
     let child = children::walk(an, &entries, &wanted);
     Facts {
         connections: inherited(&parent, &child),
-        threads: orphans(an, &parent, &child),
+        threads: orphans(&parent, &maintains, &child),
     }
 }
 
@@ -164,54 +174,36 @@ fn inherited(parent: &Parent, child: &Children) -> Vec<Inherited> {
     out
 }
 
-fn orphans(an: &Analyzer, parent: &Parent, child: &Children) -> Vec<Orphan> {
-    let mut out = Vec::new();
-    for s in &parent.started {
-        // The object whose method the thread runs (an event loop), then what its code changes,
-        // then the thread object itself: the most telling link first.
-        if let Some(k) = &s.serves {
-            if let Some(used) = child.reading(k).filter(|_| !child.resets(k)) {
-                out.push(Orphan {
-                    started: s.clone(),
-                    used: used.clone(),
-                    through: k.clone(),
-                    holder: true,
-                });
-                continue;
-            }
-        }
-        if let Some(h) = &s.holder {
-            if let Some(used) = child.reading(h).filter(|_| !child.resets(h)) {
-                out.push(Orphan {
-                    started: s.clone(),
-                    used: used.clone(),
-                    through: h.clone(),
-                    holder: true,
-                });
-                continue;
-            }
-        }
-        let Some(target) = s.target else { continue };
-        let entry = Entry {
-            func: target,
-            what: String::new(),
-            process_init: false,
-        };
-        let writes = children::walk(an, &[entry], &|_| false).writes;
-        let link = writes
-            .keys()
-            .filter(|k| !child.resets(k))
-            .find_map(|k| child.reading(k).map(|u| (k.clone(), u.clone())));
-        if let Some((through, used)) = link {
-            out.push(Orphan {
+fn orphans(parent: &Parent, maintains: &[Vec<Key>], child: &Children) -> Vec<Orphan> {
+    let read = |k: &Key| {
+        let used = child.reading(k).filter(|_| !child.resets(k))?;
+        Some((k.clone(), used.clone()))
+    };
+    parent
+        .started
+        .iter()
+        .zip(maintains)
+        .filter_map(|(s, maintained)| {
+            // The object whose method the thread runs (an event loop), then the thread object
+            // itself, then what its code changes: the most telling link first.
+            let (through, used, holder) = s
+                .serves
+                .iter()
+                .chain(&s.holder)
+                .find_map(|k| read(k).map(|(k, u)| (k, u, true)))
+                .or_else(|| {
+                    maintained
+                        .iter()
+                        .find_map(|k| read(k).map(|(k, u)| (k, u, false)))
+                })?;
+            Some(Orphan {
                 started: s.clone(),
                 used,
                 through,
-                holder: false,
-            });
-        }
-    }
-    out
+                holder,
+            })
+        })
+        .collect()
 }
 
 /// Where the children's code starts: every task of the modules the worker imports, and the
