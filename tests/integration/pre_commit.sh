@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the real pre-commit (from PyPI) with the README's pre-commit snippet, unchanged but for
-# its URL: the hook repository is this working tree, committed and tagged with the snippet's
-# `rev:` in a temporary repository. On a temporary project it checks that the hook fails on a
+# its two placeholders, filled in as the snippet says: `repo:` is the path of a clone of celint
+# (here this working tree, committed in a temporary repository) and `rev:` the full hash of that
+# commit (`git rev-parse HEAD`). On a temporary project it checks that the hook fails on a
 # hazard and passes on fixed code, and that with only a helper staged (its handler untouched)
 # the hook still reports what the helper causes: the demo's CEL002 in shop/checks.py, and the
 # CEL004 of a handler whose helper gains a 10 s sleep. celint is built once (pre-commit's
@@ -29,9 +30,11 @@ snippet=$(awk '/^```yaml$/ { block = 1; first = 1; next }
                /^```$/ { if (taken) exit; block = 0; next }
                block && first { first = 0; if ($0 != "repos:") block = 0 }
                block { print; taken = 1 }' "$repo/README.md")
-url=$(printf '%s\n' "$snippet" | sed -n 's/^ *- repo: *//p')
-rev=$(printf '%s\n' "$snippet" | sed -n 's/^ *rev: *//p')
+# The placeholders: the values of `repo:` and `rev:`, without the comments after them.
+url=$(printf '%s\n' "$snippet" | sed -n 's/^ *- repo: *\([^ #]*\).*/\1/p')
+rev=$(printf '%s\n' "$snippet" | sed -n 's/^ *rev: *\([^ #]*\).*/\1/p')
 [ -n "$url" ] && [ -n "$rev" ] || fail "no pre-commit snippet with repo and rev in README.md"
+[ "$url" != local ] || fail "the snippet's repo is local: this test fills in a clone's path"
 "$venv/bin/pre-commit" validate-manifest "$repo/.pre-commit-hooks.yaml"
 
 # The hook repository: this working tree (tracked and new files, not ignored ones).
@@ -42,7 +45,7 @@ mkdir "$hooks"
 git -C "$hooks" init -q
 git -C "$hooks" add -A
 git -C "$hooks" -c user.email=ci@example.com -c user.name=ci commit -qm "celint under test"
-git -C "$hooks" tag "$rev"
+sha=$(git -C "$hooks" rev-parse HEAD)
 
 project="$work/project"
 mkdir "$project"
@@ -50,7 +53,11 @@ cd "$project"
 git init -q .
 git config user.email ci@example.com
 git config user.name ci
-printf '%s\n' "$snippet" | sed "s|$url|$hooks|" > .pre-commit-config.yaml
+printf '%s\n' "$snippet" | sed -e "s|^\( *- repo: *\)$url|\1$hooks|" -e "s|^\( *rev: *\)$rev|\1$sha|" \
+  > .pre-commit-config.yaml
+grep -qF "repo: $hooks" .pre-commit-config.yaml && grep -qF "rev: $sha" .pre-commit-config.yaml ||
+  fail "the snippet's placeholders were not filled in: $(cat .pre-commit-config.yaml)"
+cat .pre-commit-config.yaml
 git add .pre-commit-config.yaml
 git commit -qm config
 
