@@ -25,7 +25,9 @@ default: mingle's ~1 s is part of the races the documents describe). For the rul
 (and extra scenarios with `# Tasks: yes`) one failing task and one ping are sent once the worker
 is "ready.", two child recycles. The worker is watched for --budget seconds (longer if a single
 child exit or SIGKILL has been seen, to see whether it repeats), or until it exits, then the
-process groups get SIGTERM, then SIGKILL. The classes, first match wins:
+process groups get SIGTERM, then SIGKILL. Workers whose module creates tables at import
+(`# Exclusive start: ...`) start one at a time, each until it is "ready.". The classes, first match
+wins:
 
   ValueError at import   "ValueError: Signal receiver must accept keyword arguments", non-zero exit
   cluster-wide shutdown  the bystander logged "Got shutdown from remote" and exited (whatever this
@@ -190,6 +192,7 @@ class Scenario:
     pool_args: tuple = ("-c", "1", "--max-tasks-per-child=1")  # a scenario's `# Worker:` header
     runs: int = OWN_TASK_RUNS  # how many times each own task is sent (`# Runs:`)
     error: str = ""  # autofix: why there is no fixed file to run (the row then shows "error")
+    exclusive: str = ""  # `# Exclusive start: <what>`: one such worker at a time until "ready."
 
     @property
     def markers(self) -> list:
@@ -267,6 +270,7 @@ def load_scenarios() -> list:
             sc.pool_args = tuple(header["worker"].split())
         if "runs" in header:
             sc.runs = int(header["runs"])
+        sc.exclusive = header.get("exclusive start", "")
         out.append(sc)
     return out
 
@@ -620,6 +624,7 @@ class Ctx:
         self.logdir = logdir
         self.counter = 0
         self.lock = threading.Lock()
+        self.exclusive = {}  # `# Exclusive start:` name -> lock held from a worker's start to "ready."
 
     def tag(self) -> str:
         with self.lock:
@@ -665,6 +670,7 @@ def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
     logbase = ctx.logdir / f"{sc.rule}-{sc.label}-{broker_name}"
     wlog, blog = Path(f"{logbase}.worker.log"), Path(f"{logbase}.bystander.log")
     bystander = worker = app = None
+    start_lock = None
     try:
         (tmp / f"{sc.module}.py").write_text(sc.source)
         env = base_env()
@@ -683,7 +689,12 @@ def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
             if bystander.poll() is not None or time.monotonic() > deadline:
                 raise SetupError(f"bystander did not answer a ping ({broker.where(handle)}); see {blog}")
 
-        # 2. the example's worker
+        # 2. the example's worker. Workers whose module creates tables at import start one at a time
+        # (`# Exclusive start:`): two CREATE TABLE of one name at once fail on a fresh database.
+        if sc.exclusive:
+            with ctx.lock:
+                start_lock = ctx.exclusive.setdefault(sc.exclusive, threading.Lock())
+            start_lock.acquire()
         argv = [celery, "-A", sc.module, "worker", "-P", "prefork", *sc.pool_args,
                 "-l", ctx.args.loglevel, "-I", "celint_rt_tasks"]
         t0 = time.monotonic()
@@ -692,6 +703,9 @@ def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
         while True:
             now = time.monotonic() - t0
             text = read(wlog)
+            if start_lock is not None and (RE_READY.search(text) or worker.poll() is not None):
+                start_lock.release()
+                start_lock = None
             if sc.tasks and sent_at is None and RE_READY.search(text):
                 # one failing task then one ping: two child recycles (--max-tasks-per-child=1)
                 app.send_task("celint_rt.fail")
@@ -743,6 +757,8 @@ def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
     except SetupError as e:
         return Result(sc, broker_name, expected, "error", str(e), False, time.monotonic() - t_start)
     finally:
+        if start_lock is not None:
+            start_lock.release()
         for p in (worker, bystander):
             if p is not None:
                 stop_group(p, term_wait=2.0)

@@ -2,6 +2,7 @@
 # Expected on a live worker: tasks failed
 # celint reports: CEL010
 # Tasks: own
+# Exclusive start: creates PostgreSQL tables at import (CREATE TABLE races itself)
 #
 # The Flask app made at import of the worker's app module, with Flask-SQLAlchemy's `create_all`
 # in it: the extension's engine keeps the main process's connection in its pool, and each child's

@@ -2,6 +2,7 @@
 # Expected on a live worker: tasks failed
 # celint reports: CEL010
 # Tasks: own
+# Exclusive start: creates PostgreSQL tables at import (CREATE TABLE races itself)
 #
 # A SQLAlchemy engine made at import is lazy, but `metadata.create_all(engine)` at import checks a
 # connection out in the main process and leaves it open in the engine's pool: every pool child

@@ -2,6 +2,7 @@
 # Expected on a live worker: kept running
 # celint reports:
 # Tasks: own
+# Exclusive start: creates PostgreSQL tables at import (CREATE TABLE races itself)
 #
 # The fix for a SQLAlchemy engine used at import: `engine.dispose(close=False)` in a
 # `worker_process_init` handler. The child forgets the inherited pool without closing the
