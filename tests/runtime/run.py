@@ -18,18 +18,28 @@ report the rule on it) and expects what the document expects of its "Use instead
     python3 tests/runtime/run.py --no-autofix           # without the autofix scenarios (no cargo build)
 
 Each run (a scenario may give other pool options with `# Worker: -c 2`, and how many times its own
-tasks are sent with `# Runs: 8`): the bystander (`celery -A celint_rt_bystander worker -P solo`, its own queue) is started
-first and must answer a remote-control ping; then `celery -A <example> worker -P prefork -c 1
---max-tasks-per-child=1 -I celint_rt_tasks` (mingle, gossip and heartbeat left on, as by
-default: mingle's ~1 s is part of the races the documents describe). For the rules in TASKS_FOR
-(and extra scenarios with `# Tasks: yes`) one failing task and one ping are sent once the worker
-is "ready.", two child recycles. The worker is watched for --budget seconds, or until it exits,
-and past the budget (up to EXTRA_WATCH more) while something is under way: not "ready." yet, a
-single child exit or SIGKILL (to see whether it repeats), tasks sent and not all run, a warm
-shutdown begun, the bystander on its way out after a broadcast; then the process groups get
-SIGTERM, then SIGKILL. Workers whose module creates tables at import
-(`# Exclusive start: ...`) start one at a time, each until it is "ready.". The classes, first match
-wins:
+tasks are sent with `# Runs: 8`): the bystander (`celery -A celint_rt_bystander worker -P solo`, its
+own queue) is started first and must answer a remote-control ping; then `celery -A <example> worker
+-P prefork -c 1 --max-tasks-per-child=1 -I celint_rt_tasks` (mingle, gossip and heartbeat left on,
+as by default: mingle's ~1 s is part of the races the documents describe). For the rules in
+TASKS_FOR (and extra scenarios with `# Tasks: yes`) one failing task and one ping are sent once the
+worker is "ready.", two child recycles. The own tasks (OWN_TASKS_FOR, `# Tasks: own`) are all sent
+once it is "ready.". The worker is watched for --budget seconds, or until it
+exits, and past the budget (up to EXTRA_WATCH more) while something is under way: not "ready."
+yet, a single child exit or SIGKILL (to see whether it repeats), tasks sent and not all run, a
+warm shutdown begun, the bystander on its way out after a broadcast; then the process groups get
+SIGTERM, then SIGKILL. Workers whose module creates tables at import (`# Exclusive start: ...`)
+start one at a time, each until it is "ready.".
+
+What a scenario's claim rests on, where the scheduling decides it, is checked in the log before the
+row counts (precondition()): with --max-tasks-per-child=1, each task ran in a child of its own
+(process names); for the start-up races (EXIT_RACE_FOR, `# Child exit: before|after the start-up check`), the first
+child's exit landed on the side the document describes ("Could not start worker processes" or
+not). A run where it did not happen proves nothing either way: it is run again, up to ATTEMPTS
+times in all (the earlier attempts' logs are kept as *.attemptN.*.log), and if it never happens the
+row says "not run: <why>" (NOT RUN, counted in the summary), never a mismatch.
+
+The classes, first match wins:
 
   ValueError at import   "ValueError: Signal receiver must accept keyword arguments", non-zero exit
   cluster-wide shutdown  the bystander logged "Got shutdown from remote" and exited (whatever this
@@ -47,7 +57,8 @@ wins:
 Anything else is "unclassified" (a failure), and so is a worker whose banner shows another broker.
 
 Exit status: 0 all rows match; 1 a mismatch, a scenario error or a leftover process; 2 usage or
-set-up error; 3 no mismatch but a broker column was not run (no broker listening).
+set-up error; 3 no mismatch but a row was not run (no broker listening, or a precondition that did
+not happen in ATTEMPTS attempts).
 
 It runs with the system python3 (standard library only) long enough to build or reuse its pinned
 venv (target/runtime-venv, from tests/runtime/requirements.txt), then re-executes itself inside it.
@@ -109,6 +120,10 @@ LOOP_EVENTS = 3  # a loop is established after this many child exits / SIGKILLs
 # (2 cores, 12 scenarios at a time, a compiler next to them) each step can take several times as long.
 EXTRA_WATCH = 40.0
 BYSTANDER_PING_TIMEOUT = 90.0  # the bystander's start-up, on a loaded machine
+# A scenario whose precondition did not happen (the tasks did not run in fresh children as the
+# scenario claims, or a start-up race went the other way) is run again, up to this
+# many attempts in all; then its row says "not run: <why>".
+ATTEMPTS = 3
 
 # Which documents' examples get tasks. Once the worker is "ready." the harness sends
 # celint_rt.fail then celint_rt.ping (tests/runtime/celint_rt_tasks.py); with -c 1 and
@@ -130,6 +145,18 @@ OWN_TASKS_FOR = {
     "CEL011": "the thread's work is missing in a child's task",
 }
 OWN_TASK_RUNS = 3
+
+# The documents' examples whose outcome is, by the document's own account, a race between the
+# first pool child's exit and the worker's one start-up check (right after "ready.", the pool's
+# did_start_ok; "Why is this bad?" in rules/CEL002.md and rules/CEL003.md): what the document claims
+# holds only when the exit lands on the side named here. Which side it landed on is in the log
+# ("Could not start worker processes" or not), and a run where it landed on the other side is not
+# evidence either way: it is run again (ATTEMPTS), and these runs are started last, when fewer
+# scenarios compete for the CPU. Extra scenarios say `# Child exit: before|after the start-up check`.
+EXIT_RACE_FOR = {
+    "CEL002": "after",  # sleep(2) then sys.exit(1): replaced, and the replacement exits too
+    "CEL003": "before",  # exit(1) at once: WorkerLostError('Could not start worker processes')
+}
 RE_OWN_TASK = re.compile(r"^@\w+(?:\.\w+)*(?:\([^)]*\))?\s*\ndef (\w+)\(", re.M)
 
 
@@ -198,7 +225,13 @@ class Scenario:
     pool_args: tuple = ("-c", "1", "--max-tasks-per-child=1")  # a scenario's `# Worker:` header
     runs: int = OWN_TASK_RUNS  # how many times each own task is sent (`# Runs:`)
     error: str = ""  # autofix: why there is no fixed file to run (the row then shows "error")
+    exit_race: str = ""  # "before" / "after": where the first child's exit must land (EXIT_RACE_FOR)
     exclusive: str = ""  # `# Exclusive start: <what>`: one such worker at a time until "ready."
+
+    @property
+    def fresh_children(self) -> bool:
+        """Each task ends its child (--max-tasks-per-child=1): every task runs in a fresh one."""
+        return "--max-tasks-per-child=1" in self.pool_args
 
     @property
     def markers(self) -> list:
@@ -252,7 +285,8 @@ def load_scenarios() -> list:
             source, expected = doc_block(doc, heading, where)
             out.append(Scenario(rule, label, f"{rule.lower()}_{label}", source, expected,
                                 f"{where} {heading}", tasks=rule in TASKS_FOR,
-                                own=own_tasks(source) if rule in OWN_TASKS_FOR else []))
+                                own=own_tasks(source) if rule in OWN_TASKS_FOR else [],
+                                exit_race=EXIT_RACE_FOR.get(rule, "") if label == "example" else ""))
     for path in sorted((HERE / "scenarios").glob("*.py")):
         source = path.read_text()
         where = str(path.relative_to(ROOT))
@@ -276,6 +310,11 @@ def load_scenarios() -> list:
             sc.pool_args = tuple(header["worker"].split())
         if "runs" in header:
             sc.runs = int(header["runs"])
+        if "child exit" in header:
+            m = re.fullmatch(r"(before|after) the start-up check", header["child exit"])
+            if not m:
+                raise SetupError(f"{where}: `# Child exit: before|after the start-up check`")
+            sc.exit_race = m[1]
         sc.exclusive = header.get("exclusive start", "")
         out.append(sc)
     return out
@@ -609,6 +648,9 @@ RE_REMOTE = "Got shutdown from remote"
 RE_VALUEERROR = "ValueError: Signal receiver must accept keyword arguments"
 RE_TASK_DONE = re.compile(r"Task ([\w.]+)\[[^\]]+\] (succeeded|raised)")
 RE_TASK_RAISED = re.compile(r"Task [\w.]+\[[^\]]+\] raised unexpected: (.+)")
+# the same lines with the process that logged them: "[<time>: INFO/ForkPoolWorker-2] Task ..."
+RE_TASK_BY = re.compile(r"^\[[^\]]*?: \w+/([^\]]+)\] Task ([\w.]+)\[[^\]]+\] (?:succeeded|raised)", re.M)
+RE_LOST_START = "Could not start worker processes"  # the first child exited before the start-up check
 
 
 @dataclasses.dataclass
@@ -620,6 +662,7 @@ class Result:
     evidence: str
     ok: bool
     seconds: float = 0.0
+    missed: str = ""  # the scenario's precondition did not happen: why (observed is "not run: ...")
 
 
 class Ctx:
@@ -768,11 +811,17 @@ def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
         hits = ctx.flags.hits.get(tag)
         if hits:
             evidence += f"; flag server hit {hits}x"
+        missed, held = precondition(sc, wtext)
         bad_transport = check_transport(wtext, broker_name, url)
         if bad_transport:
             observed, evidence = "error", bad_transport
+        elif missed:
+            # Not evidence either way: what was seen goes in the evidence column, for the record.
+            observed, evidence = f"not run: {missed}", f"(it did: {observed}; {evidence})"
+        elif held:
+            evidence += f"; {held}"
         return Result(sc, broker_name, expected, observed, evidence, observed == expected,
-                      time.monotonic() - t_start)
+                      time.monotonic() - t_start, missed if not bad_transport else "")
     except SetupError as e:
         return Result(sc, broker_name, expected, "error", str(e), False, time.monotonic() - t_start)
     finally:
@@ -788,6 +837,34 @@ def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
         except Exception as e:  # noqa: BLE001
             print(f"runtime: releasing {broker.where(handle)}: {e}", file=sys.stderr)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def precondition(sc: Scenario, wtext: str) -> tuple:
+    """Whether what the scenario's claim rests on happened in this run: (why not, "") or ("", what
+    held). Checked from the worker's log: each task in a fresh child (--max-tasks-per-child=1) and the
+    side of the start-up check the first child's exit landed on. Only what the scheduling decides is a precondition; what the example
+    does (a child lost, a task failed, the worker stopped) is the outcome and is classified."""
+    held = []
+    by = [(proc, name) for proc, name in RE_TASK_BY.findall(wtext) if proc.startswith("ForkPoolWorker")]
+    if sc.fresh_children and (sc.own or sc.tasks) and by:
+        procs = [proc for proc, _ in by]
+        again = sorted({p for p in procs if procs.count(p) > 1})
+        if again:
+            return (f"not each task in a fresh child: {len(procs)} tasks ran in {len(set(procs))} children "
+                    f"({again[0]} ran {procs.count(again[0])})"), ""
+        if len(procs) > 1:
+            held.append(f"{len(procs)} tasks, each in a fresh child")
+    if sc.exit_race:
+        lost_start = RE_LOST_START in wtext
+        if sc.exit_race == "after" and lost_start:
+            return ("the first child's exit landed before the worker's start-up check "
+                    f"('{RE_LOST_START}'): the start-up race went the other way"), ""
+        if sc.exit_race == "before" and RE_EXIT.search(wtext) and not lost_start:
+            return ("the first child's exit landed after the worker's start-up check "
+                    f"(no '{RE_LOST_START}'): the start-up race went the other way"), ""
+        if RE_EXIT.search(wtext):
+            held.append(f"the first child's exit landed {sc.exit_race} the start-up check")
+    return "", "; ".join(held)
 
 
 def check_transport(text: str, broker_name: str, url: str) -> str:
@@ -1177,25 +1254,45 @@ def main(argv) -> int:
     print(f"runtime: {len(jobs)} runs, {args.jobs} at a time, {args.budget:.0f} s budget each; logs in {logdir}",
           flush=True)
     results = []
+    reruns = []  # (scenario, broker, attempt, why): runs whose precondition did not happen
+    # The start-up races (EXIT_RACE_FOR, `# Child exit:`) go last: fewer scenarios run by then.
+    submit_order = sorted(jobs, key=lambda j: bool(j[0].exit_race))
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        futs = {pool.submit(run_one, s, b, ctx, s.expected[b]): (s, b) for s, b in jobs}
-        for f in concurrent.futures.as_completed(futs):
-            s, b = futs[f]
-            try:
-                r = f.result()
-            except Exception as e:  # noqa: BLE001 - a harness bug must show in the table
-                r = Result(s, b, s.expected[b], "error", f"{type(e).__name__}: {e}", False)
-            results.append(r)
-            if not isinstance(brokers[b], str):
-                print(f"  {'ok ' if r.ok else 'BAD'} {s.rule} {s.label} {b}: {r.observed} ({r.seconds:.0f}s)",
-                      flush=True)
+        futs = {pool.submit(run_one, s, b, ctx, s.expected[b]): (s, b, 1) for s, b in submit_order}
+        while futs:
+            finished, _ = concurrent.futures.wait(futs, return_when=concurrent.futures.FIRST_COMPLETED)
+            for f in finished:
+                s, b, attempt = futs.pop(f)
+                try:
+                    r = f.result()
+                except Exception as e:  # noqa: BLE001 - a harness bug must show in the table
+                    r = Result(s, b, s.expected[b], "error", f"{type(e).__name__}: {e}", False)
+                if r.missed and attempt < ATTEMPTS:
+                    # Not evidence either way: keep its logs aside and run it again (at the back of
+                    # the queue, when the machine is usually less busy).
+                    base = logdir / f"{s.rule}-{s.label}-{b}"
+                    for kind in ("worker", "bystander"):
+                        src = Path(f"{base}.{kind}.log")
+                        if src.exists():
+                            src.rename(f"{base}.attempt{attempt}.{kind}.log")
+                    reruns.append((s, b, attempt, r.missed))
+                    print(f"  re-run {s.rule} {s.label} {b}: precondition not met ({r.missed}); attempt "
+                          f"{attempt + 1} of {ATTEMPTS}", flush=True)
+                    futs[pool.submit(run_one, s, b, ctx, s.expected[b])] = (s, b, attempt + 1)
+                    continue
+                if r.missed:
+                    r.evidence = f"{attempt} attempts, the last: {r.evidence}"
+                results.append(r)
+                if not isinstance(brokers[b], str):
+                    mark = "ok " if r.ok else "NOT RUN" if r.missed else "BAD"
+                    print(f"  {mark} {s.rule} {s.label} {b}: {r.observed} ({r.seconds:.0f}s)", flush=True)
     wall = time.monotonic() - t0
 
     order = {(s.rule, s.label, b): i for i, (s, b) in enumerate(jobs)}
     results.sort(key=lambda r: order[(r.scenario.rule, r.scenario.label, r.broker)])
     rows = []
     for r in results:
-        if isinstance(brokers[r.broker], str):
+        if isinstance(brokers[r.broker], str) or r.missed:
             okc = "NOT RUN"
         else:
             okc = "ok" if r.ok else "MISMATCH" if r.observed in CLASSES else "ERROR"
@@ -1212,17 +1309,27 @@ def main(argv) -> int:
         except OSError:
             pass
 
-    bad = [r for r in results if not r.ok and not isinstance(brokers[r.broker], str)]
-    not_run = [r for r in results if isinstance(brokers[r.broker], str)]
+    not_run = [r for r in results if isinstance(brokers[r.broker], str) or r.missed]
+    bad = [r for r in results if not r.ok and not (isinstance(brokers[r.broker], str) or r.missed)]
+    if reruns:
+        print()
+        for s, b, attempt, why in reruns:
+            print(f"runtime: re-ran {s.rule} {s.label} {b} after attempt {attempt}: precondition not met: {why}")
+    if any(r.missed for r in not_run):
+        print()
+        for r in not_run:
+            if r.missed:
+                print(f"runtime: NOT RUN {r.scenario.rule} {r.scenario.label} {r.broker}: its precondition did "
+                      f"not happen in {ATTEMPTS} attempts ({r.missed}); nothing was proven either way")
     print(f"\nruntime: {len(results) - len(bad) - len(not_run)} of {len(results)} ok, {len(bad)} failed, "
-          f"{len(not_run)} not run, {len(left)} leftover processes, {len(problems)} scenario problems; "
+          f"{len(not_run)} not run ({sum(1 for r in not_run if r.missed)} precondition not met), "
+          f"{len(reruns)} re-runs, {len(left)} leftover processes, {len(problems)} scenario problems; "
           f"{wall:.0f} s")
     if bad or left or problems:
         return 1
     if not_run:
         return 3
     return 0
-
 
 if __name__ == "__main__":
     if os.environ.get(IN_VENV_FLAG) != "1":

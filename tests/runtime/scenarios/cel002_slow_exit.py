@@ -1,6 +1,7 @@
 # Rule: CEL002
 # Expected on a live worker: SIGKILL loop
 # celint reports: CEL002, CEL004
+# Child exit: after the start-up check
 #
 # CEL002's second case (rules/CEL002.md, "Why is this bad?"): init time >= worker_proc_alive_timeout
 # (4 s) before the exit. The first child exits with status 1 after the start-up check; every
