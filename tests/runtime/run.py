@@ -24,7 +24,9 @@ own queue) is started first and must answer a remote-control ping; then `celery 
 as by default: mingle's ~1 s is part of the races the documents describe). For the rules in
 TASKS_FOR (and extra scenarios with `# Tasks: yes`) one failing task and one ping are sent once the
 worker is "ready.", two child recycles. The own tasks (OWN_TASKS_FOR, `# Tasks: own`) are all sent
-once it is "ready.". The worker is watched for --budget seconds, or until it
+once it is "ready.", or, for a scenario with `# Side by side: N`, in rounds of N once every pool
+child is up, each round when the previous one has run, and each task of a round waits at its start
+for the other N-1 (celint_rt_tasks.py). The worker is watched for --budget seconds, or until it
 exits, and past the budget (up to EXTRA_WATCH more) while something is under way: not "ready."
 yet, a single child exit or SIGKILL (to see whether it repeats), tasks sent and not all run, a
 warm shutdown begun, the bystander on its way out after a broadcast; then the process groups get
@@ -33,7 +35,8 @@ start one at a time, each until it is "ready.".
 
 What a scenario's claim rests on, where the scheduling decides it, is checked in the log before the
 row counts (precondition()): with --max-tasks-per-child=1, each task ran in a child of its own
-(process names); for the start-up races (EXIT_RACE_FOR, `# Child exit: before|after the start-up check`), the first
+(process names); with `# Side by side: N`, every round's N tasks started together in N children;
+for the start-up races (EXIT_RACE_FOR, `# Child exit: before|after the start-up check`), the first
 child's exit landed on the side the document describes ("Could not start worker processes" or
 not). A run where it did not happen proves nothing either way: it is run again, up to ATTEMPTS
 times in all (the earlier attempts' logs are kept as *.attemptN.*.log), and if it never happens the
@@ -120,8 +123,13 @@ LOOP_EVENTS = 3  # a loop is established after this many child exits / SIGKILLs
 # (2 cores, 12 scenarios at a time, a compiler next to them) each step can take several times as long.
 EXTRA_WATCH = 40.0
 BYSTANDER_PING_TIMEOUT = 90.0  # the bystander's start-up, on a loaded machine
-# A scenario whose precondition did not happen (the tasks did not run in fresh children as the
-# scenario claims, or a start-up race went the other way) is run again, up to this
+# Side-by-side rounds (`# Side by side: N`): how long a task waits in task_prerun for the other
+# N-1 children (celint_rt_tasks.py). The harness sends a round only when every pool child is up and
+# the previous round has run, so the wait is milliseconds; it must stay below the scenario's soft
+# time limit, which counts from the moment the child accepts the task.
+SIDE_BY_SIDE_TIMEOUT = 3.0
+# A scenario whose precondition did not happen (the tasks did not run side by side or in fresh
+# children as the scenario claims, or a start-up race went the other way) is run again, up to this
 # many attempts in all; then its row says "not run: <why>".
 ATTEMPTS = 3
 
@@ -225,8 +233,20 @@ class Scenario:
     pool_args: tuple = ("-c", "1", "--max-tasks-per-child=1")  # a scenario's `# Worker:` header
     runs: int = OWN_TASK_RUNS  # how many times each own task is sent (`# Runs:`)
     error: str = ""  # autofix: why there is no fixed file to run (the row then shows "error")
+    side_by_side: int = 0  # `# Side by side: N`: own tasks sent in rounds of N that start together
     exit_race: str = ""  # "before" / "after": where the first child's exit must land (EXIT_RACE_FOR)
     exclusive: str = ""  # `# Exclusive start: <what>`: one such worker at a time until "ready."
+
+    @property
+    def pool_size(self) -> int:
+        """The pool's -c (1 unless the `# Worker:` header says otherwise)."""
+        args = list(self.pool_args)
+        for i, a in enumerate(args):
+            if a in ("-c", "--concurrency") and i + 1 < len(args):
+                return int(args[i + 1])
+            if a.startswith("--concurrency="):
+                return int(a.split("=", 1)[1])
+        return 1
 
     @property
     def fresh_children(self) -> bool:
@@ -316,6 +336,11 @@ def load_scenarios() -> list:
                 raise SetupError(f"{where}: `# Child exit: before|after the start-up check`")
             sc.exit_race = m[1]
         sc.exclusive = header.get("exclusive start", "")
+        if "side by side" in header:
+            sc.side_by_side = n = int(header["side by side"])
+            if not sc.own or n < 2 or n > sc.pool_size or (len(sc.own) * sc.runs) % n:
+                raise SetupError(f"{where}: `# Side by side: {n}` needs `# Tasks: own`, a pool of at least "
+                                 f"{n} (`# Worker: -c {n}`) and a number of task runs that {n} divides")
         out.append(sc)
     return out
 
@@ -651,6 +676,9 @@ RE_TASK_RAISED = re.compile(r"Task [\w.]+\[[^\]]+\] raised unexpected: (.+)")
 # the same lines with the process that logged them: "[<time>: INFO/ForkPoolWorker-2] Task ..."
 RE_TASK_BY = re.compile(r"^\[[^\]]*?: \w+/([^\]]+)\] Task ([\w.]+)\[[^\]]+\] (?:succeeded|raised)", re.M)
 RE_LOST_START = "Could not start worker processes"  # the first child exited before the start-up check
+RE_CHILD_UP = re.compile(r"celint-rt: child (\d+) up")  # celint_rt_tasks.py, side-by-side scenarios
+RE_TOGETHER = re.compile(r"celint-rt: round (\d+): side by side in children \[([\d, ]+)\]")
+RE_ALONE = re.compile(r"celint-rt: round (\d+): alone in child (\d+) after ([\d.]+) s")
 
 
 @dataclasses.dataclass
@@ -727,6 +755,10 @@ def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
         env["CELERY_BROKER_URL"] = url
         env["PYTHONPATH"] = f"{tmp}{os.pathsep}{HERE}"
         env["FLAGS_URL"] = f"http://127.0.0.1:{ctx.flags.port}/{tag}/flags"
+        if sc.side_by_side:
+            barrier = tmp / "side-by-side"
+            barrier.mkdir()
+            env["CELINT_RT_SIDE_BY_SIDE"] = f"{sc.side_by_side} {SIDE_BY_SIDE_TIMEOUT} {barrier}"
         celery = str(Path(sys.executable).parent / "celery")
         app = client_app(url, conf)
 
@@ -751,6 +783,11 @@ def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
         worker = spawn(argv, env=env, cwd=tmp, log_path=wlog)
         sent_at = exited_at = bystander_exited_at = None
         total = len(sc.own) * sc.runs  # own task runs
+        # side by side: the own tasks in rounds of N, one per child, each round once the previous ran
+        queue_ = [name for name in sc.own for _ in range(sc.runs)]
+        n = sc.side_by_side
+        rounds = [queue_[i:i + n] for i in range(0, total, n)] if n else []
+        sent_rounds = 0
         while True:
             now = time.monotonic() - t0
             text, btext = read(wlog), read(blog)
@@ -765,11 +802,16 @@ def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
                 app.send_task("celint_rt.fail")
                 app.send_task("celint_rt.ping")
                 sent_at = now
-            if sc.own and sent_at is None and ready:
-                for name in sc.own:
-                    for _ in range(sc.runs):
-                        app.send_task(f"{sc.module}.{name}")
+            if sc.own and not sc.side_by_side and sent_at is None and ready:
+                for name in queue_:
+                    app.send_task(f"{sc.module}.{name}")
                 sent_at = now
+            if (rounds and ready and sent_rounds < len(rounds) and done >= sent_rounds * sc.side_by_side
+                    and len(set(RE_CHILD_UP.findall(text))) >= sc.pool_size):
+                sent_rounds += 1
+                for i, name in enumerate(rounds[sent_rounds - 1]):
+                    app.send_task(f"{sc.module}.{name}", task_id=f"celint-rt-r{sent_rounds}-{i}-{uuid.uuid4()}")
+                sent_at = now if sent_at is None else sent_at
             if sc.own and done >= total:
                 break  # every task ran: nothing more to see
             if bystander_exited_at is None and bystander.poll() is not None:
@@ -811,7 +853,7 @@ def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
         hits = ctx.flags.hits.get(tag)
         if hits:
             evidence += f"; flag server hit {hits}x"
-        missed, held = precondition(sc, wtext)
+        missed, held = precondition(sc, wtext, sent_rounds, len(rounds))
         bad_transport = check_transport(wtext, broker_name, url)
         if bad_transport:
             observed, evidence = "error", bad_transport
@@ -839,10 +881,11 @@ def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def precondition(sc: Scenario, wtext: str) -> tuple:
+def precondition(sc: Scenario, wtext: str, sent_rounds: int, rounds: int) -> tuple:
     """Whether what the scenario's claim rests on happened in this run: (why not, "") or ("", what
-    held). Checked from the worker's log: each task in a fresh child (--max-tasks-per-child=1) and the
-    side of the start-up check the first child's exit landed on. Only what the scheduling decides is a precondition; what the example
+    held). Checked from the worker's log: each task in a fresh child (--max-tasks-per-child=1), the
+    side-by-side rounds (celint_rt_tasks.py's lines), and the side of the start-up check the first
+    child's exit landed on. Only what the scheduling decides is a precondition; what the example
     does (a child lost, a task failed, the worker stopped) is the outcome and is classified."""
     held = []
     by = [(proc, name) for proc, name in RE_TASK_BY.findall(wtext) if proc.startswith("ForkPoolWorker")]
@@ -854,6 +897,27 @@ def precondition(sc: Scenario, wtext: str) -> tuple:
                     f"({again[0]} ran {procs.count(again[0])})"), ""
         if len(procs) > 1:
             held.append(f"{len(procs)} tasks, each in a fresh child")
+    if sc.side_by_side:
+        n = sc.side_by_side
+        alone = RE_ALONE.findall(wtext)
+        if alone:
+            r, pid, waited = alone[0]
+            others = "another child" if n == 2 else f"{n - 1} other children"
+            return (f"round {r}: the task in child {pid} waited {waited} s for {others} to start one "
+                    "too (not side by side)"), ""
+        met = {}
+        for r, pids in RE_TOGETHER.findall(wtext):
+            met.setdefault(r, set()).update(int(p) for p in pids.split(","))
+        full = [r for r, pids in met.items() if len(pids) >= n]
+        lost = RE_EXIT.search(wtext) or RE_UP_TIMEOUT in wtext or "WorkerLostError" in wtext
+        if sent_rounds == 0 and RE_READY.search(wtext) and not lost:
+            up = len(set(RE_CHILD_UP.findall(wtext)))
+            return f"only {up} of the pool's {sc.pool_size} children came up in time to send tasks", ""
+        if sent_rounds and len(full) < sent_rounds and not lost:
+            return f"{len(full)} of {sent_rounds} rounds of tasks started side by side in {n} children", ""
+        if full:
+            pids = sorted(set().union(*(met[r] for r in full)))
+            held.append(f"{len(full)} of {rounds} rounds of {n} tasks side by side (children {pids})")
     if sc.exit_race:
         lost_start = RE_LOST_START in wtext
         if sc.exit_race == "after" and lost_start:

@@ -4,12 +4,15 @@
 # Tasks: own
 # Worker: -c 2
 # Runs: 6
+# Side by side: 2
 #
 # A pika connection and channel opened at import, used by tasks to publish (with publisher
 # confirms). Two children share the one AMQP connection: their frames interleave on the socket
 # and RabbitMQ closes it (505 UNEXPECTED_FRAME), or a child waits for a confirm the other one
 # read (the soft time limit ends it), then "Channel is closed" in every child. One
-# child at a time would not show it: the children must run side by side, as in production.
+# child at a time would not show it: the children must run side by side, as in production. The
+# harness sends the tasks in three rounds of two and holds each task at its start until the other
+# child has one too (`Side by side: 2`); each publishes long enough for the two to overlap.
 import os
 
 import pika
@@ -33,6 +36,6 @@ connection, channel, queue = open_channel()
 
 @app.task
 def publish():
-    for n in range(20):
+    for n in range(100):
         channel.basic_publish(exchange="", routing_key=queue, body=b"event %d" % n * 100)
     return queue
