@@ -62,8 +62,8 @@ pub struct CeleryConfig {
 pub enum Timeout {
     /// Celery's default.
     Default,
-    /// `--proc-alive-timeout`.
-    Override(f64),
+    /// Given to celint: `--proc-alive-timeout` or `proc-alive-timeout` in its configuration.
+    Override(crate::TimeoutOverride),
     /// The largest value set in the project.
     Project(Setting<f64>),
     /// Set somewhere to a value celint cannot evaluate: no timeout claim is made.
@@ -71,9 +71,9 @@ pub enum Timeout {
 }
 
 impl CeleryConfig {
-    pub fn timeout(&self, override_: Option<f64>) -> Timeout {
+    pub fn timeout(&self, override_: Option<&crate::TimeoutOverride>) -> Timeout {
         if let Some(t) = override_ {
-            return Timeout::Override(t);
+            return Timeout::Override(t.clone());
         }
         if let Some(unknown) = self.timeouts.iter().find(|t| t.value.is_none()) {
             return Timeout::Unknown(unknown.clone());
@@ -108,7 +108,7 @@ impl Timeout {
     pub fn seconds(&self) -> Option<f64> {
         match self {
             Timeout::Default => Some(DEFAULT_PROC_ALIVE_TIMEOUT),
-            Timeout::Override(t) => Some(*t),
+            Timeout::Override(t) => Some(t.seconds),
             Timeout::Project(s) => s.value,
             Timeout::Unknown(_) => None,
         }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::catalog::senders::{self, Passes};
 use crate::catalog::signals::Signal;
 use crate::celery_config::{Broker, CeleryConfig, Pool, Timeout};
-use crate::diagnostic::{Diagnostic, FileRef, TraceEntry};
+use crate::diagnostic::{Diagnostic, FileRef, Place, TraceEntry};
 use crate::effects::{Analyzer, At, Hop, Loc, ShutdownCall, Summary, Via};
 use crate::handlers::{self, Connection};
 use crate::project::{ModuleData, ModuleId};
@@ -74,6 +74,13 @@ impl Handler<'_> {
 }
 
 impl Checker<'_, '_> {
+    pub fn place(&self, loc: Loc) -> Place {
+        Place {
+            file: self.file(loc.module),
+            span: loc.span,
+        }
+    }
+
     pub fn file(&self, module: ModuleId) -> FileRef {
         match self.analyzer.project().module(module) {
             Some(m) => FileRef {
@@ -153,7 +160,7 @@ impl Checker<'_, '_> {
 pub fn check(
     analyzer: &Analyzer,
     linted: &[Arc<ModuleData>],
-    proc_alive_timeout: Option<f64>,
+    proc_alive_timeout: Option<&crate::TimeoutOverride>,
     roots: &[std::path::PathBuf],
 ) -> Vec<Diagnostic> {
     let connections: Vec<Connection> = linted
@@ -257,6 +264,6 @@ pub fn check(
 fn through_linted(d: &Diagnostic) -> bool {
     std::iter::once(&d.file)
         .chain(d.trace.iter().map(|t| &t.file))
-        .chain(d.related.iter())
+        .chain(d.related.iter().map(|p| &p.file))
         .any(|f| f.module.as_ref().is_some_and(|m| m.linted))
 }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Args, Parser, Subcommand};
 
 use crate::render::OutputFormat;
 
@@ -14,11 +14,49 @@ use crate::render::OutputFormat;
 /// that are garbage-collected or rejected at import.
 #[derive(Debug, Parser)]
 #[command(name = "celint", version, about, long_about, max_term_width = 100)]
-#[command(
-    after_help = "Exit status: 0 no findings, 1 findings, 2 usage or internal error.\n\
-Rules: CEL000-CEL011; `celint --explain CEL001` prints a rule's document."
-)]
+#[command(args_conflicts_with_subcommands = true, after_help = crate::rules::listing::after_help())]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// `celint [OPTIONS] [PATHS]`: the same as `celint check [OPTIONS] [PATHS]`.
+    #[command(flatten)]
+    pub check: CheckArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lint paths (what `celint [PATHS]` does; a directory named `check` is `./check`)
+    #[command(after_help = crate::rules::listing::after_help())]
+    Check(Box<CheckArgs>),
+    /// Print a rule's document, or every rule with --all
+    Rule(RuleArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RuleArgs {
+    /// The rule, by code (CEL001) or name (shutdown-before-ready)
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub rule: Option<String>,
+
+    /// Every rule
+    #[arg(long)]
+    pub all: bool,
+
+    /// text: the rule documents; json: an object per rule (code, name, summary, severity,
+    /// fix, default, explanation)
+    #[arg(long, value_enum, default_value = "text")]
+    pub output_format: RuleFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RuleFormat {
+    Text,
+    Json,
+}
+
+/// What a lint run is given: paths and options.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
     /// Files or directories to lint [default: .]
     pub paths: Vec<PathBuf>,
 
@@ -102,6 +140,14 @@ pub struct Cli {
     /// Print how many findings each rule has, instead of the findings
     #[arg(long)]
     pub statistics: bool,
+
+    /// Print the findings only: no summary line, no counts of fixes on standard error
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Print the files that would be linted, one per line, and exit
+    #[arg(long)]
+    pub show_files: bool,
 
     /// When to use colour: auto (a terminal, and NO_COLOR unset), always, never
     #[arg(long, value_enum, default_value = "auto")]

@@ -155,7 +155,7 @@ impl File<'_, '_> {
                         Some(k) => format!("{what}, key `{k}`"),
                         None => what.clone(),
                     };
-                    self.error(e.span(), &format!("{what}: {}", e.message().trim()), help)
+                    self.error(e.span(), &format!("{what}: {}", plain(e.message())), help)
                 })?;
             let entry = raw.check(index).map_err(|e| {
                 let span = item
@@ -204,7 +204,7 @@ impl Config {
             };
             file.error(
                 e.span(),
-                e.message().trim(),
+                &plain(e.message()),
                 "see `celint --help` and the README for the configuration keys",
             )
         };
@@ -418,4 +418,29 @@ pub fn rules_for(file: &Path, config: Option<&Config>, cli: &CliSelection) -> Ve
     rules.sort();
     rules.dedup();
     rules
+}
+
+/// A deserialiser's message in the words of the configuration file: serde names Rust types
+/// (`expected f64`), a TOML user knows numbers, lists and tables.
+fn plain(message: &str) -> String {
+    const WORDS: &[(&str, &str)] = &[
+        ("expected f64", "expected a number"),
+        ("expected f32", "expected a number"),
+        ("expected u64", "expected a whole number"),
+        ("expected u32", "expected a whole number"),
+        ("expected usize", "expected a whole number"),
+        ("expected i64", "expected a whole number"),
+        ("expected a sequence", "expected a list"),
+        ("expected a map", "expected a table"),
+        ("expected a borrowed string", "expected a string"),
+        ("integer `", "a whole number `"),
+        ("floating point `", "a number `"),
+        ("invalid type: sequence", "invalid type: a list"),
+        ("invalid type: map", "invalid type: a table"),
+    ];
+    let mut out = message.trim().to_string();
+    for (serde, toml) in WORDS {
+        out = out.replace(serde, toml);
+    }
+    out
 }

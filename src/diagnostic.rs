@@ -81,6 +81,13 @@ pub struct TraceEntry {
     pub note: String,
 }
 
+/// A place in a file.
+#[derive(Clone, Debug)]
+pub struct Place {
+    pub file: FileRef,
+    pub span: Span,
+}
+
 #[derive(Clone, Debug)]
 pub struct Diagnostic {
     pub rule: Rule,
@@ -90,9 +97,10 @@ pub struct Diagnostic {
     /// Further explanation (estimate contributions, where the timeout came from).
     pub notes: Vec<String>,
     pub trace: Vec<TraceEntry>,
-    /// Other files the finding draws on beyond its trace (the places CEL004's estimate adds
-    /// up): in project mode a finding is reported for a given file found here too.
-    pub related: Vec<FileRef>,
+    /// Other places the finding draws on beyond its trace (the places CEL004's estimate adds
+    /// up, the use a fork finding names): in project mode a finding is reported for a given
+    /// file found here too, at that place.
+    pub related: Vec<Place>,
     pub fix: Option<Fix>,
     /// For a file that could not be decoded (no text to map offsets in): where the problem is.
     pub position: Option<Position>,
@@ -100,12 +108,13 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(rule: Rule, file: FileRef, span: Span, message: String) -> Self {
+        let (message, whole) = crate::rules::text::first_line(&message);
         Diagnostic {
             rule,
             file,
             span,
             message,
-            notes: Vec::new(),
+            notes: whole.into_iter().collect(),
             trace: Vec::new(),
             related: Vec::new(),
             fix: None,

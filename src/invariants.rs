@@ -1,6 +1,7 @@
 //! What must hold for any input, checked by the fuzz target (`fuzz/`) and by the regression
 //! test of what the fuzzer once found (`tests/fuzz_regressions.rs`): the whole pipeline runs,
-//! every output format renders, and no fix leaves the file parsing worse than before.
+//! every output format renders, every message is short, and no fix leaves the file parsing
+//! worse than before.
 
 use clap::ValueEnum;
 
@@ -10,6 +11,15 @@ use crate::render::{self, OutputFormat, SummaryOptions};
 /// Panics (the fuzzer's signal) when an invariant is broken.
 pub fn check(data: &[u8]) {
     let diagnostics = crate::check_source("fuzz.py", data);
+    for d in &diagnostics {
+        // One short sentence on the first line of every output (Ruff's habit).
+        assert!(
+            d.message.chars().count() < crate::rules::text::MAX_MESSAGE,
+            "a message of {} characters: {}",
+            d.message.chars().count(),
+            d.message
+        );
+    }
     let options = SummaryOptions::default();
     // Every format `--output-format` accepts, so a new one is covered without a change here;
     // the full format with colour too, which styles the same snippets differently.

@@ -47,6 +47,26 @@ use crate::project::Project;
 use crate::rules::cel000_syntax_error::{decode_diagnostic, parse_diagnostic};
 use crate::rules::Rule;
 
+/// The project's public home: Cargo.toml's `repository`, the one place that names it. `None`
+/// while it is unset, and then no output carries a URL of celint's (a made-up address could
+/// one day lead users to someone else's code).
+pub fn home() -> Option<&'static str> {
+    home_from(env!("CARGO_PKG_REPOSITORY"))
+}
+
+fn home_from(repository: &'static str) -> Option<&'static str> {
+    let home = repository.trim().trim_end_matches('/');
+    (!home.is_empty()).then_some(home)
+}
+
+/// A `worker_proc_alive_timeout` given to celint rather than found in the project.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimeoutOverride {
+    pub seconds: f64,
+    /// Where it was given, for notes: `--proc-alive-timeout`, or the configuration file.
+    pub source: String,
+}
+
 /// What a run is asked to do: the command line and the configuration, resolved.
 #[derive(Clone)]
 pub struct Settings {
@@ -54,7 +74,7 @@ pub struct Settings {
     /// Rule selection from the command line; each file's configuration comes first.
     pub selection: config::CliSelection,
     pub configs: Arc<config::Configs>,
-    pub proc_alive_timeout: Option<f64>,
+    pub proc_alive_timeout: Option<TimeoutOverride>,
     /// The user's blocking calls: entries from the configuration, names from both.
     pub extra_blocking: catalog::blocking::UserEntries,
     /// Extra source roots (`src` in the configuration).
@@ -196,4 +216,20 @@ fn check_source_here(name: &str, bytes: &[u8]) -> Vec<Diagnostic> {
     out.extend(linted.iter().filter_map(parse_diagnostic));
     out.sort_by_cached_key(|d| d.sort_key());
     out
+}
+
+#[cfg(test)]
+mod home_tests {
+    #[test]
+    fn no_home_means_no_url() {
+        assert_eq!(super::home_from(""), None);
+        assert_eq!(super::home_from("  "), None);
+        assert_eq!(
+            super::home_from("https://example.org/celint/"),
+            Some("https://example.org/celint")
+        );
+        // Cargo.toml sets no `repository` until the project has a real public home.
+        assert_eq!(super::home(), None);
+        assert_eq!(crate::rules::Rule::ShutdownBeforeReady.url(), None);
+    }
 }

@@ -21,11 +21,14 @@ use crate::Overlay;
 /// (`catalog::stdlib`).
 const ALWAYS_EXTERNAL: &[&str] = &["celery", "kombu", "billiard"];
 
-/// Is this dotted module name one of Celery's own or the standard library's, whatever file in
-/// the tree carries it (a vendored copy is still the library)?
+/// Is this dotted module name one of Celery's own, the standard library's or a package the
+/// blocking-call catalogue describes, whatever file in the tree carries it (a vendored copy is
+/// still the library)?
 pub fn is_library(name: &str) -> bool {
     let top = name.split('.').next().unwrap_or(name);
-    ALWAYS_EXTERNAL.contains(&top) || crate::catalog::stdlib::is_stdlib(top)
+    ALWAYS_EXTERNAL.contains(&top)
+        || crate::catalog::stdlib::is_stdlib(top)
+        || crate::catalog::blocking::is_catalogued_package(top)
 }
 
 /// A file that could not be read or decoded.

@@ -341,7 +341,7 @@ fn analyse(
     checker::check(
         analyzer,
         &linted,
-        settings.proc_alive_timeout,
+        settings.proc_alive_timeout.as_ref(),
         &command_roots,
     )
 }

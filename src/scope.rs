@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::{Diagnostic, FileRef};
+use crate::diagnostic::{Diagnostic, FileRef, Place, TraceEntry};
 use crate::project::canonical;
 use crate::{RunError, Settings};
 
@@ -123,35 +123,40 @@ impl Scope {
     }
 
     /// Does the finding concern a given file: located in one, or its trace (or what its
-    /// estimate adds up, for CEL004) passes through one? Returns that file.
-    pub fn touches<'d>(&self, d: &'d Diagnostic) -> Option<&'d FileRef> {
+    /// estimate adds up, for CEL004) passes through one? Returns that place: of the trace, the
+    /// deepest call in a given file first (nearest the hazard), then the related places.
+    pub fn touches(&self, d: &Diagnostic) -> Option<Place> {
         if self.file_given(&d.file) {
-            return Some(&d.file);
+            return Some(Place {
+                file: d.file.clone(),
+                span: d.span,
+            });
         }
-        d.trace
-            .iter()
-            .map(|t| &t.file)
-            .chain(d.related.iter())
-            .find(|f| self.file_given(f))
+        let trace = d.trace.iter().rev().map(|t| Place {
+            file: t.file.clone(),
+            span: t.span,
+        });
+        trace
+            .chain(d.related.iter().cloned())
+            .find(|p| self.file_given(&p.file))
     }
 
-    /// In project mode, the findings that concern the given files; one located elsewhere says
-    /// which given file its trace passes through.
+    /// In project mode, the findings that concern the given files. One located elsewhere is
+    /// moved to where its trace passes through a given file, so that the first line of every
+    /// output (concise, GitHub annotations) names the file that was given, pre-commit's changed
+    /// helper; the trace gains the finding's own place, and a note says why it moved.
     pub fn reported(&self, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
         if !self.project_mode() {
             return diagnostics;
         }
         diagnostics
             .into_iter()
-            .filter_map(|mut d| {
+            .filter_map(|d| {
                 if self.file_given(&d.file) {
                     return Some(d);
                 }
-                let through = self.touches(&d)?.display.clone();
-                d.notes.push(format!(
-                    "reported because its trace passes through {through}"
-                ));
-                Some(d)
+                let place = self.touches(&d)?;
+                Some(relocate(d, place))
             })
             .collect()
     }
@@ -167,6 +172,30 @@ impl Scope {
             .filter(|e| self.is_given(&canonical(Path::new(&e.path))))
             .collect()
     }
+}
+
+/// The finding reported at `place`, in a given file. Its own place becomes the last entry of
+/// its trace; its fix's edits, which are in that other file (never fixed in this run), are
+/// dropped, and the note says where to fix or suppress it.
+fn relocate(mut d: Diagnostic, place: Place) -> Diagnostic {
+    let at = d.file.position(d.span.start);
+    let origin = format!("{}:{}", d.file.display, at.row);
+    d.notes.push(format!(
+        "reported in {} because its trace passes through it; linting the whole project reports \
+         it at {origin}, where a `# noqa` goes",
+        place.file.display
+    ));
+    d.trace.push(TraceEntry {
+        file: d.file.clone(),
+        span: d.span,
+        note: "where the finding is".to_string(),
+    });
+    if d.fix.as_ref().is_some_and(|f| !f.edits.is_empty()) {
+        d.fix = None;
+    }
+    d.file = place.file;
+    d.span = place.span;
+    d
 }
 
 /// The directories, each once, leaving out any inside another.

@@ -97,6 +97,16 @@ fn lint_with(root: &Path, prescan: bool) -> BTreeSet<Finding> {
     let mut settings = celint::Settings::new(vec![root.to_path_buf()]).with_rules(rules_for(root));
     settings.prescan = prescan;
     let report = common::run(settings, |r| {
+        // Every message of every fixture is one short line (Ruff's habit); notes hold the rest.
+        for d in &r.diagnostics {
+            assert!(
+                d.message.chars().count() < 120,
+                "{}: a message of {} characters: {}",
+                d.file.display,
+                d.message.chars().count(),
+                d.message
+            );
+        }
         r.diagnostics
             .iter()
             .map(|d| {

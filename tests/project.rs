@@ -28,7 +28,7 @@ fn write(dir: &Path, rel: &str, text: &str) {
     std::fs::write(p, text).unwrap();
 }
 
-const CEL002: &str = "CEL002 `sys.exit(\"not enough disk space\")` after blocking work in a `worker_process_init` handler: replacement children exit again forever, or are SIGKILLed (\"Timed out waiting for UP message\") before they reach it";
+const CEL002: &str = "CEL002 `sys.exit(\"not enough disk space\")` after blocking work in `worker_process_init`: an endless exit loop";
 const UNSAFE_HIDDEN: &str =
     "No fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option).\n";
 
@@ -74,16 +74,22 @@ fn a_sleep_added_to_a_helper_is_reported_through_the_helper() {
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(
         stdout(&o),
-        "error[CEL004]: `worker_process_init` handler `boot` blocks for about 10 s, at or above `worker_proc_alive_timeout` (4 s): it works at start-up, then every child started after the first recycle is SIGKILLed (\"Timed out waiting for UP message\")
- --> app/signals.py:7:5
+        "error[CEL004]: `boot` blocks for about 10 s, at or above `worker_proc_alive_timeout` (4 s)
+ --> app/warmup.py:5:5
   |
-7 | def boot(**kwargs):
-  |     ^^^^
+5 |     time.sleep(10)
+  |     ^^^^^^^^^^^^^^
   |
+  = note: a `worker_process_init` handler this slow works at start-up, then every child started after the first recycle is SIGKILLed (\"Timed out waiting for UP message\")
   = note: `time.sleep(10)`: 10 s (app/warmup.py:5) via `prime()`
   = note: estimated total: 10 s (worst path)
   = note: `worker_proc_alive_timeout` is 4 s: Celery's default, not set in the project
-  = note: reported because its trace passes through app/warmup.py
+  = note: reported in app/warmup.py because its trace passes through it; linting the whole project reports it at app/signals.py:7, where a `# noqa` goes
+note: where the finding is (app/signals.py:7)
+ --> app/signals.py:7:5
+  |
+7 | def boot(**kwargs):
+  |     ----
 help: Initialise lazily on first use in the child, move the work to `worker_init`, or raise `worker_proc_alive_timeout` above the worst case
 
 Found 1 problem (1 error, 0 warnings).
@@ -119,17 +125,28 @@ fn a_finding_elsewhere_names_the_given_file_its_trace_passes_through() {
                     .unwrap()
                     .iter()
                     .filter_map(|n| n.as_str())
-                    .find(|n| n.starts_with("reported because"))
+                    .find(|n| n.starts_with("reported in"))
                     .map(str::to_string),
             )
         })
         .collect();
-    let through = Some("reported because its trace passes through shop/worker_signals.py".into());
+    // Moved to the given file, at the call that leads to them; the note says where they are.
+    let at = |place: &str| {
+        Some(format!("reported in shop/worker_signals.py because its trace passes through it; linting the whole project reports it at {place}, where a `# noqa` goes"))
+    };
     assert_eq!(
         found,
         [
-            ("CEL002".into(), "shop/checks.py".into(), through.clone()),
-            ("CEL005".into(), "shop/ml.py".into(), through),
+            (
+                "CEL002".into(),
+                "shop/worker_signals.py".into(),
+                at("shop/checks.py:8")
+            ),
+            (
+                "CEL005".into(),
+                "shop/worker_signals.py".into(),
+                at("shop/ml.py:19")
+            ),
             ("CEL006".into(), "shop/worker_signals.py".into(), None),
             ("CEL004".into(), "shop/worker_signals.py".into(), None),
             ("CEL008".into(), "shop/worker_signals.py".into(), None),
@@ -232,7 +249,8 @@ fn configuration_isolated_and_per_file_ignores_still_apply() {
         "app/warmup.py",
         "import time\n\n\ndef prime():\n    time.sleep(10)\n",
     );
-    // The finding lies in app/signals.py: that file's per-file-ignores decide.
+    // The finding lies in app/signals.py: that file's per-file-ignores decide, wherever it is
+    // reported.
     write(
         d.path(),
         "pyproject.toml",
@@ -246,7 +264,7 @@ fn configuration_isolated_and_per_file_ignores_still_apply() {
     );
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stdout(&o).starts_with("app/signals.py:7:5: CEL004 "),
+        stdout(&o).starts_with("app/warmup.py:5:5: CEL004 "),
         "{}",
         stdout(&o)
     );

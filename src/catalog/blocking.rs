@@ -433,56 +433,24 @@ pub fn lookup_written(dotted: &str) -> Option<&'static Entry> {
         .find(|e| matches(e, dotted))
 }
 
-/// What the catalogue knows about a call (`celint --explain-call NAME`), or `None`.
-pub fn explain(name: &str) -> Option<String> {
-    let Some(e) = lookup(name).or_else(|| lookup_written(name)) else {
-        let h = &catalogue().heuristic;
-        return h.covers(name).then(|| {
-            format!(
-                "`{name}`: no catalogue entry; the model-load heuristic applies\n\
-                 kind: model loading, when an argument is a constant string naming a weights file \
-                 ({}) or a model-hub id (`org/name`); otherwise not counted\n\
-                 timeout: none: its duration is unknown\nopens a connection: no\nreason: {}\n\
-                 reference: {}\n",
-                h.weights_extensions.join(", "),
-                h.reason,
-                h.reference
-            )
-        });
-    };
-    let arg = |a: &Arg| match (&a.keyword, a.position) {
-        (Some(k), Some(p)) => format!("`{k}=` or argument {}", p + 1),
-        (Some(k), None) => format!("`{k}=`"),
-        (None, Some(p)) => format!("argument {}", p + 1),
-        (None, None) => "no argument".to_string(),
-    };
-    let bound = match &e.bound {
-        Bound::Duration(a) => format!("the duration is {}", arg(a)),
-        Bound::Timeout(t) => {
-            let mut s = match (&t.keyword, t.position, &t.set_on) {
-                (None, None, Some(on)) => format!("set on {on}, not on the call"),
-                _ => format!("bounded by {}", arg(&t.arg())),
-            };
-            if let Some(k) = &t.dsn_key {
-                s.push_str(&format!(" or `{k}=` in the connection string"));
-            }
-            match (t.default, &t.versions) {
-                (Some(d), Some(v)) => s.push_str(&format!("; default {d} s ({v})")),
-                (Some(d), None) => s.push_str(&format!("; default {d} s")),
-                (None, _) => s.push_str("; unbounded without it"),
-            }
-            s
-        }
-        Bound::Unbounded => "none: its duration is unknown".to_string(),
-    };
-    Some(format!(
-        "`{name}`: catalogue entry `{}`\nkind: {}\ntimeout: {bound}\nopens a connection: {}\nreason: {}\nreference: {}\n",
-        e.pattern,
-        e.kind.describe(),
-        if e.opens_connection { "yes" } else { "no" },
-        e.reason,
-        e.reference
-    ))
+/// Is `top` the top-level package of a built-in entry or factory (`requests`, `redis`)? A copy
+/// of such a package inside the project (a vendored `requests/`) is still the library: its calls
+/// are judged by the catalogue, not followed into the copy.
+pub fn is_catalogued_package(top: &str) -> bool {
+    static TOPS: LazyLock<std::collections::HashSet<String>> = LazyLock::new(|| {
+        let entries = CATALOGUE
+            .entries
+            .iter()
+            .map(|e| e.pattern.as_str())
+            .filter(|p| !p.starts_with('*'));
+        entries
+            .chain(CATALOGUE.factories.keys().map(String::as_str))
+            .filter_map(|p| p.split('.').next())
+            .filter(|t| *t != "builtins")
+            .map(str::to_string)
+            .collect()
+    });
+    TOPS.contains(top)
 }
 
 #[cfg(test)]

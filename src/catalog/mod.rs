@@ -4,6 +4,7 @@
 
 pub mod blocking;
 pub mod exceptions;
+pub mod explain;
 pub mod heuristic;
 pub mod senders;
 pub mod signals;

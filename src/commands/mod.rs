@@ -9,18 +9,20 @@ use std::sync::Arc;
 use miette::{miette, Report};
 
 use crate::catalog::blocking::UserEntries;
-use crate::cli::{Cli, ColorChoice};
+use crate::cli::{CheckArgs, Cli, ColorChoice, Command, RuleFormat};
 use crate::config::{CliSelection, Config, Configs};
 use crate::discover::{Excludes, DEFAULT_EXCLUDES};
 use crate::render::{self, OutputFormat, SummaryOptions};
 use crate::rules::{self, Rule};
 use crate::Settings;
 
-const SUCCESS: u8 = 0;
-const FINDINGS: u8 = 1;
-const FAILURE: u8 = 2;
+mod explain;
 
-fn fail(report: Report) -> u8 {
+pub(super) const SUCCESS: u8 = 0;
+pub(super) const FINDINGS: u8 = 1;
+pub(super) const FAILURE: u8 = 2;
+
+pub(super) fn fail(report: Report) -> u8 {
     eprintln!("{report:?}");
     FAILURE
 }
@@ -41,7 +43,7 @@ fn selection(items: &[String]) -> Result<Vec<Rule>, Report> {
     Ok(out)
 }
 
-fn print(text: &str) {
+pub(super) fn print(text: &str) {
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();
     // A closed pipe (`celint | head`) is not an error worth reporting.
@@ -118,7 +120,7 @@ fn outputs(items: &[String]) -> Result<Outputs, Report> {
 /// The settings for this run, from the command line over the configuration that applies to
 /// the first path (or the current directory).
 fn settings(
-    cli: &Cli,
+    cli: &CheckArgs,
     configs: Arc<Configs>,
     root: Option<&Config>,
     paths: Vec<PathBuf>,
@@ -157,7 +159,7 @@ fn settings(
         paths,
         selection: cli_sel,
         configs,
-        proc_alive_timeout: cli.proc_alive_timeout.or(options.proc_alive_timeout),
+        proc_alive_timeout: timeout_override(cli.proc_alive_timeout, root),
         extra_blocking,
         src: options
             .src
@@ -173,6 +175,24 @@ fn settings(
         // A plain check exits right after printing; --fix runs the pipeline several times.
         leak_at_exit: !(cli.fix || cli.diff),
         threads: None,
+    })
+}
+
+/// The timeout given to celint, and where: the command line over the root configuration.
+fn timeout_override(cli: Option<f64>, root: Option<&Config>) -> Option<crate::TimeoutOverride> {
+    if let Some(seconds) = cli {
+        return Some(crate::TimeoutOverride {
+            seconds,
+            source: "`--proc-alive-timeout`".to_string(),
+        });
+    }
+    let config = root?;
+    Some(crate::TimeoutOverride {
+        seconds: config.options.proc_alive_timeout?,
+        source: format!(
+            "`proc-alive-timeout` in {}",
+            crate::source::display_path(&config.path)
+        ),
     })
 }
 
@@ -243,7 +263,8 @@ fn show_settings(
         "proc-alive-timeout: {}\n",
         settings
             .proc_alive_timeout
-            .map(|t| format!("{t} s"))
+            .as_ref()
+            .map(|t| format!("{} s (from {})", t.seconds, t.source))
             .unwrap_or_else(|| "(found in the project, else Celery's default of 4 s)".to_string())
     ));
     out.push_str(&format!(
@@ -271,33 +292,24 @@ fn show_settings(
     SUCCESS
 }
 
+/// The command line carried out: a subcommand, or `celint [PATHS]` as `celint check [PATHS]`.
 pub fn run(cli: Cli) -> u8 {
-    if let Some(name) = &cli.explain_call {
-        // Unknown is an answer, not an error: exit 1, as a check that finds something.
-        return match crate::catalog::blocking::explain(name) {
-            Some(text) => {
-                print(&text);
+    match cli.command {
+        Some(Command::Check(args)) => check(*args),
+        Some(Command::Rule(args)) => match (&args.rule, args.all) {
+            (Some(rule), _) => explain::rule(rule, args.output_format == RuleFormat::Json),
+            (None, _) => {
+                print(&rules::listing::all(args.output_format == RuleFormat::Json));
                 SUCCESS
             }
-            None => {
-                print(&format!(
-                    "`{name}`: not in the catalogue; celint does not treat it as blocking (add it with `--blocking-call` or a `blocking-calls` entry)\n"
-                ));
-                FINDINGS
-            }
-        };
+        },
+        None => check(cli.check),
     }
+}
+
+fn check(cli: CheckArgs) -> u8 {
     if let Some(rule) = &cli.explain {
-        return match Rule::from_code_or_name(rule) {
-            Some(r) => {
-                print(r.doc());
-                SUCCESS
-            }
-            None => fail(miette!(
-                help = "rules are CEL000 to CEL009 and CEL100; names such as shutdown-before-ready work too",
-                "unknown rule `{rule}`"
-            )),
-        };
+        return explain::rule(rule, false);
     }
     if let Some(t) = cli.proc_alive_timeout {
         if !(t.is_finite() && t > 0.0) {
@@ -332,6 +344,9 @@ pub fn run(cli: Cli) -> u8 {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
+    if let Some(name) = &cli.explain_call {
+        return explain::call(name, &settings.extra_blocking);
+    }
     // Standard input without a file name has no place in a project.
     settings.whole_project = !reads_stdin || cli.stdin_filename.is_some();
     let terminal = std::io::stdout().is_terminal();
@@ -351,6 +366,9 @@ pub fn run(cli: Cli) -> u8 {
     };
     if cli.show_settings {
         return show_settings(&settings, &first, root.as_deref(), format);
+    }
+    if cli.show_files {
+        return explain::show_files(&settings);
     }
     if cli.statistics
         && !matches!(
@@ -377,7 +395,7 @@ pub fn run(cli: Cli) -> u8 {
         settings.stdin = Some((name, text));
     }
     let code = if cli.add_noqa {
-        add_noqa(&settings)
+        add_noqa(&settings, cli.quiet)
     } else {
         check_or_fix(&cli, &settings, format, color, &outputs)
     };
@@ -394,7 +412,7 @@ pub fn run(cli: Cli) -> u8 {
 
 /// The paths to lint, and whether standard input stands in for the one file. As in Ruff,
 /// `--stdin-filename` reads standard input with or without `-`, and other paths are ignored.
-fn inputs(cli: &Cli) -> (Vec<PathBuf>, bool) {
+fn inputs(cli: &CheckArgs) -> (Vec<PathBuf>, bool) {
     let dash = cli.paths.iter().any(|p| p.as_os_str() == "-");
     if let Some(name) = &cli.stdin_filename {
         for p in cli.paths.iter().filter(|p| p.as_os_str() != "-") {
@@ -433,7 +451,7 @@ fn configs_errors(configs: &Configs) -> Vec<String> {
     configs.take_errors()
 }
 
-fn add_noqa(settings: &Settings) -> u8 {
+fn add_noqa(settings: &Settings, quiet: bool) -> u8 {
     let report = crate::run(settings);
     let mut failed = false;
     let mut added = 0;
@@ -454,10 +472,12 @@ fn add_noqa(settings: &Settings) -> u8 {
         }
     }
     failed |= report_errors(&report);
-    eprintln!(
-        "Added {added} noqa directive{}.",
-        if added == 1 { "" } else { "s" }
-    );
+    if !quiet {
+        eprintln!(
+            "Added {added} noqa directive{}.",
+            if added == 1 { "" } else { "s" }
+        );
+    }
     if failed {
         FAILURE
     } else {
@@ -495,7 +515,12 @@ fn broken(outcome: &crate::fix::FixOutcome) -> bool {
 }
 
 /// `--diff`: the fixes as a unified diff; nothing is written.
-fn print_diff(settings: &Settings, report: &crate::Report, outcome: crate::fix::FixOutcome) -> u8 {
+fn print_diff(
+    settings: &Settings,
+    report: &crate::Report,
+    outcome: crate::fix::FixOutcome,
+    quiet: bool,
+) -> u8 {
     let mut failed = false;
     let mut text = String::new();
     for (path, (display, new_text)) in &outcome.fixed {
@@ -520,7 +545,9 @@ fn print_diff(settings: &Settings, report: &crate::Report, outcome: crate::fix::
     failed |= broken(&outcome);
     failed |= report_errors(report);
     let n = outcome.total();
-    eprintln!("Would fix {n} problem{}.", if n == 1 { "" } else { "s" });
+    if !quiet {
+        eprintln!("Would fix {n} problem{}.", if n == 1 { "" } else { "s" });
+    }
     if failed {
         FAILURE
     } else if outcome.fixed.is_empty() {
@@ -553,7 +580,7 @@ fn write_fixes(outcome: &crate::fix::FixOutcome) -> (usize, bool) {
 }
 
 fn check_or_fix(
-    cli: &Cli,
+    cli: &CheckArgs,
     settings: &Settings,
     format: OutputFormat,
     color: bool,
@@ -567,7 +594,7 @@ fn check_or_fix(
         (crate::run(settings), None)
     };
     if cli.diff {
-        return print_diff(settings, &report, outcome.unwrap_or_default());
+        return print_diff(settings, &report, outcome.unwrap_or_default(), cli.quiet);
     }
 
     let mut fixed_count = 0;
@@ -599,6 +626,7 @@ fn check_or_fix(
         fixed: outcome.as_ref().map(|_| fixed_count),
         root: repository_root(settings.paths.first().map(PathBuf::as_path)),
         unreadable: report.errors.len(),
+        quiet: cli.quiet,
     };
     let mut text = if cli.statistics {
         render::statistics(format, &report.diagnostics, cli.unsafe_fixes)

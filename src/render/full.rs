@@ -118,7 +118,9 @@ pub fn render(diagnostics: &[Diagnostic], color: bool, options: &super::SummaryO
         out.push_str(&renderer.render(&groups));
         out.push_str("\n\n");
     }
-    out.push_str(&super::summary(diagnostics, options));
-    out.push('\n');
+    if !options.quiet {
+        out.push_str(&super::summary(diagnostics, options));
+        out.push('\n');
+    }
     out
 }

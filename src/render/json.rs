@@ -52,7 +52,7 @@ struct JsonDiagnostic {
     location: Location,
     end_location: Location,
     fix: Option<JsonFix>,
-    url: String,
+    url: Option<String>,
     notes: Vec<String>,
     trace: Vec<JsonTrace>,
 }

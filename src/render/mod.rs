@@ -25,6 +25,8 @@ pub struct SummaryOptions {
     pub root: std::path::PathBuf,
     /// How many paths could not be read (reported on standard error).
     pub unreadable: usize,
+    /// `-q`: the findings only, no summary.
+    pub quiet: bool,
 }
 
 #[derive(
@@ -66,7 +68,7 @@ pub fn render(
 ) -> String {
     match format {
         OutputFormat::Full => full::render(diagnostics, color, options),
-        OutputFormat::Concise => concise::render(diagnostics, options),
+        OutputFormat::Concise => concise::render(diagnostics, color, options),
         OutputFormat::Json => json::render(diagnostics),
         OutputFormat::JsonLines => json_lines::render(diagnostics),
         OutputFormat::Github => github::render(diagnostics),

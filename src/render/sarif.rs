@@ -10,8 +10,6 @@ use crate::diagnostic::{Diagnostic, FileRef, Severity};
 use crate::rules::Rule;
 use crate::syntax::Span;
 
-const INFORMATION_URI: &str = "https://github.com/celint/celint";
-
 /// `## What it does` of a rule document, as one paragraph.
 fn what_it_does(doc: &str) -> String {
     let start = doc
@@ -65,16 +63,20 @@ fn rule_descriptor(rule: Rule) -> Value {
                 .unwrap_or_default()
         })
         .collect();
-    json!({
+    let mut descriptor = json!({
         "id": rule.code(),
         "name": pascal,
         "shortDescription": { "text": sentence(&first_sentence(&what)) },
         "fullDescription": { "text": sentence(&what) },
         "help": { "text": rule.doc(), "markdown": rule.doc() },
-        "helpUri": rule.url(),
         "defaultConfiguration": { "level": level(rule) },
         "properties": { "tags": ["celery"] },
-    })
+    });
+    // `helpUri` and `informationUri` are optional in SARIF: absent while celint has no home.
+    if let (Some(url), Some(map)) = (rule.url(), descriptor.as_object_mut()) {
+        map.insert("helpUri".to_string(), Value::String(url));
+    }
+    descriptor
 }
 
 /// The file's path relative to the root, with `/` separators.
@@ -184,7 +186,7 @@ pub fn render(diagnostics: &[Diagnostic], root: &Path) -> String {
             .trim_end_matches('/')
             .replace(' ', "%20")
     );
-    let log = json!({
+    let mut log = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
@@ -193,7 +195,6 @@ pub fn render(diagnostics: &[Diagnostic], root: &Path) -> String {
                     "name": "celint",
                     "version": env!("CARGO_PKG_VERSION"),
                     "semanticVersion": env!("CARGO_PKG_VERSION"),
-                    "informationUri": INFORMATION_URI,
                     "rules": rules.iter().map(|r| rule_descriptor(*r)).collect::<Vec<_>>(),
                 }
             },
@@ -202,6 +203,16 @@ pub fn render(diagnostics: &[Diagnostic], root: &Path) -> String {
             "results": results,
         }]
     });
+    if let (Some(home), Some(driver)) = (
+        crate::home(),
+        log.pointer_mut("/runs/0/tool/driver")
+            .and_then(Value::as_object_mut),
+    ) {
+        driver.insert(
+            "informationUri".to_string(),
+            Value::String(home.to_string()),
+        );
+    }
     let mut s = serde_json::to_string_pretty(&log).unwrap_or_default();
     s.push('\n');
     s

@@ -13,8 +13,14 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
         BeforeControl::Yes => None,
         BeforeControl::UnlessAmqp => match ck.broker {
             Some(Broker::Amqp) => return,
-            Some(Broker::Redis) => Some("it is lost: on Redis this worker is not subscribed to remote control yet"),
-            _ => Some("on Redis it is lost (this worker is not subscribed yet), on RabbitMQ it is delivered; the project's broker is not known"),
+            Some(Broker::Redis) => Some((
+                "is lost on Redis",
+                "on Redis this worker is not subscribed to remote control yet: the shutdown never reaches it",
+            )),
+            _ => Some((
+                "is lost on Redis",
+                "on Redis it is lost (this worker is not subscribed to remote control yet); on RabbitMQ it is delivered; the project's broker is not known",
+            )),
         },
     };
     if h.signal.is_process_init() && !ck.process_init_applies() {
@@ -22,17 +28,20 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
     }
     for s in h.shutdowns() {
         let what = &s.item.what;
-        let message = match when {
-            Some(w) => format!("`{what}` in a `{}` handler: {w}", h.signal.name),
-            None if s.item.after_blocking && h.signal.is_process_init() && !ck.is_solo() => format!(
-                "`{what}` after blocking work in a `worker_process_init` handler races with start-up: sent before the worker is ready it is lost for this worker, sent after it stops this worker; every other worker on the broker stops either way"
+        let signal = h.signal.name;
+        let (message, why) = match when {
+            Some((fate, why)) => (format!("`{what}` in `{signal}` {fate}"), why),
+            None if s.item.after_blocking && h.signal.is_process_init() && !ck.is_solo() => (
+                format!("`{what}` after blocking work in `worker_process_init` races with start-up"),
+                "sent before the worker is ready it is lost for this worker, sent after it stops this worker; every other worker on the broker stops either way",
             ),
-            None => format!(
-                "`{what}` in a `{}` handler is sent before this worker consumes remote control: it is lost for this worker and still reaches every other worker on the broker",
-                h.signal.name
+            None => (
+                format!("`{what}` in `{signal}` runs before the worker takes remote control"),
+                "it is lost for this worker and still reaches every other worker on the broker",
             ),
         };
         let mut d = ck.at(Rule::ShutdownBeforeReady, h, s.loc, s.trace, message);
+        d.notes.push(why.to_string());
         d.fix = fix(ck, h, s.loc, s.item.statement);
         out.push(d);
     }

@@ -13,18 +13,21 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
     }
     for e in h.summary.exits() {
         let what = &e.item.what;
-        let (rule, message) = if e.item.after_blocking {
+        let (rule, message, why) = if e.item.after_blocking {
             (
                 Rule::ExitAfterBlockingInit,
-                format!("`{what}` after blocking work in a `worker_process_init` handler: replacement children exit again forever, or are SIGKILLed (\"Timed out waiting for UP message\") before they reach it"),
+                format!("`{what}` after blocking work in `worker_process_init`: an endless exit loop"),
+                "replacement children exit again forever, or are SIGKILLed (\"Timed out waiting for UP message\") before they reach it",
             )
         } else {
             (
                 Rule::ExitInProcessInit,
-                format!("`{what}` in a `worker_process_init` handler: before the worker is ready it stops start-up with WorkerLostError; after that the child is replaced and exits again, forever"),
+                format!("`{what}` in `worker_process_init` stops start-up or exits forever"),
+                "before the worker is ready it stops start-up with WorkerLostError; after that the child is replaced and exits again, forever",
             )
         };
         let mut d = ck.at(rule, h, e.loc, e.trace, message);
+        d.notes.push(why.to_string());
         d.fix = fix(ck, e.loc, e.item.statement);
         out.push(d);
     }

@@ -18,7 +18,7 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
         return;
     }
     let message = format!(
-        "`worker_process_init` handler `{}` blocks for about {} s, at or above `worker_proc_alive_timeout` ({} s): it works at start-up, then every child started after the first recycle is SIGKILLed (\"Timed out waiting for UP message\")",
+        "`{}` blocks for about {} s, at or above `worker_proc_alive_timeout` ({} s)",
         h.name(),
         secs(total),
         secs(limit)
@@ -29,6 +29,7 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
         h.def.name_span,
         message,
     );
+    d.notes.push("a `worker_process_init` handler this slow works at start-up, then every child started after the first recycle is SIGKILLed (\"Timed out waiting for UP message\")".to_string());
     for p in h.summary.parts() {
         let times = if p.item.times != 1.0 {
             format!(" x {}", secs(p.item.times))
@@ -46,9 +47,8 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
             format!(" via {}", hops.join(" -> "))
         };
         // Where the time is spent, and the calls on the way there.
-        d.related.push(ck.file(p.loc.module));
-        d.related
-            .extend(p.trace.iter().map(|t| ck.file(t.call.module)));
+        d.related.push(ck.place(p.loc));
+        d.related.extend(p.trace.iter().map(|t| ck.place(t.call)));
         d.notes.push(format!(
             "`{}`{times}: {} s ({}){via}",
             p.item.what,
@@ -63,9 +63,10 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
             "`worker_proc_alive_timeout` is {} s: Celery's default, not set in the project",
             secs(limit)
         ),
-        Timeout::Override(_) => format!(
-            "`worker_proc_alive_timeout` is {} s: from --proc-alive-timeout",
-            secs(limit)
+        Timeout::Override(o) => format!(
+            "`worker_proc_alive_timeout` is {} s: from {}",
+            secs(limit),
+            o.source
         ),
         Timeout::Project(s) => {
             let others = ck.config.timeouts.len();

@@ -15,11 +15,9 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
         None => "its value".to_string(),
     };
     for u in h.summary.unbounded() {
-        let message = format!(
-            "{} in a `worker_process_init` handler: a child that takes longer than `worker_proc_alive_timeout` ({budget}) to start is SIGKILLed after the first recycle",
-            capitalize(&u.item.what)
-        );
+        let message = format!("{} in `worker_process_init`", capitalize(&u.item.what));
         let mut d = ck.at(Rule::UnboundedProcessInit, h, u.loc, u.trace, message);
+        d.notes.push(format!("a child that takes longer than `worker_proc_alive_timeout` ({budget}) to start is SIGKILLed after the first recycle"));
         d.notes.extend(u.item.note.clone());
         d.fix = Some(Fix {
             applicability: Applicability::DisplayOnly,

@@ -45,12 +45,16 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
             .unwrap_or("")
             .to_string();
         let fate = if matches!(h.signal.name, "worker_init" | "celeryd_init") {
-            "swallowed by `Signal.send` before logging is set up: it vanishes without a trace and start-up goes on"
+            "it is swallowed before logging is set up: it vanishes without a trace and start-up goes on"
         } else {
-            "caught and logged by `Signal.send` (\"Signal handler ... raised\"): the worker carries on"
+            "it is caught and logged (\"Signal handler ... raised\"): the worker carries on"
         };
-        let message = format!("`{text}` in a `{}` handler is {fate}", h.signal.name);
+        let message = format!(
+            "`{text}` in `{}` is swallowed by `Signal.send`",
+            h.signal.name
+        );
         let mut d = Diagnostic::new(Rule::SwallowedRaise, ck.file(h.func.module), span, message);
+        d.notes.push(fate.to_string());
         let advice = match h.signal.process {
             Process::Main if !matches!(h.signal.before_control, crate::catalog::signals::BeforeControl::No) => {
                 "To stop the worker, `raise SystemExit(1)` (it is not an `Exception` and propagates)"

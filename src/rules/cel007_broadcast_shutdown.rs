@@ -20,7 +20,7 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
 
 fn message(s: &At<ShutdownCall>) -> String {
     format!(
-        "`{}` without `destination=` stops every worker on the broker, not just this one",
+        "`{}` without `destination=` stops every worker on the broker",
         s.item.what
     )
 }

@@ -30,10 +30,7 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
     } else {
         format!("nested function `{}`", h.name())
     };
-    let message = format!(
-        "{what} is connected to `{}` weakly (`weak=True` is the default): nothing else refers to it, so it is garbage-collected and never called",
-        c.signal.name
-    );
+    let message = format!("{what} is connected weakly: it is garbage-collected, never called");
     let mut d = Diagnostic::new(
         Rule::WeakLocalReceiver,
         crate::diagnostic::FileRef {
@@ -43,6 +40,10 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
         c.site,
         message,
     );
+    d.notes.push(format!(
+        "`{}.connect` holds receivers weakly unless `weak=False` (`weak=True` is the default), and nothing else refers to it",
+        c.signal.name
+    ));
     d.fix = fix(c).map(|edit| Fix {
         applicability: Applicability::Safe,
         message: "Connect with `weak=False`".to_string(),

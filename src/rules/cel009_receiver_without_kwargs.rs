@@ -24,24 +24,25 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
     let what = if def.is_lambda {
         "lambda".to_string()
     } else if h.called.is_some() {
-        format!(
-            "`{}` (the wrapper a decorator puts around `{}`)",
-            def.name,
-            h.name()
-        )
+        format!("decorator wrapper `{}`", def.name)
     } else {
         format!("`{}`", h.name())
     };
-    let message = format!(
-        "{what} is connected to `{}` but does not accept `**kwargs`: `connect` raises \"ValueError: Signal receiver must accept keyword arguments.\" at import",
-        h.signal.name
-    );
+    let message = format!("{what} lacks `**kwargs`: connecting it raises ValueError at import");
     let mut d = Diagnostic::new(
         Rule::ReceiverWithoutKwargs,
         ck.file(func.module),
         def.name_span,
         message,
     );
+    if h.called.is_some() {
+        d.notes.push(format!(
+            "`{}` is the wrapper a decorator puts around `{}`: it is what is connected",
+            def.name,
+            h.name()
+        ));
+    }
+    d.notes.push(format!("`{}.connect` checks its receivers: \"ValueError: Signal receiver must accept keyword arguments.\"", h.signal.name));
     let name = if params.names.iter().any(|n| n == "kwargs")
         || params.vararg.as_deref() == Some("kwargs")
     {

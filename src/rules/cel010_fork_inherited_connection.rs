@@ -14,20 +14,26 @@ pub fn check(ck: &Checker, facts: &Facts, out: &mut Vec<Diagnostic>) {
         let o = &i.held.opening;
         let holder = &i.held.key.path;
         let message = format!(
-            "`{}()` opens a connection in the worker's main process before the pool forks ({}), and the pool's children use it through `{holder}` ({} at {}): every child inherits the same connection",
-            o.at.what,
-            when(&o.root),
-            i.used.by,
-            ck.location(i.used.loc),
+            "`{}()` opens a connection before the pool forks; every child inherits it",
+            o.at.what
         );
+        let notes = [
+            format!("opened in the worker's main process {}", when(&o.root)),
+            format!(
+                "the pool's children use it through `{holder}` ({} at {}): all of them share one connection",
+                i.used.by,
+                ck.location(i.used.loc)
+            ),
+        ];
         let mut d = Diagnostic::new(
             Rule::ForkInheritedConnection,
             ck.file(o.at.loc.module),
             o.at.loc.span,
             message,
         );
+        d.notes.extend(notes);
         d.trace = trace(ck, &o.root, &o.at.trace);
-        d.related.push(ck.file(i.used.loc.module));
+        d.related.push(ck.place(i.used.loc));
         let pooled = o.at.path.starts_with("sqlalchemy.");
         d.fix = Some(Fix {
             applicability: Applicability::DisplayOnly,

@@ -20,20 +20,26 @@ pub fn check(ck: &Checker, facts: &Facts, out: &mut Vec<Diagnostic>) {
             )
         };
         let message = format!(
-            "`{}()` starts a thread in the worker's main process before the pool forks ({}), and {link} ({} at {}): the thread does not exist in any child",
-            s.what,
-            when(&s.root),
-            o.used.by,
-            ck.location(o.used.loc),
+            "`{}()` starts a thread before the pool forks: no child has it",
+            s.what
         );
+        let notes = [
+            format!("started in the worker's main process {}", when(&s.root)),
+            format!(
+                "{link} ({} at {}): the thread does not exist in any child",
+                o.used.by,
+                ck.location(o.used.loc)
+            ),
+        ];
         let mut d = Diagnostic::new(
             Rule::ThreadBeforeFork,
             ck.file(s.loc.module),
             s.loc.span,
             message,
         );
+        d.notes.extend(notes);
         d.trace = trace(ck, &s.root, &s.trace);
-        d.related.push(ck.file(o.used.loc.module));
+        d.related.push(ck.place(o.used.loc));
         d.fix = Some(Fix {
             applicability: Applicability::DisplayOnly,
             message: "Start it in a `worker_process_init` handler, so that each child has its own"

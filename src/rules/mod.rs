@@ -16,6 +16,8 @@ pub mod cel010_fork_inherited_connection;
 pub mod cel011_thread_before_fork;
 pub mod cel100_unused_noqa;
 pub mod fixes;
+pub mod listing;
+pub mod text;
 
 use crate::checker::{Checker, Handler};
 use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
@@ -265,11 +267,9 @@ impl Rule {
         self.fix_level().applicability() == Some(fix.applicability)
     }
 
-    pub fn url(self) -> String {
-        format!(
-            "https://github.com/celint/celint/blob/main/rules/{}.md",
-            self.code()
-        )
+    /// The rule's document on the project's public home, `None` while there is none.
+    pub fn url(self) -> Option<String> {
+        crate::home().map(|home| format!("{home}/blob/main/rules/{}.md", self.code()))
     }
 
     /// A rule by code or name, case-insensitively.

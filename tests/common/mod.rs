@@ -73,3 +73,20 @@ pub fn on_deep_stack<T: Send + 'static>(
 pub fn run<T>(settings: celint::Settings, f: impl FnOnce(&celint::Report) -> T) -> T {
     f(&celint::run(&settings))
 }
+
+/// Whether this is a CI run (`CI=true` or `CI=1`, as GitHub, GitLab and `.ci/run` set it).
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
+}
+
+/// An external tool a test needs is missing: a failure in CI, where it must be installed; a
+/// visible skip locally. The message is written to the process's standard error directly, past
+/// the test harness's capture, so that `cargo test` shows it even when the test passes.
+pub fn missing_tool(test: &str, what: &str) {
+    assert!(!in_ci(), "{test}: {what} is missing, and CI must have it");
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "SKIPPED {test}: {what} is missing (in CI, with CI=true, this fails)"
+    );
+}

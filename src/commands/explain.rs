@@ -1,0 +1,82 @@
+//! The commands that describe celint rather than lint: `celint rule`, `--explain`,
+//! `--explain-call` and `--show-files`.
+
+use miette::miette;
+
+use super::{fail, print, FAILURE, FINDINGS, SUCCESS};
+use crate::catalog::blocking::UserEntries;
+use crate::rules::{listing, Rule};
+
+/// `celint rule CODE` and `--explain CODE`: the rule's document (or JSON object).
+pub(super) fn rule(name: &str, as_json: bool) -> u8 {
+    match Rule::from_code_or_name(name) {
+        Some(r) => {
+            print(&listing::one(r, as_json));
+            SUCCESS
+        }
+        None => fail(miette!(
+            help = listing::unknown_rule_help(),
+            "unknown rule `{name}`"
+        )),
+    }
+}
+
+/// `--explain-call NAME`, with the user's blocking calls as the run would have them. Unknown
+/// is an answer, not an error: exit 1, as a check that finds something.
+pub(super) fn call(name: &str, user: &UserEntries) -> u8 {
+    match crate::catalog::explain::explain(name, user) {
+        Some(text) => {
+            print(&text);
+            SUCCESS
+        }
+        None => {
+            print(&format!(
+                "`{name}`: not in the catalogue; celint does not treat it as blocking (add it with `--blocking-call` or a `blocking-calls` entry)\n"
+            ));
+            FINDINGS
+        }
+    }
+}
+
+/// `--show-files`: the Python files the given paths hold, as the walk finds them (excludes,
+/// ignore files), sorted, one per line, in the one path form of every output.
+pub(super) fn show_files(settings: &crate::Settings) -> u8 {
+    let paths: Vec<std::path::PathBuf> = settings
+        .paths
+        .iter()
+        .map(|p| crate::project::canonical(p))
+        .collect();
+    let walked = crate::discover::discover_each(
+        &paths,
+        &settings.excludes,
+        settings.threads,
+        |_| false,
+        &|_, _| (),
+    );
+    let mut files: Vec<String> = walked
+        .files
+        .iter()
+        .map(|(p, ())| crate::source::display_path(p))
+        .collect();
+    files.sort();
+    let mut text = files.join("\n");
+    if !text.is_empty() {
+        text.push('\n');
+    }
+    print(&text);
+    for e in &walked.errors {
+        eprintln!(
+            "{:?}",
+            miette!(
+                "cannot read `{}`: {}",
+                crate::source::display_path(&e.path),
+                e.message
+            )
+        );
+    }
+    if walked.errors.is_empty() {
+        SUCCESS
+    } else {
+        FAILURE
+    }
+}
