@@ -95,6 +95,16 @@ help: Initialise lazily on first use in the child, move the work to `worker_init
 Found 1 problem (1 error, 0 warnings).
 "
     );
+    // The GitHub annotation is on the helper's line too: that is the file the pull request
+    // changed.
+    let o = celint_in(d.path(), &["--output-format", "github", "app/warmup.py"]);
+    assert!(
+        stdout(&o).starts_with(
+            "::error title=celint (CEL004%3A slow-process-init),file=app/warmup.py,line=5,endLine=5,col=5,endColumn=19::CEL004 `boot` blocks"
+        ),
+        "{}",
+        stdout(&o)
+    );
     // A file the finding neither lies in nor passes through: nothing to report.
     write(
         d.path(),
@@ -199,7 +209,7 @@ fn fix_edits_only_the_given_files() {
     assert_eq!(stdout(&o), "Found 1 problem (1 fixed, 0 remaining).\n");
     assert_eq!(
         std::fs::read_to_string(d.path().join("app/warmup.py")).unwrap(),
-        "import os\nimport signal\ndef prime():\n    os.kill(os.getppid(), signal.SIGTERM)\n    return\n"
+        "import os\nimport signal\n\n\ndef prime():\n    os.kill(os.getppid(), signal.SIGTERM)\n    return\n"
     );
     assert_eq!(
         std::fs::read_to_string(d.path().join("app/signals.py")).unwrap(),
