@@ -211,6 +211,9 @@ fn sarif_passes_the_multitool_validator() {
     let problems: Vec<String> = results
         .iter()
         .filter(|r| matches!(r["level"].as_str(), None | Some("error") | Some("warning")))
+        // SARIF2005 asks for the tool's `informationUri`: while celint has no public home
+        // (Cargo.toml's `repository`), it has none to give, and inventing one is worse.
+        .filter(|r| celint::home().is_some() || r["ruleId"] != "SARIF2005")
         .map(|r| format!("{}: {}", r["ruleId"], r["message"]))
         .collect();
     assert!(problems.is_empty(), "validator findings: {problems:#?}");
