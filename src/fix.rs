@@ -1,5 +1,6 @@
-//! Applying fixes: choose the applicable ones, apply non-overlapping edits in memory, re-lint,
-//! repeat until nothing is left to fix (at most 10 passes), refuse any pass that would
+//! Applying fixes: choose the applicable ones, apply non-overlapping edits in memory (an edit two
+//! fixes share, such as the same import added, once), remove the imports the pass left unused,
+//! re-lint, repeat until nothing is left to fix (at most 10 passes), refuse any pass that would
 //! introduce a syntax error. Writing is `write.rs`'s.
 
 use std::collections::{BTreeMap, HashSet};
@@ -7,6 +8,7 @@ use std::path::PathBuf;
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit};
 use crate::project::canonical;
+use crate::rules::fixes::imports;
 use crate::rules::Rule;
 use crate::{Overlay, Report, Settings};
 
@@ -88,6 +90,12 @@ pub fn apply(text: &str, fixes: &[Vec<Edit>]) -> (String, Vec<usize>) {
     (out, applied)
 }
 
+/// An `__init__.py` or a stub: its imports may be re-exports, never removed.
+fn may_reexport(path: &std::path::Path) -> bool {
+    path.file_name().is_some_and(|n| n == "__init__.py")
+        || path.extension().is_some_and(|e| e == "pyi")
+}
+
 /// Fixes in memory until no applicable fix is left. Returns the last lint report (what
 /// remains) and what was fixed.
 pub fn fix_all(settings: &Settings, unsafe_fixes: bool) -> (Report, FixOutcome) {
@@ -122,9 +130,14 @@ pub fn fix_all(settings: &Settings, unsafe_fixes: bool) -> (Report, FixOutcome) 
                 .iter()
                 .filter_map(|d| d.fix.as_ref().map(|f| f.edits.clone()))
                 .collect();
-            let (new_text, applied) = apply(&text, &fixes);
+            let (mut new_text, applied) = apply(&text, &fixes);
             if new_text == text {
                 continue;
+            }
+            // A fix removes the imports it alone leaves unused; those that several fixes of the
+            // pass leave unused together (two `sys.exit` replaced) go here.
+            if let Some(t) = imports::drop_unused(&text, &new_text, may_reexport(&key)) {
+                new_text = t;
             }
             let before = crate::syntax::parse(&text, false).errors.len();
             let after = crate::syntax::parse(&new_text, false).errors.len();

@@ -126,6 +126,35 @@ fn cel002_cel003_unsafe_fix() {
 }
 
 #[test]
+fn cel001_fix_removes_the_import_it_leaves_unused() {
+    check_snapshot("cel001_imports", &["--fix", "--unsafe-fixes"], &["CEL001"]);
+}
+
+#[test]
+fn exit_fixes_remove_the_imports_they_leave_unused() {
+    // One fix each for `_exit` and `WorkerShutdown`; `sys` loses its last use to two fixes of
+    // the same pass, together.
+    check_snapshot(
+        "imports_unused",
+        &["--fix", "--unsafe-fixes"],
+        &["CEL002", "CEL003"],
+    );
+}
+
+#[test]
+fn exit_fixes_keep_sections_one_blank_line_apart() {
+    // `import sys`, alone in its section, goes with the blank line after it; the section the
+    // fix opens for `os` and `signal` gets one. The second fix (a local import removed) waits
+    // for the next pass: its additions would have touched the first fix's removal.
+    check_snapshot("imports_section", &["--fix", "--unsafe-fixes"], &["CEL003"]);
+    check_snapshot(
+        "imports_new_section",
+        &["--fix", "--unsafe-fixes"],
+        &["CEL003"],
+    );
+}
+
+#[test]
 fn cel008_cel009_safe_fix() {
     check_snapshot("cel008_cel009", &["--fix"], &["CEL008", "CEL009"]);
 }
@@ -226,7 +255,9 @@ fn crlf_bom_and_tabs_are_kept() {
     let o = celint_in(dir.path(), &["--fix", "--unsafe-fixes", "w.py"]);
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
     let after = std::fs::read_to_string(&path).unwrap();
-    let expected = "\u{feff}import sys\r\nfrom celery.signals import worker_process_init\r\nimport os\r\nimport signal\r\n\r\n\r\n@worker_process_init.connect\r\ndef boot(**kwargs):\r\n\tos.kill(os.getppid(), signal.SIGTERM)\r\n\treturn\r\n";
+    // `import sys` has no use left and goes; the standard-library section opened for `os` and
+    // `signal` ends with a blank line, in the file's line ending.
+    let expected = "\u{feff}import os\r\nimport signal\r\n\r\nfrom celery.signals import worker_process_init\r\n\r\n\r\n@worker_process_init.connect\r\ndef boot(**kwargs):\r\n\tos.kill(os.getppid(), signal.SIGTERM)\r\n\treturn\r\n";
     assert_eq!(after, expected);
 }
 

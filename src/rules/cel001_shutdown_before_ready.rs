@@ -56,26 +56,19 @@ fn fix(
     let module = ck.analyzer.project().module(loc.module)?;
     let stmt = statement?;
     if h.signal.process == Process::PoolChild {
-        let mut edits = fixes::imports(&module, stmt, &["os", "signal"])?;
-        edits.push(fixes::replace_statement(
-            &module,
-            stmt,
-            &["os.kill(os.getppid(), signal.SIGTERM)"],
-        )?);
+        let main =
+            fixes::replace_statement(&module, stmt, &["os.kill(os.getppid(), signal.SIGTERM)"])?;
         Some(Fix {
             applicability: Applicability::Unsafe,
             message: "Stop the worker with `os.kill(os.getppid(), signal.SIGTERM)` (warm shutdown of this worker only)".to_string(),
-            edits,
+            edits: fixes::with_imports(&module, main, &["os", "signal"])?,
         })
     } else {
+        let main = fixes::replace_statement(&module, stmt, &["raise SystemExit(1)"])?;
         Some(Fix {
             applicability: Applicability::Unsafe,
             message: "Stop start-up with `raise SystemExit(1)` in the main process".to_string(),
-            edits: vec![fixes::replace_statement(
-                &module,
-                stmt,
-                &["raise SystemExit(1)"],
-            )?],
+            edits: fixes::with_imports(&module, main, &[])?,
         })
     }
 }

@@ -40,12 +40,12 @@ fn fix(
 ) -> Option<Fix> {
     let module = ck.analyzer.project().module(loc.module)?;
     let stmt = statement?;
-    let mut edits = fixes::imports(&module, stmt, &["os", "signal"])?;
-    edits.push(fixes::replace_statement(
+    let main = fixes::replace_statement(
         &module,
         stmt,
         &["os.kill(os.getppid(), signal.SIGTERM)", "return"],
-    )?);
+    )?;
+    let edits = fixes::with_imports(&module, main, &["os", "signal"])?;
     Some(Fix {
         applicability: Applicability::Unsafe,
         message: "Ask the worker for a warm shutdown with `os.kill(os.getppid(), signal.SIGTERM)` and return (better: validate in `worker_init`)".to_string(),

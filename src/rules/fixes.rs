@@ -1,11 +1,13 @@
 //! Building blocks for fixes: statement replacement that keeps indentation and line endings,
-//! and imports added once at the top of the module.
+//! and the imports a fix needs or leaves unused (`imports.rs`).
+
+pub mod imports;
 
 use crate::diagnostic::Edit;
 use crate::facts::symbols::Binding;
 use crate::project::ModuleData;
 use crate::resolve::parent_scope;
-use crate::syntax::ir::{Expr, FuncIdx, Scope, Span, Stmt};
+use crate::syntax::ir::{FuncIdx, Scope, Span};
 
 pub fn line_ending(text: &str) -> &'static str {
     match text.find('\n') {
@@ -85,52 +87,41 @@ pub fn module_name_at(module: &ModuleData, span: Span, name: &str) -> ModuleName
     ModuleName::Free
 }
 
-/// Edits importing each module in `names` that is not imported yet, after the module's last
-/// top-level import (or its docstring). `None` when a name is taken by something else.
-pub fn imports(module: &ModuleData, at: Span, names: &[&str]) -> Option<Vec<Edit>> {
+/// The import edits of a fix that replaces `stmt` by `replacement` and needs the modules in
+/// `needs`: those not visible at `stmt` yet are imported where isort puts them, and the imports
+/// whose last use goes with `stmt` are removed (`imports.rs`). `None` when a needed name is
+/// bound to something else there.
+pub fn imports(
+    module: &ModuleData,
+    stmt: Span,
+    replacement: &str,
+    needs: &[&str],
+) -> Option<Vec<Edit>> {
     let mut missing = Vec::new();
-    for name in names {
-        match module_name_at(module, at, name) {
+    for name in needs {
+        match module_name_at(module, stmt, name) {
             ModuleName::Imported => {}
             ModuleName::Free => missing.push(*name),
             ModuleName::Taken => return None,
         }
     }
-    if missing.is_empty() {
-        return Some(Vec::new());
-    }
-    let src = &module.source;
-    let nl = line_ending(&src.text);
-    let body = &module.parsed.module.body;
-    let last_import = body
-        .iter()
-        .filter_map(|s| match s {
-            Stmt::Import { span, .. } | Stmt::ImportFrom { span, .. } => Some(*span),
-            _ => None,
-        })
-        .next_back();
-    let after = last_import.or_else(|| match body.first() {
-        Some(Stmt::Expr(e @ Expr::Str { .. })) => Some(e.span()),
-        _ => None,
-    });
-    let content: String = missing
-        .iter()
-        .map(|n| format!("import {n}"))
-        .collect::<Vec<_>>()
-        .join(nl);
-    Some(vec![match after {
-        Some(span) => {
-            let end = src.line_span(src.line_of(span.end)).end;
-            Edit {
-                span: Span::new(end, end),
-                content: format!("{nl}{content}"),
-            }
-        }
-        None => Edit {
-            span: Span::new(0, 0),
-            content: format!("{content}{nl}"),
-        },
-    }])
+    let keep = module.is_package || module.source.is_stub() || !module.parsed.errors.is_empty();
+    let file = imports::File::new(&module.source, &module.parsed.module, keep);
+    let change = imports::Change {
+        replaced: &[stmt],
+        added: replacement,
+        needs: &missing,
+    };
+    Some(imports::edits(&file, &change, &|name| {
+        file.uses(name, &[], None) > 0
+    }))
+}
+
+/// A fix's main edit and its import edits (`imports`), or `None` when either cannot be made.
+pub fn with_imports(module: &ModuleData, main: Edit, needs: &[&str]) -> Option<Vec<Edit>> {
+    let mut edits = imports(module, main.span, &main.content, needs)?;
+    edits.push(main);
+    Some(edits)
 }
 
 /// Replaces a whole statement by `lines` (one statement a line), at its indentation.

@@ -1,10 +1,10 @@
 """CEL001: a shutdown in worker_process_init and in worker_init."""
 import logging
+import os
+import signal
 
 from celery import Celery
 from celery.signals import worker_init, worker_process_init
-import os
-import signal
 
 app = Celery("fix")
 logger = logging.getLogger(__name__)

@@ -1,9 +1,9 @@
+import os
+import signal
 import sys
 import time
 
 from celery.signals import worker_process_init
-import os
-import signal
 
 
 @worker_process_init.connect

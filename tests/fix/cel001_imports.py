@@ -1,0 +1,19 @@
+"""CEL001 in both processes: `current_app` is imported only for the shutdowns and goes with
+them; `shared_task` stays."""
+from celery import current_app, shared_task
+from celery.signals import worker_init, worker_process_init
+
+
+@shared_task
+def ping():
+    return "pong"
+
+
+@worker_process_init.connect
+def stop_child(**kwargs):
+    current_app.control.shutdown()
+
+
+@worker_init.connect
+def stop_main(sender=None, **kwargs):
+    current_app.control.broadcast("shutdown")
