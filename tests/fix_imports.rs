@@ -4,7 +4,8 @@
 //!
 //! Ruff is `$RUFF`, else `ruff` on `PATH`, else `target/ruff-venv/bin/ruff`, which this test
 //! installs (`python3 -m venv`, then pip, version `RUFF_VERSION`) when it is missing. When none
-//! can be had, the Ruff test fails under `CI=true` and is skipped with a note otherwise.
+//! can be had, the Ruff test fails under `CI=true` and is skipped with a note otherwise
+//! (`common::missing_tool`).
 
 mod common;
 
@@ -15,10 +16,6 @@ use std::sync::OnceLock;
 use common::{celint_in, root, stderr, stdout, write};
 
 const RUFF_VERSION: &str = "0.17.6";
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
-}
 
 fn runs(ruff: &Path) -> bool {
     Command::new(ruff)
@@ -90,12 +87,7 @@ fn ruff_findings(test: &str, dir: &Path, files: &[PathBuf]) -> Option<String> {
     let ruff = match ruff() {
         Ok(r) => r,
         Err(e) => {
-            assert!(!in_ci(), "{test}: no Ruff, and CI must have it: {e}");
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr().lock(),
-                "SKIPPED {test}: no Ruff ({e}); under CI=true this fails"
-            );
+            common::missing_tool(test, &format!("Ruff ({e})"));
             return None;
         }
     };
