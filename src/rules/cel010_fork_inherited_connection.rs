@@ -17,23 +17,16 @@ pub fn check(ck: &Checker, facts: &Facts, out: &mut Vec<Diagnostic>) {
             "`{}()` opens a connection before the pool forks; every child inherits it",
             o.at.what
         );
-        let notes = [
-            format!("opened in the worker's main process {}", when(&o.root)),
-            format!(
-                "the pool's children use it through `{holder}` ({} at {}): all of them share one connection",
-                i.used.by,
-                ck.location(i.used.loc)
-            ),
-        ];
         let mut d = Diagnostic::new(
             Rule::ForkInheritedConnection,
             ck.file(o.at.loc.module),
             o.at.loc.span,
             message,
         );
-        d.notes.extend(notes);
+        let link = format!("the pool's children use it through `{holder}`");
+        let shared = "all of them share one connection";
+        fork_notes(ck, &mut d, ("opened", &o.root), (&link, &i.used, shared));
         d.trace = trace(ck, &o.root, &o.at.trace);
-        d.related.push(ck.place(i.used.loc));
         let pooled = o.at.path.starts_with("sqlalchemy.");
         d.fix = Some(Fix {
             applicability: Applicability::DisplayOnly,
@@ -49,6 +42,24 @@ pub fn check(ck: &Checker, facts: &Facts, out: &mut Vec<Diagnostic>) {
 }
 
 /// When the main process runs the code.
+/// The notes of a fork finding (CEL010, CEL011): what the main process did and when, then how
+/// the children depend on it, where, and what follows; the use is a related place too.
+pub(crate) fn fork_notes(
+    ck: &Checker,
+    d: &mut Diagnostic,
+    (did, root): (&str, &Root),
+    (link, used, outcome): (&str, &crate::fork::children::Use, &str),
+) {
+    d.notes
+        .push(format!("{did} in the worker's main process {}", when(root)));
+    d.notes.push(format!(
+        "{link} ({} at {}): {outcome}",
+        used.by,
+        ck.location(used.loc)
+    ));
+    d.related.push(ck.place(used.loc));
+}
+
 pub fn when(root: &Root) -> String {
     match root {
         Root::Import(m) => format!("when the worker imports `{}`", m.name),

@@ -5,7 +5,7 @@
 use crate::checker::Checker;
 use crate::diagnostic::{Applicability, Diagnostic, Fix};
 use crate::fork::Facts;
-use crate::rules::cel010_fork_inherited_connection::{trace, when};
+use crate::rules::cel010_fork_inherited_connection::{fork_notes, trace};
 use crate::rules::Rule;
 
 pub fn check(ck: &Checker, facts: &Facts, out: &mut Vec<Diagnostic>) {
@@ -23,23 +23,15 @@ pub fn check(ck: &Checker, facts: &Facts, out: &mut Vec<Diagnostic>) {
             "`{}()` starts a thread before the pool forks: no child has it",
             s.what
         );
-        let notes = [
-            format!("started in the worker's main process {}", when(&s.root)),
-            format!(
-                "{link} ({} at {}): the thread does not exist in any child",
-                o.used.by,
-                ck.location(o.used.loc)
-            ),
-        ];
         let mut d = Diagnostic::new(
             Rule::ThreadBeforeFork,
             ck.file(s.loc.module),
             s.loc.span,
             message,
         );
-        d.notes.extend(notes);
+        let outcome = "the thread does not exist in any child";
+        fork_notes(ck, &mut d, ("started", &s.root), (&link, &o.used, outcome));
         d.trace = trace(ck, &s.root, &s.trace);
-        d.related.push(ck.place(o.used.loc));
         d.fix = Some(Fix {
             applicability: Applicability::DisplayOnly,
             message: "Start it in a `worker_process_init` handler, so that each child has its own"
