@@ -365,3 +365,25 @@ fn the_repository_pyproject_builds_the_wheel_and_leaves_linting_alone() {
         "{out}"
     );
 }
+
+#[test]
+fn a_trace_names_the_class_a_constructor_call_builds() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "pyproject.toml", "");
+    write(
+        d.path(),
+        "pipeline.py",
+        "import time\n\n\nclass AIPipeline:\n    def __init__(self, cfg):\n        time.sleep(10)\n",
+    );
+    write(
+        d.path(),
+        "w.py",
+        "from celery.signals import worker_process_init\n\nfrom pipeline import AIPipeline\n\n\n@worker_process_init.connect\ndef boot(**kwargs):\n    AIPipeline({})\n",
+    );
+    let o = celint_in(d.path(), &["--output-format", "full", "w.py"]);
+    assert!(
+        stdout(&o).contains("= note: `time.sleep(10)`: 10 s (pipeline.py:6) via `AIPipeline()`\n"),
+        "{}",
+        stdout(&o)
+    );
+}

@@ -46,6 +46,24 @@ pub struct Analyzer<'p> {
 }
 
 impl<'p> Analyzer<'p> {
+    /// How a trace names the project function `f` called at `call`: its name, or for a
+    /// constructor (`__init__`) the class as the call writes it (`AIPipeline`).
+    pub fn callee_name(
+        &self,
+        f: crate::resolve::FuncRef,
+        call: &crate::syntax::ir::Call,
+    ) -> String {
+        let name = self
+            .project()
+            .module(f.module)
+            .and_then(|m| m.parsed.module.function(f.func).map(|d| d.name.clone()))
+            .unwrap_or_default();
+        match call.func.dotted() {
+            Some(written) if name == "__init__" => written,
+            _ => name,
+        }
+    }
+
     pub fn new(
         project: &'p Project,
         extra_blocking: crate::catalog::blocking::UserEntries,

@@ -463,15 +463,9 @@ impl<'a, 'p> Walk<'a, 'p> {
 
     fn call_project(&mut self, f: FuncRef, this: Option<ClassRef>, call: &Call) {
         let summary = self.an.summary_as(f, this);
-        let callee = self
-            .an
-            .project()
-            .module(f.module)
-            .and_then(|m| m.parsed.module.function(f.func).map(|d| d.name.clone()))
-            .unwrap_or_default();
         let hop = Hop {
             call: self.loc(call.span),
-            callee,
+            callee: self.an.callee_name(f, call),
         };
         self.out
             .append(summary.called(&hop, self.exit_caught, self.blocked), 1.0);

@@ -571,13 +571,8 @@ pub fn loc(ctx: &Ctx, span: crate::syntax::ir::Span) -> Loc {
 }
 
 pub fn hop(an: &Analyzer, ctx: &Ctx, call: &Call, f: FuncRef) -> Hop {
-    let callee = an
-        .project()
-        .module(f.module)
-        .and_then(|m| m.parsed.module.function(f.func).map(|d| d.name.clone()))
-        .unwrap_or_default();
     Hop {
         call: loc(ctx, call.span),
-        callee,
+        callee: an.callee_name(f, call),
     }
 }

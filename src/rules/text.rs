@@ -30,13 +30,17 @@ pub fn shorten_code(message: &str) -> String {
     out
 }
 
-/// The message for the first line, and the whole text for a note when it had to be cut: a
-/// message still too long once its code is shortened (a parser's message quoting a long
-/// token) is cut at a word, so that every output's first line stays short.
+/// The message for the first line, and the whole text for a note when it had to change. A
+/// message that fits is kept as it is; one that does not has its quoted code shortened, and
+/// one still too long (a parser's message quoting a long token) is cut at a word, so that
+/// every output's first line stays short and the note keeps every name.
 pub fn first_line(message: &str) -> (String, Option<String>) {
+    if message.chars().count() < MAX_MESSAGE && !message.contains('\n') {
+        return (message.to_string(), None);
+    }
     let short = shorten_code(message);
     if short.chars().count() < MAX_MESSAGE {
-        return (short, None);
+        return (short, Some(message.to_string()));
     }
     let limit = MAX_MESSAGE - 4;
     let head: String = short.chars().take(limit).collect();
@@ -58,6 +62,24 @@ fn shorten(code: &str) -> String {
             return format!("{callee}(...)");
         }
     }
+    // A long dotted name keeps its last parts, whole: `...from_pretrained`.
+    if !first_line.contains('(') && first_line.contains('.') {
+        let mut tail = String::new();
+        for part in first_line.rsplit('.') {
+            let next = if tail.is_empty() {
+                part.to_string()
+            } else {
+                format!("{part}.{tail}")
+            };
+            if next.chars().count() + 3 > MAX_CODE {
+                break;
+            }
+            tail = next;
+        }
+        if !tail.is_empty() {
+            return format!("...{tail}");
+        }
+    }
     let head: String = first_line.chars().take(MAX_CODE - 3).collect();
     format!("{head}...")
 }
@@ -74,6 +96,17 @@ mod tests {
         assert!(first.ends_with("word ..."), "{first}");
         assert_eq!(note.as_deref(), Some(long.as_str()));
         assert_eq!(first_line("short"), ("short".to_string(), None));
+        // Code is shortened only when the message would be too long, and the note keeps it.
+        let name = "BlipForConditionalGeneration.from_pretrained";
+        let fits = format!("Model loading `{name}` of unknown duration");
+        assert_eq!(first_line(&fits), (fits.clone(), None));
+        let long = format!("{fits} {}", "and more words ".repeat(5));
+        let (first, note) = first_line(&long);
+        assert!(
+            first.starts_with("Model loading `...from_pretrained` of"),
+            "{first}"
+        );
+        assert_eq!(note, Some(long));
     }
 
     #[test]
