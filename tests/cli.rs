@@ -235,3 +235,30 @@ fn fork_safety_output() {
         snapshot(name, &stdout(&o));
     }
 }
+
+/// CEL005's advice fits the call: a timeout for a call that takes one, lazy initialisation
+/// for a model load, which takes none.
+#[test]
+fn unbounded_work_advice_fits_the_call() {
+    let d = tempfile::tempdir().unwrap();
+    common::write(
+        d.path(),
+        "w.py",
+        "import requests\nimport torch\nfrom celery.signals import worker_process_init\n\n\n@worker_process_init.connect\ndef boot(**kwargs):\n    requests.get(\"http://model-store/m\")\n    torch.load(\"model.pt\")\n",
+    );
+    let o = common::celint_in(d.path(), &["--output-format", "json", "w.py"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let advice: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["fix"]["message"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        advice,
+        [
+            "Bound it with `timeout=` well under 4 s, or initialise lazily on first use",
+            "Initialise lazily on first use in the child: this call takes no timeout",
+        ]
+    );
+}

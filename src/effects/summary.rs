@@ -99,6 +99,9 @@ pub struct UnboundedWork {
     pub what: String,
     /// Why a call with no catalogue entry was counted (the model-load heuristic).
     pub note: Option<String>,
+    /// How the call itself could be bounded (`timeout=`, or where it is set); `None` when it
+    /// cannot (a model load, a loop): the advice is then to move the work, not to bound it.
+    pub bound_by: Option<String>,
 }
 
 #[derive(Clone, Debug)]

@@ -250,7 +250,11 @@ impl<'a, 'p> Walk<'a, 'p> {
             self.out.push(Traced {
                 loc,
                 trace: Vec::new(),
-                item: Effect::Unbounded(UnboundedWork { what, note: None }),
+                item: Effect::Unbounded(UnboundedWork {
+                    what,
+                    note: None,
+                    bound_by: None,
+                }),
             });
             body_out.forget_blocking();
             body_out.mark_after_blocking();
@@ -366,6 +370,7 @@ impl<'a, 'p> Walk<'a, 'p> {
                     Effect::Unbounded(UnboundedWork {
                         what: format!("{} `{name}` {reason}", entry.kind.describe()),
                         note: None,
+                        bound_by: bound_by(&entry.bound),
                     })
                 }
             };
@@ -378,7 +383,12 @@ impl<'a, 'p> Walk<'a, 'p> {
                 self.text(call.func.span())
             );
             let note = Some(note);
-            self.record(call.span, Effect::Unbounded(UnboundedWork { what, note }));
+            let work = UnboundedWork {
+                what,
+                note,
+                bound_by: None,
+            };
+            self.record(call.span, Effect::Unbounded(work));
             return;
         }
         if let Some((f, this)) = self.project_callee(&callee) {
@@ -470,5 +480,19 @@ impl<'a, 'p> Walk<'a, 'p> {
         self.out
             .append(summary.called(&hop, self.exit_caught, self.blocked), 1.0);
         self.blocked |= summary.blocks;
+    }
+}
+
+/// How a call its catalogue entry describes can be bounded, for the advice: its timeout
+/// argument, or where its timeout is set; `None` for work that takes no timeout.
+fn bound_by(bound: &crate::catalog::blocking::Bound) -> Option<String> {
+    match bound {
+        crate::catalog::blocking::Bound::Timeout(t) => match (&t.keyword, t.position, &t.set_on) {
+            (Some(k), _, _) => Some(format!("`{k}=`")),
+            (None, Some(p), _) => Some(format!("a timeout as argument {}", p + 1)),
+            (None, None, Some(on)) => Some(format!("a timeout set on {on}")),
+            (None, None, None) => None,
+        },
+        _ => None,
     }
 }

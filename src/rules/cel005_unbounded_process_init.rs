@@ -19,11 +19,17 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
         let mut d = ck.at(Rule::UnboundedProcessInit, h, u.loc, u.trace, message);
         d.notes.push(format!("a child that takes longer than `worker_proc_alive_timeout` ({budget}) to start is SIGKILLed after the first recycle"));
         d.notes.extend(u.item.note.clone());
+        let message = match &u.item.bound_by {
+            Some(how) => format!(
+                "Bound it with {how} well under {budget}, or initialise lazily on first use"
+            ),
+            // A model load or a loop takes no timeout: the work has to move.
+            None => "Initialise lazily on first use in the child: this call takes no timeout"
+                .to_string(),
+        };
         d.fix = Some(Fix {
             applicability: Applicability::DisplayOnly,
-            message: format!(
-                "Bound it with a timeout well under {budget}, or initialise lazily on first use"
-            ),
+            message,
             edits: Vec::new(),
         });
         out.push(d);
