@@ -274,3 +274,24 @@ fn a_vendored_copy_of_a_catalogued_package_is_still_the_package() {
         "w.py:7:5: CEL005 Network call `requests.get` without a timeout in `worker_process_init`"
     );
 }
+
+#[test]
+fn a_star_import_provides_what_the_catalogue_and_the_user_name() {
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        "pyproject.toml",
+        "[tool.celint]\nextend-blocking-calls = [\"mylib.slow_setup\"]\n",
+    );
+    write(
+        d.path(),
+        "w.py",
+        "from requests import *\nfrom mylib import *\nfrom celery.signals import worker_process_init\n\n\n@worker_process_init.connect\ndef boot(**kwargs):\n    get(\"http://model-store/m\")\n    slow_setup()\n    unknown_helper()\n",
+    );
+    let o = celint_in(d.path(), &["--output-format", "concise", "-q", "w.py"]);
+    assert_eq!(
+        stdout(&o),
+        "w.py:8:5: CEL005 Network call `get` without a timeout in `worker_process_init`\n\
+         w.py:9:5: CEL005 Blocking call `slow_setup` without a timeout in `worker_process_init`\n"
+    );
+}

@@ -287,6 +287,19 @@ pub struct UserEntries {
 }
 
 impl UserEntries {
+    /// The dotted names the user's entries and names give exactly (not `*.suffix` patterns;
+    /// `prefix.*` gives its prefix).
+    pub fn exact_names(&self) -> Vec<String> {
+        let entries = self.entries.iter().filter_map(|e| {
+            let p = e.pattern.as_str();
+            match p.strip_suffix(".*") {
+                Some(prefix) => Some(prefix.to_string()),
+                None => (!p.starts_with('*')).then(|| p.to_string()),
+            }
+        });
+        entries.chain(self.names.iter().cloned()).collect()
+    }
+
     /// The entry for a resolved callee path: the user's, else the catalogue's, else a name.
     pub fn lookup(&self, path: &str) -> Option<std::borrow::Cow<'_, Entry>> {
         use std::borrow::Cow;
@@ -431,6 +444,24 @@ pub fn lookup_written(dotted: &str) -> Option<&'static Entry> {
         .iter()
         .filter(|e| e.pattern.starts_with('*'))
         .find(|e| matches(e, dotted))
+}
+
+/// Does the catalogue describe `path` or what it holds: an entry or factory named `path`, or
+/// one under it (`redis.Redis` for `redis.Redis.*`)? Wildcard suffixes (`*.from_pretrained`)
+/// name no module's member.
+pub fn describes(path: &str) -> bool {
+    let under = |p: &str| {
+        p == path
+            || p.strip_prefix(path)
+                .is_some_and(|rest| rest.starts_with('.'))
+    };
+    CATALOGUE
+        .entries
+        .iter()
+        .map(|e| e.pattern.as_str())
+        .filter(|p| !p.starts_with('*'))
+        .chain(CATALOGUE.factories.keys().map(String::as_str))
+        .any(under)
 }
 
 /// Is `top` the top-level package of a built-in entry or factory (`requests`, `redis`)? A copy

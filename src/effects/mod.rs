@@ -69,7 +69,7 @@ impl<'p> Analyzer<'p> {
         extra_blocking: crate::catalog::blocking::UserEntries,
     ) -> Self {
         Analyzer {
-            resolver: Resolver::new(project),
+            resolver: Resolver::with_user_names(project, extra_blocking.exact_names()),
             memo: RefCell::new(HashMap::new()),
             stack: RefCell::new(Vec::new()),
             computed: std::cell::Cell::new(0),

@@ -83,6 +83,9 @@ pub struct Resolver<'p> {
     /// Python evaluates them before it binds the name (`@worker_ready.connect` over
     /// `def worker_ready(...)` connects to the signal).
     unbound_def: Cell<Option<FuncRef>>,
+    /// Dotted names the user's blocking calls give exactly (`mylib.Bot`): what `from mylib
+    /// import *` is known to provide besides what the catalogue describes.
+    user_names: Vec<String>,
 }
 
 /// Where an expression is evaluated.
@@ -108,10 +111,15 @@ impl Ctx {
 
 impl<'p> Resolver<'p> {
     pub fn new(project: &'p Project) -> Self {
+        Self::with_user_names(project, Vec::new())
+    }
+
+    pub fn with_user_names(project: &'p Project, user_names: Vec<String>) -> Self {
         Resolver {
             project,
             steps: Cell::new(0),
             unbound_def: Cell::new(None),
+            user_names,
         }
     }
 
@@ -297,14 +305,23 @@ impl<'p> Resolver<'p> {
     }
 
     /// `name` as provided by `from <module> import *`. Of a module outside the project only
-    /// `celery.signals`' names are known; any other name is not taken from it.
+    /// the names celint knows it has are taken from it: `celery.signals`' signals, what the
+    /// blocking-call catalogue describes (`from wxpy import *` then `Bot(...)`), and the
+    /// user's own blocking calls; any other name is not.
     fn star_member(&self, module: &str, name: &str, from: ModuleId, depth: u32) -> Option<Value> {
         if self.project.find_module(module, Some(from)).is_some() {
             let v = self.module_member(module, name, Some(from), depth);
             return (v != Value::Unknown).then_some(v);
         }
         let path = format!("{module}.{name}");
-        crate::catalog::signals::from_path(&path).map(|_| Value::External(path))
+        let known = crate::catalog::signals::from_path(&path).is_some()
+            || blocking::describes(&path)
+            || self.user_names.iter().any(|n| {
+                n == &path
+                    || n.strip_prefix(path.as_str())
+                        .is_some_and(|r| r.starts_with('.'))
+            });
+        known.then_some(Value::External(path))
     }
 
     fn module_value(&self, name: &str, from: Option<ModuleId>) -> Value {
