@@ -36,6 +36,12 @@ pub fn render(diagnostics: &[Diagnostic]) -> String {
             props.push_str(&format!(",col={},endColumn={}", start.column, end.column));
         }
         let mut message = format!("{} {}", d.rule.code(), d.message);
+        // The annotation is all a reviewer sees on the pull request: why (the notes) and the
+        // chain of calls, under the one-line message.
+        for note in &d.notes {
+            message.push('\n');
+            message.push_str(note);
+        }
         if let Some(trace) = super::trace_line(d) {
             message.push('\n');
             message.push_str(&trace);
