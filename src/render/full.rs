@@ -1,7 +1,7 @@
 //! `--output-format full`: rustc-style snippets rendered by annotate-snippets.
 
 use annotate_snippets::renderer::DecorStyle;
-use annotate_snippets::{AnnotationKind, Group, Level, Patch, Renderer, Snippet};
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 use crate::diagnostic::{Applicability, Diagnostic, FileRef, Severity};
 use crate::syntax::Span;
@@ -91,6 +91,7 @@ pub fn render(diagnostics: &[Diagnostic], color: bool, options: &super::SummaryO
             groups.push(group);
         }
         let help;
+        let mut diff = None;
         if let Some(fix) = &d.fix {
             let tag = match fix.applicability {
                 Applicability::Safe => "",
@@ -99,24 +100,18 @@ pub fn render(diagnostics: &[Diagnostic], color: bool, options: &super::SummaryO
             };
             help = format!("{}{tag}", fix.message);
             let title = Level::HELP.secondary_title(help.as_str());
+            groups.push(Group::with_title(title));
             // The edits as a diff, when there are any and the file's text is at hand.
-            let group = match (&d.file.module, fix.edits.is_empty()) {
-                (Some(m), false) => Group::with_title(title).element(
-                    Snippet::source(m.source.text.as_str())
-                        .path(d.file.display.as_str())
-                        .patches(fix.edits.iter().map(|e| {
-                            let len = m.source.text.len();
-                            let start = (e.span.start as usize).min(len);
-                            let end = (e.span.end as usize).clamp(start, len);
-                            Patch::new(start..end, e.content.as_str())
-                        })),
-                ),
-                _ => Group::with_title(title),
-            };
-            groups.push(group);
+            if let Some(m) = &d.file.module {
+                diff = super::fix_diff::render(&m.source.text, &fix.edits, color);
+            }
         }
         out.push_str(&renderer.render(&groups));
-        out.push_str("\n\n");
+        out.push('\n');
+        if let Some(diff) = diff {
+            out.push_str(&diff);
+        }
+        out.push('\n');
     }
     if !options.quiet {
         out.push_str(&super::summary(diagnostics, options));

@@ -2,6 +2,7 @@
 
 pub mod concise;
 pub mod fingerprint;
+pub mod fix_diff;
 pub mod full;
 pub mod github;
 pub mod gitlab;
