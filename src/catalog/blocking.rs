@@ -302,27 +302,50 @@ impl UserEntries {
 
     /// The entry for a resolved callee path: the user's, else the catalogue's, else a name.
     pub fn lookup(&self, path: &str) -> Option<std::borrow::Cow<'_, Entry>> {
-        use std::borrow::Cow;
-        if let Some(e) = find(&self.entries, path).or_else(|| lookup(path)) {
-            return Some(Cow::Borrowed(e));
-        }
-        self.names
-            .iter()
-            .any(|n| n == path)
-            .then(|| Cow::Owned(named(path)))
+        self.entry(path, false).map(|(e, _)| e)
     }
 
     /// The entry for a callee celint could not resolve, by its written dotted name.
     pub fn lookup_written(&self, dotted: &str) -> Option<std::borrow::Cow<'_, Entry>> {
+        self.entry(dotted, true).map(|(e, _)| e)
+    }
+
+    /// The one lookup order every use shares (the analysis, `--explain-call`): the user's
+    /// entries, the catalogue (for a written name, only its `*.suffix` entries), the user's
+    /// names; with where the entry came from.
+    pub fn entry(
+        &self,
+        path: &str,
+        written: bool,
+    ) -> Option<(std::borrow::Cow<'_, Entry>, Origin)> {
         use std::borrow::Cow;
-        if let Some(e) = find(&self.entries, dotted).or_else(|| lookup_written(dotted)) {
-            return Some(Cow::Borrowed(e));
+        if let Some(e) = find(&self.entries, path) {
+            return Some((Cow::Borrowed(e), Origin::UserEntry));
+        }
+        let builtin = if written {
+            lookup_written(path)
+        } else {
+            lookup(path)
+        };
+        if let Some(e) = builtin {
+            return Some((Cow::Borrowed(e), Origin::Catalogue));
         }
         self.names
             .iter()
-            .any(|n| n == dotted)
-            .then(|| Cow::Owned(named(dotted)))
+            .any(|n| n == path)
+            .then(|| (Cow::Owned(named(path)), Origin::UserName))
     }
+}
+
+/// Where the entry for a call came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// A `blocking-calls` entry of the configuration.
+    UserEntry,
+    /// The built-in catalogue.
+    Catalogue,
+    /// A name given with `--blocking-call` or `extend-blocking-calls`.
+    UserName,
 }
 
 #[derive(Deserialize)]

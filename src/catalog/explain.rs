@@ -1,45 +1,21 @@
-//! `celint --explain-call NAME`: what a run would make of a call, from the same lookups the
-//! analysis uses (the user's entries and names first, then the catalogue, then the model-load
-//! heuristic), so that the answer never contradicts a finding.
+//! `celint --explain-call NAME`: what a run would make of a call, from the lookup the analysis
+//! uses (`UserEntries::entry`: the user's entries, the catalogue, the user's names; then the
+//! model-load heuristic), so that the answer never contradicts a finding.
 
-use super::blocking::{catalogue, Arg, Bound, Entry, UserEntries};
+use super::blocking::{catalogue, Arg, Bound, Entry, Origin, UserEntries};
 
-/// Where the entry that applies to a call comes from.
-enum Source<'a> {
-    /// A `blocking-calls` entry of the configuration.
-    UserEntry(&'a Entry),
-    /// A name given with `--blocking-call` or `extend-blocking-calls`.
-    UserName,
-    /// A built-in catalogue entry.
-    Catalogue(&'a Entry),
-}
-
-/// What celint knows about a call, or `None` when it does not treat it as blocking.
+/// What celint knows about a call, or `None` when it does not treat it as blocking. A name on
+/// the command line may be a resolved path or a written one: both lookups are tried.
 pub fn explain(name: &str, user: &UserEntries) -> Option<String> {
-    let source = if let Some(e) = super::blocking::find(&user.entries, name) {
-        Source::UserEntry(e)
-    } else if let Some(e) =
-        super::blocking::lookup(name).or_else(|| super::blocking::lookup_written(name))
-    {
-        Source::Catalogue(e)
-    } else if user.names.iter().any(|n| n == name) {
-        Source::UserName
-    } else {
+    let Some((e, origin)) = user.entry(name, false).or_else(|| user.entry(name, true)) else {
         return heuristic(name);
     };
-    Some(match source {
-        Source::UserEntry(e) => describe(
-            name,
-            &format!("your `blocking-calls` entry `{}`", e.pattern),
-            e,
-        ),
-        Source::Catalogue(e) => describe(name, &format!("catalogue entry `{}`", e.pattern), e),
-        Source::UserName => describe(
-            name,
-            "named by you (`--blocking-call` or `extend-blocking-calls`)",
-            &super::blocking::named(name),
-        ),
-    })
+    let source = match origin {
+        Origin::UserEntry => format!("your `blocking-calls` entry `{}`", e.pattern),
+        Origin::Catalogue => format!("catalogue entry `{}`", e.pattern),
+        Origin::UserName => "named by you (`--blocking-call` or `extend-blocking-calls`)".into(),
+    };
+    Some(describe(name, &source, &e))
 }
 
 fn heuristic(name: &str) -> Option<String> {

@@ -10,23 +10,6 @@ use crate::diagnostic::{Diagnostic, FileRef, Severity};
 use crate::rules::Rule;
 use crate::syntax::Span;
 
-/// `## What it does` of a rule document, as one paragraph.
-fn what_it_does(doc: &str) -> String {
-    let start = doc
-        .find("## What it does")
-        .map(|i| i + "## What it does".len());
-    let body = start.map(|s| &doc[s..]).unwrap_or("");
-    let end = body.find("\n## ").unwrap_or(body.len());
-    body[..end].split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn first_sentence(text: &str) -> String {
-    match text.find(". ").and_then(|i| text.get(..=i)) {
-        Some(first) => first.to_string(),
-        None => text.to_string(),
-    }
-}
-
 fn sentence(s: &str) -> String {
     let t = s.trim_end();
     if t.ends_with(['.', '!', '?']) {
@@ -51,7 +34,7 @@ fn level(rule: Rule) -> &'static str {
 }
 
 fn rule_descriptor(rule: Rule) -> Value {
-    let what = what_it_does(rule.doc());
+    let what = crate::rules::listing::what_it_does(rule);
     // SARIF prefers a Pascal-case friendly name: shutdown-before-ready -> ShutdownBeforeReady.
     let pascal: String = rule
         .name()
@@ -66,7 +49,7 @@ fn rule_descriptor(rule: Rule) -> Value {
     let mut descriptor = json!({
         "id": rule.code(),
         "name": pascal,
-        "shortDescription": { "text": sentence(&first_sentence(&what)) },
+        "shortDescription": { "text": sentence(&crate::rules::listing::summary(rule)) },
         "fullDescription": { "text": sentence(&what) },
         "help": { "text": rule.doc(), "markdown": rule.doc() },
         "defaultConfiguration": { "level": level(rule) },

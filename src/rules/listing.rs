@@ -51,15 +51,20 @@ pub fn unknown_rule_help() -> String {
     )
 }
 
-/// The first sentence of a rule's `## What it does`, as one line.
-pub fn summary(rule: Rule) -> String {
-    let doc = rule.doc();
-    let body = doc
+/// A rule document's `## What it does`, as one paragraph (SARIF's full description).
+pub fn what_it_does(rule: Rule) -> String {
+    let body = rule
+        .doc()
         .split_once("## What it does")
         .map(|(_, rest)| rest)
         .unwrap_or("");
     let section = body.split("\n## ").next().unwrap_or("");
-    let text = section.split_whitespace().collect::<Vec<_>>().join(" ");
+    section.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Its first sentence (`celint rule`'s summary, SARIF's short description).
+pub fn summary(rule: Rule) -> String {
+    let text = what_it_does(rule);
     match text.find(". ") {
         Some(i) => text.get(..=i).unwrap_or(&text).to_string(),
         None => text,
