@@ -15,6 +15,12 @@ use crate::syntax::visitor::{walk_body, walk_expr, walk_stmt, Visitor};
 /// How deep names, function results and nested mappings are followed.
 pub(super) const MAX_FOLLOW: u32 = 8;
 
+/// How many classes of a configuration class's hierarchy are read.
+const MAX_CLASSES: usize = 32;
+
+/// `NAME = value` in a class body: the module and class, the name, the value, the statement.
+type ClassName = (Arc<ModuleData>, Scope, String, Arc<Expr>, Span);
+
 /// What the scan of the modules found, before namespaces decide what Celery reads.
 #[derive(Default)]
 pub(super) struct Collected {
@@ -77,15 +83,89 @@ impl<'c, 'r, 'p> Scanner<'c, 'r, 'p> {
     /// says.
     pub fn names(&mut self, scope: Scope, origin: &Origin) {
         let m = self.module.clone();
-        let body = match scope {
-            Scope::Module => Some(m.parsed.module.body.as_slice()),
-            Scope::Class(c) => m.parsed.module.class(c).map(|c| c.body.as_slice()),
-            Scope::Function(_) => None,
+        match scope {
+            Scope::Module => {
+                let mut names = Names { found: Vec::new() };
+                walk_body(&mut names, &m.parsed.module.body);
+                for (key, value, span) in names.found {
+                    self.setting(&key, &value, span, scope, origin);
+                }
+            }
+            Scope::Class(class) => {
+                let class = ClassRef {
+                    module: m.id,
+                    class,
+                };
+                for (module, scope, key, value, span) in self.class_names(class) {
+                    self.other(module)
+                        .setting(&key, &value, span, scope, origin);
+                }
+            }
+            Scope::Function(_) => {}
+        }
+    }
+
+    /// The `NAME = value` a class body gives, and those it inherits from project base classes,
+    /// each with its module and class scope: Celery (and Flask) read a configuration class's
+    /// attributes through `getattr`, so inherited ones count, and a class's own assignment
+    /// hides its bases' (seen on 5.7.0).
+    fn class_names(&self, class: ClassRef) -> Vec<ClassName> {
+        let mut out = Vec::new();
+        let mut given: std::collections::HashSet<String> = std::collections::HashSet::new();
+        for c in self.lineage(class) {
+            let Some(module) = self.resolver.project.module(c.module) else {
+                continue;
+            };
+            let Some(def) = module.parsed.module.class(c.class) else {
+                continue;
+            };
+            let mut names = Names { found: Vec::new() };
+            walk_body(&mut names, &def.body);
+            let own: Vec<String> = names.found.iter().map(|(k, ..)| k.clone()).collect();
+            for (key, value, span) in names.found {
+                if !given.contains(&key) {
+                    out.push((module.clone(), Scope::Class(c.class), key, value, span));
+                }
+            }
+            given.extend(own);
+        }
+        out
+    }
+
+    /// A class and the project classes it derives from, in the order attributes are looked up:
+    /// depth first, left to right, a class shared by several bases at its last place (Python's
+    /// MRO for the usual hierarchies, diamonds included). Bounded in depth and length.
+    fn lineage(&self, class: ClassRef) -> Vec<ClassRef> {
+        let mut order = Vec::new();
+        self.bases_into(class, 0, &mut order);
+        order
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| !order.iter().skip(i + 1).any(|later| later == *c))
+            .map(|(_, c)| *c)
+            .collect()
+    }
+
+    fn bases_into(&self, class: ClassRef, depth: u32, order: &mut Vec<ClassRef>) {
+        if depth > MAX_FOLLOW || order.len() >= MAX_CLASSES {
+            return;
+        }
+        order.push(class);
+        let Some(module) = self.resolver.project.module(class.module) else {
+            return;
         };
-        let mut names = Names { found: Vec::new() };
-        walk_body(&mut names, body.unwrap_or_default());
-        for (key, value, span) in names.found {
-            self.setting(&key, &value, span, scope, origin);
+        let Some(def) = module.parsed.module.class(class.class) else {
+            return;
+        };
+        let ctx = Ctx {
+            module: module.clone(),
+            scope: def.parent,
+            this: None,
+        };
+        for base in &def.bases {
+            if let Value::Class(b) = self.resolver.value(&ctx, base) {
+                self.bases_into(b, depth + 1, order);
+            }
         }
     }
 
@@ -318,10 +398,13 @@ impl<'c, 'r, 'p> Scanner<'c, 'r, 'p> {
                     return;
                 }
                 self.col.to_read.push((module.to_string(), from));
-                if attr.is_empty() {
-                    Target::Named(module.to_string(), from)
-                } else {
+                if !attr.is_empty() {
                     Target::NamedClass(module.to_string(), attr.to_string(), from)
+                } else if let Some((module, class)) = self.class_by_dotted_name(module) {
+                    self.col.to_read.push((module.clone(), from));
+                    Target::NamedClass(module, class, from)
+                } else {
+                    Target::Named(module.to_string(), from)
                 }
             }
             Value::External(p) if p == "django.conf.settings" => {
@@ -346,6 +429,19 @@ impl<'c, 'r, 'p> Scanner<'c, 'r, 'p> {
             namespace,
             upper_only: false,
         });
+    }
+
+    /// `"settings.ProductionConfig"` without a colon: Celery imports it as a module, and when
+    /// there is no such module takes the last part for an attribute of the module before it
+    /// (`celery.loaders.base.BaseLoader._smart_import`). `None` when it names a module.
+    fn class_by_dotted_name(&self, name: &str) -> Option<(String, String)> {
+        let (module, class) = name.rsplit_once('.')?;
+        let project = self.resolver.project;
+        if project.find_module(name, Some(self.module.id)).is_some() {
+            return None;
+        }
+        project.find_module(module, Some(self.module.id))?;
+        Some((module.to_string(), class.to_string()))
     }
 
     fn django_module(&mut self, value: &Expr, scope: Scope) {
@@ -378,17 +474,10 @@ impl<'c, 'r, 'p> Scanner<'c, 'r, 'p> {
         let Value::Class(c) = self.resolver.value(&self.ctx(scope), arg) else {
             return;
         };
-        let Some(module) = self.resolver.project.module(c.module) else {
-            return;
-        };
-        let mut sub = self.other(module.clone());
-        let mut names = Names { found: Vec::new() };
-        if let Some(class) = module.parsed.module.class(c.class) {
-            walk_body(&mut names, &class.body);
-        }
-        for (key, value, _) in names.found {
+        for (module, scope, key, value, _) in self.class_names(c) {
             let span = value.span();
-            sub.mapping(&value, span, Scope::Class(c.class), &Origin::Flask(key), 0);
+            self.other(module)
+                .mapping(&value, span, scope, &Origin::Flask(key), 0);
         }
     }
 
