@@ -94,7 +94,7 @@ const RUNS_WORK: &[&str] = &[
 /// (which would read modules): it may name too much, which only costs a parse.
 pub fn signal_aliases(modules: &[Arc<ModuleData>]) -> Vec<String> {
     use crate::facts::symbols::Binding;
-    let mut known: std::collections::HashSet<String> = signals::SIGNALS
+    let mut known: std::collections::HashSet<String> = signals::signals()
         .iter()
         .map(|s| s.name.to_string())
         .collect();

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
-use crate::catalog::signals::SIGNALS;
+use crate::catalog::signals::signals;
 
 /// Settings and configuration entry points the rules read (`celery_config.rs`).
 const SETTINGS: &[&str] = &[
@@ -75,7 +75,7 @@ struct Needles {
 fn needles() -> Option<&'static Needles> {
     static N: OnceLock<Option<Needles>> = OnceLock::new();
     N.get_or_init(|| {
-        let mut all: Vec<&'static str> = SIGNALS
+        let mut all: Vec<&'static str> = signals()
             .iter()
             .map(|s| s.name)
             .chain(SETTINGS.iter().copied())
