@@ -5,10 +5,11 @@
 //!
 //! - `scanner.rs`: reading the project's code (every place a setting is given, what is loaded);
 //! - `values.rs`: the values, through names, `int()` and environment defaults;
-//! - `deploy.rs`: `celery worker` command lines in deployment files.
+//! - `deploy.rs`: the pool of the `celery worker` command lines in deployment files
+//!   (`worker::commands` finds them).
 
 mod deploy;
-pub(crate) use deploy::is_command_file;
+pub(crate) use crate::worker::commands::is_command_file;
 mod scanner;
 mod values;
 
@@ -55,6 +56,9 @@ pub struct CeleryConfig {
     pub timeouts: Vec<Setting<f64>>,
     pub brokers: Vec<Setting<Broker>>,
     pub pools: Vec<Setting<Pool>>,
+    /// The `celery` command lines of the project's deployment files (`worker::commands::find`,
+    /// read once per run: take them from here).
+    pub commands: Vec<crate::worker::commands::Command>,
 }
 
 /// Where the effective timeout comes from.
@@ -156,9 +160,10 @@ pub fn scan(project: &Project, resolver: &Resolver, roots: &[PathBuf]) -> Celery
             }
         }
     }
+    config.commands = crate::worker::commands::find(project, roots);
     config
         .pools
-        .extend(deploy::command_line_pools(project, roots));
+        .extend(deploy::command_line_pools(&config.commands));
     config
 }
 

@@ -36,6 +36,7 @@ pub mod rules;
 pub(crate) mod scope;
 pub mod source;
 pub mod syntax;
+pub mod worker;
 pub(crate) mod write;
 
 use std::collections::HashMap;

@@ -1,0 +1,3 @@
+//! The worker model.
+
+pub mod commands;
