@@ -33,6 +33,8 @@ pub struct ScopeTable {
     pub names: HashMap<String, Vec<Binding>>,
     /// Modules of `from m import *`.
     pub star_imports: Vec<String>,
+    /// Names declared `global` in this scope (not `nonlocal`): bound at module level.
+    pub globals: Vec<String>,
 }
 
 #[derive(Debug, Default)]
@@ -40,6 +42,9 @@ pub struct Symbols {
     pub module: ScopeTable,
     pub functions: Vec<ScopeTable>,
     pub classes: Vec<ScopeTable>,
+    /// Module-level names that functions assign under `global name`
+    /// (`def create_app(): global app; app = Celery(...)`), with those functions.
+    pub assigned_globally: HashMap<String, Vec<FuncIdx>>,
 }
 
 impl Symbols {
@@ -50,6 +55,32 @@ impl Symbols {
             Scope::Class(c) => self.classes.get(c.0 as usize),
         }
     }
+
+    /// The functions that assign the module-level `name` under `global name`.
+    pub fn global_writers(&self, name: &str) -> &[FuncIdx] {
+        self.assigned_globally
+            .get(name)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// Is the module-level `name` a global at all: bound at module level, or assigned under
+    /// `global` in a function?
+    pub fn is_module_name(&self, name: &str) -> bool {
+        self.module.names.contains_key(name) || self.assigned_globally.contains_key(name)
+    }
+}
+
+impl ScopeTable {
+    /// Is `name` declared `global` here (`Binding::Outer` also stands for `nonlocal`)?
+    pub fn is_global(&self, name: &str) -> bool {
+        self.globals.iter().any(|g| g == name)
+    }
+}
+
+/// `name = None`: a placeholder a function fills in under `global name`.
+pub fn is_none_placeholder(b: &Binding) -> bool {
+    matches!(b, Binding::Assign(e) if matches!(**e, Expr::NoneLit { .. }))
 }
 
 /// The absolute module a relative import refers to. `module` is the importing module's dotted
@@ -97,6 +128,7 @@ pub fn build(module: &Module, module_name: &str, is_package: bool) -> Symbols {
         classes: (0..module.classes.len())
             .map(|_| ScopeTable::default())
             .collect(),
+        assigned_globally: HashMap::new(),
     };
     for (scope, body) in module.scopes() {
         let table = match scope {
@@ -127,7 +159,27 @@ pub fn build(module: &Module, module_name: &str, is_package: bool) -> Symbols {
             body,
         );
     }
+    symbols.assigned_globally = assigned_globally(&symbols.functions);
     symbols
+}
+
+/// The names each function declares `global` and binds, by name.
+fn assigned_globally(functions: &[ScopeTable]) -> HashMap<String, Vec<FuncIdx>> {
+    let mut out: HashMap<String, Vec<FuncIdx>> = HashMap::new();
+    for (i, table) in functions.iter().enumerate() {
+        for name in &table.globals {
+            let binds = table
+                .names
+                .get(name)
+                .is_some_and(|b| b.iter().any(|b| !matches!(b, Binding::Outer)));
+            let writers = out.entry(name.clone()).or_default();
+            if binds && !writers.contains(&FuncIdx(i as u32)) {
+                writers.push(FuncIdx(i as u32));
+            }
+        }
+    }
+    out.retain(|_, w| !w.is_empty());
+    out
 }
 
 fn add(table: &mut ScopeTable, name: &str, binding: Binding) {
@@ -180,6 +232,10 @@ impl<'a> Visitor<'a> for Binder<'a, '_> {
                 }
             }
             Stmt::AugAssign { target, .. } => bind_unknown(target, self.table),
+            Stmt::Global {
+                names,
+                nonlocal: false,
+            } => self.table.globals.extend(names.iter().cloned()),
             Stmt::For { target, .. } => bind_unknown(target, self.table),
             Stmt::With { targets, .. } => {
                 for t in targets {
@@ -197,7 +253,7 @@ impl<'a> Visitor<'a> for Binder<'a, '_> {
             | Stmt::Try { .. }
             | Stmt::Raise { .. }
             | Stmt::Return { .. }
-            | Stmt::Global { .. }
+            | Stmt::Global { nonlocal: true, .. }
             | Stmt::Break
             | Stmt::Continue
             | Stmt::Pass => {}

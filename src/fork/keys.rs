@@ -92,9 +92,13 @@ impl Keys<'_, '_> {
         let mut scope = scope;
         let mut first = true;
         while scope != Scope::Module {
-            let bindings = module.symbols.table(scope).and_then(|t| t.names.get(id));
+            let table = module.symbols.table(scope);
+            let bindings = table.and_then(|t| t.names.get(id));
+            let outer = bindings.is_some_and(|b| b.iter().any(|b| matches!(b, Binding::Outer)));
             match (scope, bindings) {
-                (_, Some(b)) if b.iter().any(|b| matches!(b, Binding::Outer)) => break,
+                // `global id`: the module's; `nonlocal id`: the enclosing function's.
+                _ if outer && table.is_some_and(|t| t.is_global(id)) => break,
+                _ if outer => {}
                 (Scope::Function(_), Some(_)) => return None,
                 (Scope::Class(c), Some(_)) if first => {
                     return Some(class_key(
@@ -118,7 +122,13 @@ impl Keys<'_, '_> {
     pub fn in_module(&self, m: ModuleId, name: &str, depth: u32) -> Option<Key> {
         let project = self.resolver.project;
         let module = project.module(m)?;
-        let bindings = module.symbols.module.names.get(name)?;
+        // A name only functions bind, under `global name`, is the module's too.
+        let Some(bindings) = module.symbols.module.names.get(name) else {
+            return module.symbols.is_module_name(name).then(|| Key {
+                module: m,
+                path: name.to_string(),
+            });
+        };
         if let Some(Binding::From { module: from, name }) = bindings.first() {
             if depth >= MAX_REEXPORTS {
                 return None;

@@ -10,7 +10,7 @@ use std::cell::Cell;
 use std::sync::Arc;
 
 use crate::catalog::blocking;
-use crate::facts::symbols::Binding;
+use crate::facts::symbols::{is_none_placeholder, Binding};
 use crate::project::{ModuleData, ModuleId, Project};
 use crate::syntax::ir::{BinOp, Call, ClassIdx, Expr, FuncIdx, Scope};
 
@@ -213,13 +213,20 @@ impl<'p> Resolver<'p> {
     /// body), then in `from m import *` modules, then builtins.
     fn lookup(&self, ctx: &Ctx, name: &str, depth: u32) -> Value {
         let module = &ctx.module;
-        if let Some((scope, bindings)) = self.bindings_of(ctx, name) {
-            let inner = Ctx {
-                module: module.clone(),
-                scope,
-                this: ctx.this,
-            };
-            return self.bindings(&inner, name, bindings, depth);
+        match self.bindings_of(ctx, name) {
+            Some((scope, bindings)) if scope != Scope::Module => {
+                let inner = Ctx {
+                    module: module.clone(),
+                    scope,
+                    this: ctx.this,
+                };
+                return self.bindings(&inner, name, bindings, depth);
+            }
+            _ => {
+                if let Some(v) = self.global(module, name, depth, true) {
+                    return v;
+                }
+            }
         }
         for star in &module.symbols.module.star_imports {
             if let Some(v) = self.star_member(star, name, module.id, depth + 1) {
@@ -230,6 +237,51 @@ impl<'p> Resolver<'p> {
             return Value::External(format!("builtins.{name}"));
         }
         Value::Unknown
+    }
+
+    /// The module-level `name` of `module`: its module-level bindings, or, when it has none but
+    /// `None` placeholders, what the module's functions assign it under `global name`
+    /// (`celery_app = None` then `def create_app(): global celery_app; celery_app =
+    /// Celery(...)`), when they agree. `filled`: read when the functions may have run (a use
+    /// at call time), not copied at import (`from m import celery_app` copies the placeholder,
+    /// unless there is none). `None`: the module does not bind it.
+    fn global(
+        &self,
+        module: &Arc<ModuleData>,
+        name: &str,
+        depth: u32,
+        filled: bool,
+    ) -> Option<Value> {
+        let own = module.symbols.module.names.get(name);
+        let writers = module.symbols.global_writers(name);
+        let placeholders_only = own.is_none_or(|b| b.iter().all(is_none_placeholder));
+        if writers.is_empty() || !placeholders_only {
+            let ctx = Ctx::new(module.clone(), Scope::Module);
+            return own.map(|b| self.bindings(&ctx, name, b, depth));
+        }
+        if own.is_some() && !filled {
+            return Some(Value::Unknown);
+        }
+        let mut result: Option<Value> = None;
+        for f in writers {
+            let scope = Scope::Function(*f);
+            let Some(bindings) = module.symbols.table(scope).and_then(|t| t.names.get(name)) else {
+                continue;
+            };
+            let ctx = Ctx::new(module.clone(), scope);
+            for b in bindings
+                .iter()
+                .filter(|b| !matches!(b, Binding::Outer) && !is_none_placeholder(b))
+            {
+                let v = self.binding(&ctx, name, b, depth + 1);
+                match &result {
+                    None => result = Some(v),
+                    Some(prev) if *prev == v => {}
+                    Some(_) => return Some(Value::Unknown),
+                }
+            }
+        }
+        Some(result.unwrap_or(Value::Unknown))
     }
 
     fn bindings(&self, ctx: &Ctx, name: &str, bindings: &[Binding], depth: u32) -> Value {
@@ -335,7 +387,7 @@ impl<'p> Resolver<'p> {
     fn module_member(&self, module: &str, name: &str, from: Option<ModuleId>, depth: u32) -> Value {
         match self.project.find_module(module, from) {
             Some(id) => {
-                let v = self.attribute(&Value::Module(id), name, depth + 1);
+                let v = self.module_attribute(id, name, depth + 1, false);
                 if v != Value::Unknown {
                     return v;
                 }
@@ -358,31 +410,7 @@ impl<'p> Resolver<'p> {
             return Value::Unknown;
         }
         match base {
-            Value::Module(id) => {
-                let Some(module) = self.project.module(*id) else {
-                    return Value::Unknown;
-                };
-                if let Some(bindings) = module.symbols.module.names.get(attr) {
-                    let ctx = Ctx {
-                        module: module.clone(),
-                        scope: Scope::Module,
-                        this: None,
-                    };
-                    return self.bindings(&ctx, attr, bindings, depth + 1);
-                }
-                for star in &module.symbols.module.star_imports {
-                    if let Some(v) = self.star_member(star, attr, module.id, depth + 1) {
-                        return v;
-                    }
-                }
-                match self
-                    .project
-                    .find_module(&format!("{}.{attr}", module.name), Some(module.id))
-                {
-                    Some(sub) => Value::Module(sub),
-                    None => Value::Unknown,
-                }
-            }
+            Value::Module(id) => self.module_attribute(*id, attr, depth + 1, true),
             Value::External(p) | Value::ExtInstance(p) => Value::External(format!("{p}.{attr}")),
             Value::Class(c) => match self.class_member(*c, attr, depth + 1) {
                 Some(Value::Func(f)) => Value::Func(f),
@@ -401,6 +429,29 @@ impl<'p> Resolver<'p> {
                 }
             }
             _ => Value::Unknown,
+        }
+    }
+
+    /// `attr` of a project module: a module-level name (see [`Resolver::global`] for `filled`),
+    /// one of its star imports, or a submodule.
+    fn module_attribute(&self, id: ModuleId, attr: &str, depth: u32, filled: bool) -> Value {
+        let Some(module) = self.project.module(id) else {
+            return Value::Unknown;
+        };
+        if let Some(v) = self.global(&module, attr, depth + 1, filled) {
+            return v;
+        }
+        for star in &module.symbols.module.star_imports {
+            if let Some(v) = self.star_member(star, attr, module.id, depth + 1) {
+                return v;
+            }
+        }
+        match self
+            .project
+            .find_module(&format!("{}.{attr}", module.name), Some(module.id))
+        {
+            Some(sub) => Value::Module(sub),
+            None => Value::Unknown,
         }
     }
 
@@ -496,9 +547,16 @@ impl<'p> Resolver<'p> {
         while let Some(s) = scope {
             let skip = matches!(s, Scope::Class(_)) && !first;
             if !skip {
-                if let Some(b) = module.symbols.table(s).and_then(|t| t.names.get(name)) {
+                let table = module.symbols.table(s);
+                if let Some(b) = table.and_then(|t| t.names.get(name)) {
                     if !b.iter().any(|b| matches!(b, Binding::Outer)) {
                         return Some((s, b));
+                    }
+                    // `global name`: the module's, whatever the scopes between bind.
+                    if s != Scope::Module && table.is_some_and(|t| t.is_global(name)) {
+                        scope = Some(Scope::Module);
+                        first = false;
+                        continue;
                     }
                 }
             }

@@ -174,6 +174,8 @@ pub enum Stmt {
     /// `global x` / `nonlocal x`.
     Global {
         names: Vec<String>,
+        /// `nonlocal`: the names are the enclosing function's, not the module's.
+        nonlocal: bool,
     },
     Break,
     Continue,

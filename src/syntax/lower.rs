@@ -207,9 +207,11 @@ impl Lowerer {
             },
             ast::Stmt::Global(global) => Stmt::Global {
                 names: global.names.iter().map(|n| n.id.to_string()).collect(),
+                nonlocal: false,
             },
             ast::Stmt::Nonlocal(nonlocal) => Stmt::Global {
                 names: nonlocal.names.iter().map(|n| n.id.to_string()).collect(),
+                nonlocal: true,
             },
             ast::Stmt::Expr(expr) => Stmt::Expr(self.expr(&expr.value, scope)),
             ast::Stmt::Break(_) => Stmt::Break,

@@ -115,7 +115,7 @@ pub fn walk_stmt<'a, V: Visitor<'a> + ?Sized>(v: &mut V, stmt: &'a Stmt) {
                 v.visit_expr(e);
             }
         }
-        Stmt::Global { names } => v.visit_global(names),
+        Stmt::Global { names, .. } => v.visit_global(names),
         Stmt::Break | Stmt::Continue | Stmt::Pass => {}
     }
 }
