@@ -13,7 +13,7 @@ use crate::diagnostic::{Diagnostic, FileRef, Place, TraceEntry};
 use crate::effects::{Analyzer, At, Hop, Loc, ShutdownCall, Summary, Via};
 use crate::handlers::{self, Connection};
 use crate::project::{ModuleData, ModuleId};
-use crate::resolve::FuncRef;
+use crate::resolve::{ClassRef, FuncRef};
 use crate::rules::{self, Rule};
 use crate::syntax::ir::Function;
 
@@ -167,13 +167,15 @@ pub fn check(
         .iter()
         .flat_map(|m| handlers::find(&analyzer.resolver, m))
         .collect();
+    // A receiver bound to `self` in a base class runs on the subclasses the project makes.
+    let connections = handlers::instances::expand(&analyzer.resolver, connections);
     // Summaries first: they read the modules the handlers' calls lead into, whose settings
     // count too.
     let summaries: Vec<Rc<Summary>> = connections
         .iter()
         .map(|c| match c.wrapper {
             Some(w) => analyzer.wrapper_summary(w.func, w.decorator, c.receiver),
-            None => analyzer.summary(c.receiver),
+            None => analyzer.summary_as(c.receiver, c.this),
         })
         .collect();
     let config = crate::celery_config::scan(analyzer.project(), &analyzer.resolver, roots);
@@ -187,7 +189,7 @@ pub fn check(
     // Which rule runs where is the registry's to say (`rules::Check`).
     let (receiver_checks, body_checks) = (rules::receiver_checks(), rules::body_checks());
     let mut out = Vec::new();
-    let mut seen_handlers: HashSet<(FuncRef, &'static str)> = HashSet::new();
+    let mut seen_handlers: HashSet<(FuncRef, Option<ClassRef>, &'static str)> = HashSet::new();
     for (c, summary) in connections.iter().zip(summaries) {
         let Some(module) = analyzer.project().module(c.receiver.module) else {
             continue;
@@ -217,7 +219,7 @@ pub fn check(
         // A receiver that is garbage-collected before the signal is sent never runs: what its
         // body would do is moot.
         if rules::cel008_weak_local_receiver::never_called(&h)
-            || !seen_handlers.insert((c.receiver, c.signal.name))
+            || !seen_handlers.insert((c.receiver, c.this, c.signal.name))
         {
             continue;
         }

@@ -2,11 +2,13 @@
 //! lists (decorators, `connect` calls anywhere, Django's `@receiver`), with the receiver
 //! resolved across modules.
 
+pub mod instances;
+
 use std::sync::Arc;
 
 use crate::catalog::signals::{self, Signal};
 use crate::project::ModuleData;
-use crate::resolve::{Ctx, FuncRef, Resolver, Value};
+use crate::resolve::{ClassRef, Ctx, FuncRef, Resolver, Value};
 use crate::syntax::ir::{Call, Expr, FuncIdx, Module, Scope, Span, Stmt};
 use crate::syntax::visitor::{walk_body, walk_expr, walk_function, walk_stmt, Visitor};
 
@@ -66,6 +68,13 @@ pub struct Connection {
     /// (a test, or a function that goes on to start a worker or run tasks): the local receiver
     /// is alive then.
     pub sent_while_alive: bool,
+    /// A method connected bound to an instance (`plugin.on_init`, `self.on_init`): the class
+    /// of that instance, which decides what `self.other()` in the handler runs.
+    pub this: Option<ClassRef>,
+    /// The receiver is bound to `self` in a method of this class (`self.on_init` in
+    /// `Base.__init__`): the instance is of whichever subclass the project makes
+    /// ([`instances::expand`]).
+    pub self_class: Option<ClassRef>,
 }
 
 /// Calls that, made after the connection in the same function, may send the signal while the
@@ -296,6 +305,8 @@ impl Finder<'_, '_> {
             temporary,
             escapes,
             sent_while_alive,
+            this: None,
+            self_class: None,
         });
     }
 
@@ -398,14 +409,17 @@ impl Finder<'_, '_> {
         let value = self.resolver.value(&self.ctx(scope), arg);
         let temporary = matches!(arg, Expr::Lambda { .. })
             || (matches!(arg, Expr::Call(_)) && matches!(value, Value::Partial(_)));
-        let receiver = match value {
-            Value::Func(f) | Value::BoundMethod(f, _) => f,
+        let (receiver, this) = match value {
+            Value::Func(f) => (f, None),
+            Value::BoundMethod(f, c) => (f, Some(c)),
             Value::Partial(inner) => match *inner {
-                Value::Func(f) | Value::BoundMethod(f, _) => f,
+                Value::Func(f) => (f, None),
+                Value::BoundMethod(f, c) => (f, Some(c)),
                 _ => return,
             },
             _ => return,
         };
+        let self_class = self.self_class(arg, scope);
         self.push(
             signal,
             receiver,
@@ -415,6 +429,32 @@ impl Finder<'_, '_> {
             Self::weak(call),
             temporary,
         );
+        if let Some(c) = self.out.last_mut() {
+            c.this = this;
+            c.self_class = self_class;
+        }
+    }
+
+    /// `self.<method>` in a method of a class (not a static or class method): that class.
+    fn self_class(&self, arg: &Expr, scope: Scope) -> Option<ClassRef> {
+        let Expr::Attribute { value, .. } = arg else {
+            return None;
+        };
+        let Scope::Function(f) = scope else {
+            return None;
+        };
+        let def = self.module.parsed.module.function(f)?;
+        let Scope::Class(class) = def.parent else {
+            return None;
+        };
+        if value.as_name() != def.params.names.first().map(String::as_str) {
+            return None;
+        }
+        let class = ClassRef {
+            module: self.module.id,
+            class,
+        };
+        (self.resolver.value(&self.ctx(scope), value) == Value::Instance(class)).then_some(class)
     }
 }
 
