@@ -368,6 +368,10 @@ pub struct Threads {
     pub start: Vec<String>,
     /// Classes whose instances are threads: `.start()` on a project subclass starts one.
     pub classes: Vec<String>,
+    /// Arguments with which a call of `start` starts no thread: `keyword=True` or
+    /// `keyword=False` (`ThreadStats.start(flush_in_thread=False)`).
+    #[serde(default)]
+    pub unless: HashMap<String, Vec<String>>,
 }
 
 /// The built-in catalogue, parsed.

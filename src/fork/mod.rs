@@ -9,10 +9,16 @@
 //! - `children`: what the children run (tasks, child-process signal handlers, what they call):
 //!   which globals they read, which a `worker_process_init` handler re-creates.
 //! - `keys`: globals by identity, across `from m import name`.
+//! - `hooks`: what re-creates them in each child besides a handler (after-fork hooks,
+//!   process-id guards); `spread`: what the main process leaves once every module ran;
+//!   `callables`: a connect passed as a callable.
 
+mod callables;
 pub mod children;
+mod hooks;
 pub mod keys;
 pub mod parent;
+mod spread;
 mod stmts;
 mod threads;
 mod worker;
@@ -154,7 +160,7 @@ pub fn analyse(an: &Analyzer, connections: &[Connection]) -> Facts {
 fn inherited(parent: &Parent, child: &Children) -> Vec<Inherited> {
     let mut out: Vec<Inherited> = Vec::new();
     for h in &parent.held {
-        if child.resets(&h.key) {
+        if child.resets_held(&parent.held, h) {
             continue;
         }
         let Some(used) = child.reading(&h.key) else {
@@ -243,7 +249,7 @@ fn child_entries(
         out.push(Entry {
             func: c.receiver,
             what: format!("`{}` handler `{name}`", c.signal.name),
-            process_init: c.signal.is_process_init(),
+            process_init: children::resets_in_child(c.signal),
         });
     }
     out

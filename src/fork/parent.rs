@@ -2,13 +2,15 @@
 //! it imports and the main-process signal handlers, with the project functions they call.
 //! Found here: connections stored where the children can reach them (a global, a class
 //! attribute, an attribute of a module-level object, an object whose `__init__` opened one),
-//! and threads started.
+//! threads started, after-fork hooks registered (`hooks`), and connections closed again before
+//! the fork.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use std::sync::Arc;
 
+use super::hooks::{self, Hook};
 use super::keys::{Key, Keys};
 use super::stmts::{blocks_run, calls_in, returns_in};
 pub use super::stmts::{local_binding, visit_stmts};
@@ -19,10 +21,19 @@ use crate::effects::{Analyzer, Hop, Loc};
 use crate::facts::symbols::Binding;
 use crate::project::ModuleData;
 use crate::resolve::{ClassRef, Ctx, FuncRef, Value};
-use crate::syntax::ir::{Call, Expr, Scope, Stmt};
+use crate::syntax::ir::{Call, Expr, Scope, Span, Stmt};
 
 /// How deep main-process calls are followed.
 const MAX_DEPTH: usize = 8;
+
+/// Methods of an outside object that close the connection it holds (called in the main process
+/// after it opened it, before the fork: nothing is left to inherit). A SQLAlchemy connection's
+/// `close` returns it to the engine's pool, which stays held through the engine.
+const CLOSES: &[&str] = &["close", "dispose", "disconnect"];
+
+/// Outside classes whose `with` block closes the connection it opened (`with db:` of peewee,
+/// and its `connection_context()`).
+const CLOSED_BY_WITH: &[&str] = &["peewee.Database"];
 
 /// Methods that give a handle working through the connection they are called on (a cursor, a
 /// channel, a session, a database): what they return holds the connection too. Any other
@@ -87,6 +98,23 @@ pub struct Opening {
 pub struct Held {
     pub key: Key,
     pub opening: Rc<Opening>,
+    /// Built at import from another global holding the connection (a session factory bound to
+    /// the engine, a model class of the database): re-created with it.
+    pub built: bool,
+}
+
+impl Held {
+    /// Is what `h` holds re-created in each child, by `reset` of the global itself, or of the
+    /// global it was built from (`engine.dispose()` re-creates what `SessionLocal` gives)? A
+    /// handle taken from it (`cur = conn.cursor()`) is not: it stays the inherited one.
+    pub fn reset_by(&self, all: &[Held], reset: &dyn Fn(&Key) -> bool) -> bool {
+        reset(&self.key)
+            || (self.built
+                && all
+                    .iter()
+                    .filter(|o| !o.built && Rc::ptr_eq(&o.opening, &self.opening))
+                    .any(|o| reset(&o.key)))
+    }
 }
 
 /// A thread started in the main process.
@@ -106,12 +134,19 @@ pub struct Started {
 
 pub struct Parent<'a, 'p> {
     pub an: &'a Analyzer<'p>,
-    keys: Keys<'a, 'p>,
+    pub(super) keys: Keys<'a, 'p>,
     pub held: Vec<Held>,
     pub started: Vec<Started>,
+    /// After-fork hooks registered: what they re-create is let go of once every module ran.
+    pub(super) hooks: Vec<Hook>,
     ran: HashSet<FuncRef>,
     /// The global a method being run was called on.
     receiver: Option<Key>,
+    /// The statement being run assigns the call at this span to these globals
+    /// (`producer = KafkaProducer(...)`).
+    assigning: Option<(Span, Vec<Key>)>,
+    /// The globals the result of the function being run goes to.
+    returned_to: Vec<Key>,
     /// Modules imported inside the functions run (`from .app import create_app` in a
     /// factory): their module-level code runs then too.
     pub late_imports: Vec<(String, crate::project::ModuleId)>,
@@ -127,8 +162,11 @@ impl<'a, 'p> Parent<'a, 'p> {
             },
             held: Vec::new(),
             started: Vec::new(),
+            hooks: Vec::new(),
             ran: HashSet::new(),
             receiver: None,
+            assigning: None,
+            returned_to: Vec::new(),
             late_imports: Vec::new(),
             returns: RefCell::new(HashMap::new()),
         }
@@ -175,12 +213,25 @@ impl<'a, 'p> Parent<'a, 'p> {
     }
 
     fn stmt(&mut self, ctx: &Ctx, stmt: &Stmt, root: &Root, trace: &[Hop], depth: usize) {
+        let assigning = match stmt {
+            Stmt::Assign { targets, value, .. } if matches!(&**value, Expr::Call(_)) => {
+                let keys: Vec<Key> = targets.iter().flat_map(|t| self.target(ctx, t)).collect();
+                Some((value.span(), keys))
+            }
+            _ => None,
+        };
+        let outer = std::mem::replace(&mut self.assigning, assigning);
         let calls = calls_in(stmt);
         for call in calls {
             self.call(ctx, call, root, trace, depth);
         }
+        self.assigning = outer;
         match stmt {
             Stmt::Assign { targets, value, .. } => self.assign(ctx, targets, value, root, trace),
+            Stmt::Def(f) => {
+                let found = hooks::decorated(self.an, &self.keys, ctx, *f);
+                self.hooks.extend(found);
+            }
             Stmt::Class(c) if ctx.scope != Scope::Module || matches!(root, Root::Import(_)) => {
                 if let Some(class) = ctx.module.parsed.module.class(*c) {
                     let inner = Ctx::new(ctx.module.clone(), Scope::Class(*c));
@@ -199,12 +250,86 @@ impl<'a, 'p> Parent<'a, 'p> {
         for block in blocks_run(stmt) {
             self.block(ctx, block, root, trace, depth);
         }
+        // `with db:` (peewee) closes at its end what it opened.
+        if let Stmt::With { items, .. } = stmt {
+            for item in items {
+                self.closed_by_with(ctx, item);
+            }
+        }
+    }
+
+    /// The globals the call is the whole assigned value of.
+    pub(super) fn assigned_to(&self, call: &Call) -> Vec<Key> {
+        match &self.assigning {
+            Some((span, keys)) if *span == call.span => keys.clone(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// `X.close()` on a held global, by an outside method: the connection is closed before
+    /// the fork (with every handle taken from it).
+    fn closes(&mut self, ctx: &Ctx, call: &Call, callee: &Value) {
+        let Expr::Attribute { value, attr, .. } = &call.func else {
+            return;
+        };
+        if !CLOSES.contains(&attr.as_str())
+            || !matches!(callee, Value::External(_) | Value::Unknown)
+        {
+            return;
+        }
+        if let Some(k) = self.keys.of(ctx, value) {
+            self.release(&k);
+        }
+    }
+
+    /// Lets go of the connections held by `k` (and every global holding the same one).
+    fn release(&mut self, k: &Key) {
+        let gone: Vec<Rc<Opening>> = self
+            .held
+            .iter()
+            .filter(|h| h.key == *k)
+            .map(|h| h.opening.clone())
+            .collect();
+        self.held
+            .retain(|h| !gone.iter().any(|g| Rc::ptr_eq(g, &h.opening)));
+    }
+
+    /// `with db:` or `with db.connection_context():` of a peewee database closes the
+    /// connection at the end of the block.
+    fn closed_by_with(&mut self, ctx: &Ctx, item: &Expr) {
+        let object = match item {
+            Expr::Call(c) => match &c.func {
+                Expr::Attribute { value, attr, .. } if attr == "connection_context" => &**value,
+                _ => return,
+            },
+            other => other,
+        };
+        let closes = match self.an.resolver.value(ctx, object) {
+            Value::ExtInstance(class) => CLOSED_BY_WITH.contains(&class.as_str()),
+            _ => false,
+        };
+        if let Some(k) = self.keys.of(ctx, object).filter(|_| closes) {
+            self.release(&k);
+        }
     }
 
     /// A call the main process makes: a thread started, a connection opened on an object the
     /// children can reach, a project function run.
     fn call(&mut self, ctx: &Ctx, call: &Call, root: &Root, trace: &[Hop], depth: usize) {
         let callee = self.an.resolver.value(ctx, &call.func);
+        let found = hooks::registered(self.an, &self.keys, (ctx, call, &callee), &self.returned_to);
+        self.hooks.extend(found);
+        self.closes(ctx, call, &callee);
+        if let Some((holder, at)) = super::callables::opened_by(self, ctx, call, &callee) {
+            if let Some(key) = holder {
+                let at = OpenAt {
+                    trace: trace.to_vec(),
+                    ..at
+                };
+                self.hold(key, at, root);
+            }
+            return;
+        }
         if let Some(started) = super::threads::started(self, ctx, call, &callee) {
             self.started.push(Started {
                 loc: loc(ctx, call.span),
@@ -247,94 +372,12 @@ impl<'a, 'p> Parent<'a, 'p> {
                 _ => None,
             };
             let outer = std::mem::replace(&mut self.receiver, receiver);
+            let to = self.assigned_to(call);
+            let returned = std::mem::replace(&mut self.returned_to, to);
             self.function(f, this, root, &inner, depth + 1);
             self.receiver = outer;
+            self.returned_to = returned;
         }
-    }
-
-    /// What is built at import from a held connection or pool holds it too, whatever the
-    /// order: `SessionLocal = sessionmaker(bind=engine)` before `metadata.create_all(engine)`,
-    /// and the model classes of a held Flask-SQLAlchemy extension.
-    pub fn spread(&mut self, modules: &[Arc<ModuleData>]) {
-        loop {
-            let before = self.held.len();
-            for m in modules {
-                let ctx = Ctx::new(m.clone(), Scope::Module);
-                // A model class of the connection's extension (`class User(db.Model)`): its
-                // queries (`User.query`) go through the connection's pool.
-                for class in m
-                    .parsed
-                    .module
-                    .classes
-                    .iter()
-                    .filter(|c| c.parent == Scope::Module)
-                {
-                    let from = class.bases.iter().find_map(|b| {
-                        let k = self.keys.of(&ctx, b)?;
-                        self.held
-                            .iter()
-                            .find(|h| k.reads(&h.key))
-                            .map(|h| h.opening.clone())
-                    });
-                    if let Some(from) = from {
-                        let key = Key {
-                            module: m.id,
-                            path: class.name.clone(),
-                        };
-                        if !self.held.iter().any(|h| h.key == key) {
-                            self.held.push(Held { key, opening: from });
-                        }
-                    }
-                }
-                visit_stmts(&m.parsed.module.body, &mut |stmt| {
-                    let Stmt::Assign { targets, value, .. } = stmt else {
-                        return;
-                    };
-                    let Some(from) = self.built_from(&ctx, value) else {
-                        return;
-                    };
-                    let keys: Vec<Key> =
-                        targets.iter().flat_map(|t| self.target(&ctx, t)).collect();
-                    for key in keys {
-                        let known = self
-                            .held
-                            .iter()
-                            .any(|h| h.key == key && Rc::ptr_eq(&h.opening, &from));
-                        if !known {
-                            self.held.push(Held {
-                                key,
-                                opening: from.clone(),
-                            });
-                        }
-                    }
-                });
-            }
-            if self.held.len() == before {
-                break;
-            }
-        }
-    }
-
-    /// The held connection a call is given as an argument (`sessionmaker(bind=engine)`,
-    /// `scoped_session(sessionmaker(bind=engine))`).
-    fn built_from(&self, ctx: &Ctx, value: &Expr) -> Option<Rc<Opening>> {
-        let Expr::Call(call) = value else {
-            return None;
-        };
-        call.args
-            .iter()
-            .chain(call.keywords.iter().map(|k| &k.value))
-            .find_map(|a| match a {
-                Expr::Call(_) => self.built_from(ctx, a),
-                Expr::Name { .. } | Expr::Attribute { .. } => {
-                    let k = self.keys.of(ctx, a)?;
-                    self.held
-                        .iter()
-                        .find(|h| k.reads(&h.key))
-                        .map(|h| h.opening.clone())
-                }
-                _ => None,
-            })
     }
 
     fn hold(&mut self, key: Key, at: OpenAt, root: &Root) {
@@ -342,11 +385,15 @@ impl<'a, 'p> Parent<'a, 'p> {
             at,
             root: root.clone(),
         });
-        self.held.push(Held { key, opening });
+        self.held.push(Held {
+            key,
+            opening,
+            built: false,
+        });
     }
 
     /// The catalogue entry of a call that opens a connection.
-    fn opener(&self, callee: &Value, call: &Call) -> Option<(String, blocking::Entry)> {
+    pub(super) fn opener(&self, callee: &Value, call: &Call) -> Option<(String, blocking::Entry)> {
         let path = match callee {
             Value::External(p) => p.clone(),
             Value::Unknown => call.func.dotted()?,
@@ -380,6 +427,7 @@ impl<'a, 'p> Parent<'a, 'p> {
                 self.held.push(Held {
                     key,
                     opening: opening.clone(),
+                    built: false,
                 });
             }
         }
@@ -388,7 +436,7 @@ impl<'a, 'p> Parent<'a, 'p> {
     /// What an assignment stores into, when it is a global: a module-level name, a class
     /// attribute, a name declared `global`, an attribute of a global (not `self.x`: that is
     /// the instance's, see `open_at`).
-    fn target(&self, ctx: &Ctx, t: &Expr) -> Vec<Key> {
+    pub(super) fn target(&self, ctx: &Ctx, t: &Expr) -> Vec<Key> {
         match t {
             Expr::Attribute { value, attr, .. } if self.keys.self_class(ctx, value).is_some() => {
                 match &self.receiver {
@@ -446,6 +494,9 @@ impl<'a, 'p> Parent<'a, 'p> {
                         path,
                         trace: Vec::new(),
                     });
+                }
+                if let Some((_, at)) = super::callables::opened_by(self, ctx, call, &callee) {
+                    return Some(at);
                 }
                 let inner = match &callee {
                     Value::Func(f) | Value::BoundMethod(f, _) => self.returned(*f, depth + 1),

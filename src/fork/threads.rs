@@ -20,25 +20,30 @@ pub struct Start {
 }
 
 pub fn started(p: &Parent, ctx: &Ctx, call: &Call, callee: &Value) -> Option<Start> {
-    let Expr::Attribute {
-        value: receiver, ..
-    } = &call.func
-    else {
-        return None;
-    };
     let threads = &blocking::catalogue().threads;
     let keys = Keys {
         resolver: &p.an.resolver,
     };
-    let holder = keys.of(ctx, receiver);
+    let receiver = match &call.func {
+        Expr::Attribute { value, .. } => Some(&**value),
+        _ => None,
+    };
     if let Some(path) = callee
         .path()
         .filter(|c| threads.start.iter().any(|s| s == c))
     {
-        let bound = bound_constructor(ctx, receiver);
+        if no_thread(threads, path, call) {
+            return None;
+        }
+        // The object whose method starts the thread, else the client the call builds
+        // (`producer = KafkaProducer(...)` starts its sender thread).
+        let holder = receiver
+            .and_then(|r| keys.of(ctx, r))
+            .or_else(|| p.assigned_to(call).into_iter().next());
+        let bound = receiver.and_then(|r| bound_constructor(ctx, r));
         let runs = if path.ends_with(".submit") || path.ends_with(".map") {
             call.args.first()
-        } else {
+        } else if let Some(receiver) = receiver.filter(|_| path.starts_with("threading.")) {
             // `Thread(group, target)` and `Timer(interval, function)`: both second.
             let keyword = if path.starts_with("threading.Timer") {
                 "function"
@@ -49,7 +54,7 @@ pub fn started(p: &Parent, ctx: &Ctx, call: &Call, callee: &Value) -> Option<Sta
                 position: Some(1),
                 keyword: Some(keyword.to_string()),
             };
-            let ctor = match &**receiver {
+            let ctor = match receiver {
                 Expr::Call(c) => Some(&**c),
                 _ => match bound.as_deref() {
                     Some(Expr::Call(c)) => Some(&**c),
@@ -57,6 +62,8 @@ pub fn started(p: &Parent, ctx: &Ctx, call: &Call, callee: &Value) -> Option<Sta
                 },
             };
             ctor.and_then(|c| cost::arg(c, &arg))
+        } else {
+            None
         };
         // `target=self._loop.run_forever`: the thread runs a method of that object.
         let serves = match runs {
@@ -71,9 +78,9 @@ pub fn started(p: &Parent, ctx: &Ctx, call: &Call, callee: &Value) -> Option<Sta
         });
     }
     // `.start()` on an instance of a project class derived from a thread class.
-    if !matches!(&call.func, Expr::Attribute { attr, .. } if attr == "start") {
-        return None;
-    }
+    let receiver = receiver
+        .filter(|_| matches!(&call.func, Expr::Attribute { attr, .. } if attr == "start"))?;
+    let holder = keys.of(ctx, receiver);
     let Value::Instance(class) = p.an.resolver.value(ctx, receiver) else {
         return None;
     };
@@ -92,6 +99,20 @@ pub fn started(p: &Parent, ctx: &Ctx, call: &Call, callee: &Value) -> Option<Sta
         target,
         holder,
         serves: None,
+    })
+}
+
+/// Does the call start no thread, by the catalogue's `unless` arguments
+/// (`flush_in_thread=False`)?
+fn no_thread(threads: &blocking::Threads, path: &str, call: &Call) -> bool {
+    threads.unless.get(path).is_some_and(|specs| {
+        specs.iter().any(|spec| {
+            let Some((keyword, value)) = spec.split_once('=') else {
+                return false;
+            };
+            matches!(call.keyword(keyword), Some(Expr::Bool { value: v, .. })
+                if (*v && value == "True") || (!*v && value == "False"))
+        })
     })
 }
 
