@@ -10,6 +10,7 @@
 
 mod deploy;
 pub(crate) use crate::worker::commands::is_command_file;
+pub use deploy::command_pool;
 mod scanner;
 mod values;
 
@@ -55,6 +56,8 @@ pub struct Setting<T> {
 pub struct CeleryConfig {
     pub timeouts: Vec<Setting<f64>>,
     pub brokers: Vec<Setting<Broker>>,
+    /// `worker_pool` in the project's configuration (a command line's `-P` is its worker's:
+    /// `worker::Model::pool`).
     pub pools: Vec<Setting<Pool>>,
     /// The `celery` command lines of the project's deployment files (`worker::commands::find`,
     /// read once per run: take them from here).
@@ -98,13 +101,18 @@ impl CeleryConfig {
             .then_some(first)
     }
 
-    /// The pool, when every pool setting found agrees.
-    pub fn pool(&self) -> Option<Pool> {
-        let first = self.pools.first()?.value?;
-        self.pools
-            .iter()
-            .all(|p| p.value == Some(first))
-            .then_some(first)
+    /// The `worker_pool` setting of the project's configuration (not a command line's `-P`):
+    /// the one found, or all agreeing; unknown (`value: None`) when they disagree.
+    pub fn setting_pool(&self) -> Option<Setting<Pool>> {
+        let first = self.pools.first()?;
+        if self.pools.iter().all(|p| p.value == first.value) {
+            return Some(first.clone());
+        }
+        Some(Setting {
+            value: None,
+            form: "several `worker_pool` settings that disagree".to_string(),
+            ..first.clone()
+        })
     }
 }
 
@@ -161,9 +169,6 @@ pub fn scan(project: &Project, resolver: &Resolver, roots: &[PathBuf]) -> Celery
         }
     }
     config.commands = crate::worker::commands::find(project, roots);
-    config
-        .pools
-        .extend(deploy::command_line_pools(&config.commands));
     config
 }
 

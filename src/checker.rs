@@ -149,20 +149,16 @@ impl Checker<'_, '_> {
     pub fn is_solo(&self) -> bool {
         self.pool == Some(Pool::Solo)
     }
-
-    /// Does the pool fork its children (prefork, the default)?
-    pub fn pool_forks(&self) -> bool {
-        matches!(self.pool, None | Some(Pool::Prefork))
-    }
 }
 
-/// Lints the given modules.
+/// Lints the given modules; with `show_worker`, also describes the worker model.
 pub fn check(
     analyzer: &Analyzer,
     linted: &[Arc<ModuleData>],
     proc_alive_timeout: Option<&crate::TimeoutOverride>,
     roots: &[std::path::PathBuf],
-) -> Vec<Diagnostic> {
+    show_worker: bool,
+) -> (Vec<Diagnostic>, Option<String>) {
     let connections: Vec<Connection> = linted
         .iter()
         .flat_map(|m| handlers::find(&analyzer.resolver, m))
@@ -179,11 +175,14 @@ pub fn check(
         })
         .collect();
     let config = crate::celery_config::scan(analyzer.project(), &analyzer.resolver, roots);
+    // The workers the project runs, each with its pool: a rule that depends on the pool
+    // holds for the pool every worker runs.
+    let model = crate::worker::build(analyzer, &connections, &config, roots);
     let checker = Checker {
         analyzer,
         timeout: config.timeout(proc_alive_timeout),
         broker: config.broker(),
-        pool: config.pool(),
+        pool: model.pool(),
         config,
     };
     // Which rule runs where is the registry's to say (`rules::Check`).
@@ -227,13 +226,15 @@ pub fn check(
             check(&checker, &h, &mut out);
         }
     }
-    // What the main process opens or starts before the pool forks: only where it forks.
-    if checker.pool_forks() {
-        let facts = crate::fork::analyse(analyzer, &connections);
+    // What the main process opens or starts before the pool forks: only where a worker forks.
+    if model.forks() {
+        let imported = model.imported.iter().map(|m| m.module.clone()).collect();
+        let facts = crate::fork::analyse(analyzer, &connections, imported);
         for check in rules::project_checks() {
             check(&checker, &facts, &mut out);
         }
     }
+    let worker = show_worker.then(|| crate::worker::show::render(analyzer, &model, &connections));
     // The registry declares each rule's fix level; the checks build their fixes by hand.
     debug_assert!(
         out.iter()
@@ -259,7 +260,7 @@ pub fn check(
             fix.applicability = crate::diagnostic::Applicability::DisplayOnly;
         }
     }
-    out
+    (out, worker)
 }
 
 /// The finding is in a linted file, or its trace or related places pass through one.

@@ -149,6 +149,12 @@ pub struct CheckArgs {
     #[arg(long)]
     pub show_files: bool,
 
+    /// Print what celint believes about each worker (its command line, the module it loads
+    /// first, its pool, what it imports before the fork, each handler's step and process)
+    /// and exit
+    #[arg(long)]
+    pub show_worker: bool,
+
     /// When to use colour: auto (a terminal, and NO_COLOR unset), always, never
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,

@@ -93,6 +93,8 @@ pub struct Settings {
     pub leak_at_exit: bool,
     /// Threads for walking and parsing (default: `RAYON_NUM_THREADS`, else one per core).
     pub threads: Option<usize>,
+    /// Describe the worker model in `Report::worker` (`--show-worker`).
+    pub show_worker: bool,
 }
 
 impl Settings {
@@ -111,6 +113,7 @@ impl Settings {
             prescan: true,
             leak_at_exit: false,
             threads: None,
+            show_worker: false,
         }
     }
 
@@ -145,6 +148,8 @@ pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
     pub errors: Vec<RunError>,
     pub files: usize,
+    /// What celint believes about the project's workers, when `Settings::show_worker` asks.
+    pub worker: Option<String>,
 }
 
 /// Parsing and analysis recurse over syntax trees; deeply nested input needs a deep stack.
@@ -213,7 +218,7 @@ fn check_source_here(name: &str, bytes: &[u8]) -> Vec<Diagnostic> {
     let project = Project::isolated(vec![module]);
     let analyzer = effects::Analyzer::new(&project, catalog::blocking::UserEntries::default());
     let linted = project.modules();
-    let mut out = checker::check(&analyzer, &linted, None, &[]);
+    let (mut out, _) = checker::check(&analyzer, &linted, None, &[], false);
     out.extend(linted.iter().filter_map(parse_diagnostic));
     out.sort_by_cached_key(|d| d.sort_key());
     out

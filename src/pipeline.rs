@@ -76,7 +76,8 @@ pub fn run(settings: &Settings, overlay: &Overlay) -> Report {
     diagnostics.extend(expand_aliases(&project, &scope, deferred));
     timing.lap("deferred");
     let analyzer = Analyzer::new(&project, settings.extra_blocking.clone());
-    diagnostics.extend(analyse(&analyzer, settings, &scope, &extra_roots));
+    let (found, worker) = analyse(&analyzer, settings, &scope, &extra_roots);
+    diagnostics.extend(found);
     timing.lap("check");
     print_counts(&timing, &project);
     let linted: Vec<Arc<ModuleData>> = project.modules().into_iter().filter(|m| m.linted).collect();
@@ -96,6 +97,7 @@ pub fn run(settings: &Settings, overlay: &Overlay) -> Report {
         diagnostics,
         errors: scope.errors(errors),
         files: files.iter().filter(|f| scope.is_given(f)).count(),
+        worker,
     }
 }
 
@@ -330,7 +332,7 @@ fn analyse(
     settings: &Settings,
     scope: &Scope,
     extra_roots: &[PathBuf],
-) -> Vec<Diagnostic> {
+) -> (Vec<Diagnostic>, Option<String>) {
     let mut command_roots = extra_roots.to_vec();
     for p in scope.analysed() {
         if let Some(top) = discover::project_top(p) {
@@ -343,6 +345,7 @@ fn analyse(
         &linted,
         settings.proc_alive_timeout.as_ref(),
         &command_roots,
+        settings.show_worker,
     )
 }
 

@@ -110,6 +110,11 @@ impl Project {
         Some(id)
     }
 
+    /// The project module in this file, read on demand.
+    pub fn module_at(&self, path: &Path) -> Option<ModuleId> {
+        self.load_path(path)
+    }
+
     /// Starts loading these modules (looked up from `root` first) ahead of the analysis.
     pub fn prefetch(&self, names: &[String], root: &Path) {
         self.loader.prefetch(names, root);

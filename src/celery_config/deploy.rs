@@ -5,28 +5,25 @@
 use super::{pool_of, Pool, Setting};
 use crate::worker::commands::{Command, Program};
 
-/// `-P solo`, `--pool=threads`, `--pool gevent` of every worker and `celery multi start` the
-/// project's deployment files run (beat runs no pool; a worker without `-P` says nothing
-/// here). A pool celint cannot read (`$POOL`, a Helm template) is an unknown setting.
-pub(super) fn command_line_pools(commands: &[Command]) -> Vec<Setting<Pool>> {
-    commands
-        .iter()
-        .filter(|c| c.program != Program::Beat)
-        .filter_map(|c| {
-            let pool = c.pool.as_deref()?;
-            Some(Setting {
-                value: pool_of(pool),
-                at: format!("{}:{}", crate::source::display_path(&c.file), c.line),
-                form: c.form.clone(),
-                env_default: None,
-            })
-        })
-        .collect()
+/// `-P solo`, `--pool=threads`, `--pool gevent` of a worker or `celery multi start` (beat runs
+/// no pool; a worker without `-P` says nothing here). A pool celint cannot read (`$POOL`, a
+/// Helm template) is an unknown setting.
+pub fn command_pool(c: &Command) -> Option<Setting<Pool>> {
+    if c.program == Program::Beat {
+        return None;
+    }
+    let pool = c.pool.as_deref()?;
+    Some(Setting {
+        value: pool_of(pool),
+        at: format!("{}:{}", crate::source::display_path(&c.file), c.line),
+        form: format!("-P {pool}"),
+        env_default: None,
+    })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::command_line_pools;
+    use super::command_pool;
     use crate::celery_config::Pool;
     use crate::worker::commands::from_files;
     use std::path::PathBuf;
@@ -34,8 +31,9 @@ mod tests {
     fn pools(name: &str, text: &str) -> Vec<Option<Pool>> {
         let dir = PathBuf::from("/nonexistent/proj");
         let files = vec![(dir.join(name), text.to_string())];
-        command_line_pools(&from_files(&files, &[dir]))
-            .into_iter()
+        from_files(&files, &[dir])
+            .iter()
+            .filter_map(command_pool)
             .map(|s| s.value)
             .collect()
     }

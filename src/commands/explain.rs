@@ -38,6 +38,18 @@ pub(super) fn call(name: &str, user: &UserEntries) -> u8 {
     }
 }
 
+/// `--show-worker`: the worker model of the project around the given paths, as the analysis
+/// builds it.
+pub(super) fn show_worker(settings: &mut crate::Settings) -> u8 {
+    settings.show_worker = true;
+    let report = crate::run(settings);
+    print(report.worker.as_deref().unwrap_or(""));
+    for e in &report.errors {
+        eprintln!("{:?}", miette!("cannot read `{}`: {}", e.path, e.message));
+    }
+    SUCCESS
+}
+
 /// `--show-files`: the Python files the given paths hold, as the walk finds them (excludes,
 /// ignore files), sorted, one per line, in the one path form of every output.
 pub(super) fn show_files(settings: &crate::Settings) -> u8 {

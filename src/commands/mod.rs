@@ -171,6 +171,7 @@ fn settings(
         excludes,
         stdin: None,
         whole_project: true,
+        show_worker: false,
         prescan: !cli.no_prescan,
         // A plain check exits right after printing; --fix runs the pipeline several times.
         leak_at_exit: !(cli.fix || cli.diff),
@@ -369,6 +370,9 @@ fn check(cli: CheckArgs) -> u8 {
     }
     if cli.show_files {
         return explain::show_files(&settings);
+    }
+    if cli.show_worker {
+        return explain::show_worker(&mut settings);
     }
     if cli.statistics
         && !matches!(

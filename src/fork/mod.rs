@@ -21,7 +21,7 @@ pub mod parent;
 mod spread;
 mod stmts;
 mod threads;
-mod worker;
+pub(crate) mod worker;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -58,7 +58,7 @@ pub struct Facts {
 
 /// Is the connection made at import: not inside a function (other than the receiver, whose
 /// definition spans its decorators)?
-fn at_module_level(c: &Connection) -> bool {
+pub(crate) fn at_module_level(c: &Connection) -> bool {
     let ir = &c.module.parsed.module;
     !ir.functions.iter().enumerate().any(|(i, f)| {
         f.span.contains(c.site)
@@ -66,33 +66,20 @@ fn at_module_level(c: &Connection) -> bool {
     })
 }
 
-/// Main-process signals whose handlers run before the pool forks.
+/// Signals whose handlers run in the main process before the pool forks (the timeline's).
 fn before_fork(signal: &str) -> bool {
-    matches!(
-        signal,
-        "import_modules" | "celeryd_init" | "worker_init" | "celeryd_after_setup"
-    )
+    use crate::worker::timeline::{runs, Runs};
+    runs(signal, crate::celery_config::Pool::Prefork) == Runs::MainBeforeFork
 }
 
-pub fn analyse(an: &Analyzer, connections: &[Connection]) -> Facts {
-    // A module that connects a worker signal's handler at import is imported by the worker, or
-    // the handler would never be connected.
-    let with_handlers: HashSet<ModuleId> = connections
-        .iter()
-        .filter(|c| matches!(c.signal.process, Process::Main | Process::PoolChild))
-        .filter(|c| at_module_level(c))
-        .map(|c| c.module.id)
-        .collect();
-    let roots: Vec<Arc<ModuleData>> = an
-        .project()
-        .modules()
-        .into_iter()
-        .filter(|m| worker::is_root(an, m, &with_handlers))
-        .collect();
-    if roots.is_empty() {
+/// The fork analysis over what the worker imports before it forks (`worker::Model`'s
+/// `imported`: its entry, its task and handler modules, and what they import).
+pub fn analyse(an: &Analyzer, connections: &[Connection], imported: Vec<Arc<ModuleData>>) -> Facts {
+    if imported.is_empty() {
         return Facts::default();
     }
-    let mut imported = worker::imported(an, roots);
+    let mut imported = imported;
+    imported.sort_by_key(|m| m.id);
     let mut parent = Parent::new(an);
     for m in &imported {
         parent.import(m);

@@ -36,11 +36,12 @@ pub fn is_root(an: &Analyzer, module: &Arc<ModuleData>, handlers: &HashSet<Modul
     let text = module.source.text.as_str();
     !crate::loader::is_library(&module.name)
         && (handlers.contains(&module.id)
-            || ((text.contains("task") || text.contains("Task")) && !tasks(an, module).is_empty())
+            || defines_tasks(an, module)
             || (text.contains("Celery") && makes_app(an, module)))
 }
 
-fn makes_app(an: &Analyzer, module: &Arc<ModuleData>) -> bool {
+/// Does the module make a Celery app at module level?
+pub fn makes_app(an: &Analyzer, module: &Arc<ModuleData>) -> bool {
     let ctx = Ctx::new(module.clone(), Scope::Module);
     module.parsed.module.body.iter().any(|s| match s {
         Stmt::Assign { value, .. } => matches!(value.as_ref(), Expr::Call(_))
@@ -49,9 +50,23 @@ fn makes_app(an: &Analyzer, module: &Arc<ModuleData>) -> bool {
     })
 }
 
+/// Does the module define a task?
+pub fn defines_tasks(an: &Analyzer, module: &Arc<ModuleData>) -> bool {
+    let text = module.source.text.as_str();
+    (text.contains("task") || text.contains("Task")) && !tasks(an, module).is_empty()
+}
+
 /// The modules the worker imports: `roots` and, transitively, what they import at module
-/// level (project modules only; loaded on demand).
+/// level (project modules only; loaded on demand), in module order.
 pub fn imported(an: &Analyzer, roots: Vec<Arc<ModuleData>>) -> Vec<Arc<ModuleData>> {
+    let mut out = imported_in_order(an, roots);
+    out.sort_by_key(|m| m.id);
+    out
+}
+
+/// `imported`, in the order the imports are followed: the roots, then what they import, a
+/// level at a time.
+pub fn imported_in_order(an: &Analyzer, roots: Vec<Arc<ModuleData>>) -> Vec<Arc<ModuleData>> {
     let project = an.project();
     let mut seen: HashSet<ModuleId> = roots.iter().map(|m| m.id).collect();
     let mut frontier = roots;
@@ -79,7 +94,6 @@ pub fn imported(an: &Analyzer, roots: Vec<Arc<ModuleData>>) -> Vec<Arc<ModuleDat
         }
         frontier = next;
     }
-    out.sort_by_key(|m| m.id);
     out
 }
 
@@ -91,8 +105,25 @@ fn module_level_imports(m: &ModuleData) -> Vec<String> {
     out
 }
 
-/// The dotted names an import statement of module `m` names.
+/// The dotted names an import statement of module `m` names, each after the packages on its
+/// way (`import a.b.c` runs `a/__init__.py` and `a/b/__init__.py` first).
 pub fn import_names(m: &ModuleData, s: &Stmt, out: &mut Vec<String>) {
+    let mut named = Vec::new();
+    direct_import_names(m, s, &mut named);
+    for name in named {
+        let mut at = 0;
+        while let Some(dot) = name.get(at..).and_then(|rest| rest.find('.')) {
+            let package = name.get(..at + dot).unwrap_or_default().to_string();
+            if !out.contains(&package) {
+                out.push(package);
+            }
+            at += dot + 1;
+        }
+        out.push(name);
+    }
+}
+
+fn direct_import_names(m: &ModuleData, s: &Stmt, out: &mut Vec<String>) {
     match s {
         Stmt::Import { names, .. } => out.extend(names.iter().map(|a| a.name.clone())),
         Stmt::ImportFrom {

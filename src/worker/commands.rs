@@ -10,7 +10,7 @@
 //! | kind | names | read by |
 //! |---|---|---|
 //! | Procfile | `Procfile`, `Procfile.*` | `script.rs` |
-//! | shell script | `*.sh`, `*.bash`; `entrypoint`, `entrypoint.*`, `docker-entrypoint*`, `start*`, `run*` with a shell shebang | `script.rs` |
+//! | shell script | `*.sh`, `*.bash`; `entrypoint`, `entrypoint.*`, `docker-entrypoint*`, `start*`, `run*`, `*worker*` without extension, with a shell shebang | `script.rs` |
 //! | Dockerfile | `Dockerfile*`, `*.dockerfile`, `Containerfile*` | `docker.rs` |
 //! | compose | YAML named `*compose*`, or with a top-level `services:` | `compose.rs` |
 //! | Kubernetes, Helm | other YAML: any map with `command:`/`args:` (containers, values) | `k8s.rs` |
@@ -153,7 +153,8 @@ fn named(name: &str) -> Option<Named> {
         return None;
     } else if stem == "entrypoint"
         || name.starts_with("docker-entrypoint")
-        || (ext.is_none() && (name.starts_with("start") || name.starts_with("run")))
+        || (ext.is_none()
+            && (name.starts_with("start") || name.starts_with("run") || name.contains("worker")))
     {
         Named::MaybeScript
     } else {

@@ -255,6 +255,40 @@ fn scripts_need_a_shell_shebang_unless_named_sh() {
 }
 
 #[test]
+fn a_worker_script_without_extension_needs_its_shebang() {
+    let (p, found) = Project::new(
+        &[
+            (
+                "docker/commands/worker",
+                "#!/bin/bash
+set -e
+exec celery -A proj.task worker -l info
+",
+            ),
+            (
+                "notes/worker-howto",
+                "celery -A proj worker -P solo
+",
+            ),
+        ],
+        &[],
+    );
+    assert_eq!(
+        found,
+        vec![Command {
+            app: s("proj.task"),
+            ..p.at(
+                "docker/commands/worker",
+                3,
+                Source::Shell,
+                Program::Worker,
+                "exec celery -A proj.task worker -l info"
+            )
+        }]
+    );
+}
+
+#[test]
 fn makefile() {
     let (p, found) = Project::new(
         &[(
