@@ -435,6 +435,11 @@ impl<'p> Resolver<'p> {
     /// `attr` of a project module: a module-level name (see [`Resolver::global`] for `filled`),
     /// one of its star imports, or a submodule.
     fn module_attribute(&self, id: ModuleId, attr: &str, depth: u32, filled: bool) -> Value {
+        // Modules that import a name from each other (`from a import x` in b, `from b import
+        // x` in a) would lead here forever: the depth bound ends it.
+        if !self.tick(depth) {
+            return Value::Unknown;
+        }
         let Some(module) = self.project.module(id) else {
             return Value::Unknown;
         };
