@@ -65,6 +65,15 @@ pub(crate) fn program_at(words: &[String]) -> Option<(usize, Option<Program>)> {
         if module && !before_m {
             continue;
         }
+        // `exec -a celery celery -A proj worker`: the name bash's `exec -a` gives the process.
+        let exec_name = prev.is_some_and(|p| p == "-a")
+            && i
+                .checked_sub(2)
+                .and_then(|p| words.get(p))
+                .is_some_and(|p| p == "exec");
+        if exec_name {
+            continue;
+        }
         match b {
             "celery" => return Some((i, None)),
             "celeryd" => return Some((i, Some(Program::Worker))),
@@ -246,6 +255,10 @@ mod tests {
     fn programs_and_prefixes() {
         let a = args("exec gosu app poetry run celery -A proj worker").unwrap();
         assert_eq!(a.program, Some(Program::Worker));
+        // bash's `exec -a NAME`: the process's name, not the program.
+        let a = args("exec -a celery celery -A pycroft.task worker -B").unwrap();
+        assert_eq!(a.program, Some(Program::Worker));
+        assert_eq!(a.app.as_deref(), Some("pycroft.task"));
         let a = args("watchmedo auto-restart --directory=./ --pattern=*.py --recursive -- celery -A proj worker -P solo").unwrap();
         assert_eq!(a.pool.as_deref(), Some("solo"));
         let a = args("celery multi start w1 w2 -A proj -c:1 3 -P gevent").unwrap();
