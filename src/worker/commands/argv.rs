@@ -67,8 +67,7 @@ pub(crate) fn program_at(words: &[String]) -> Option<(usize, Option<Program>)> {
         }
         // `exec -a celery celery -A proj worker`: the name bash's `exec -a` gives the process.
         let exec_name = prev.is_some_and(|p| p == "-a")
-            && i
-                .checked_sub(2)
+            && i.checked_sub(2)
                 .and_then(|p| words.get(p))
                 .is_some_and(|p| p == "exec");
         if exec_name {
