@@ -7,7 +7,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::catalog::senders::{self, Passes};
-use crate::catalog::signals::Signal;
+use crate::catalog::signals::{Process, Signal};
 use crate::celery_config::{Broker, CeleryConfig, Pool, Timeout};
 use crate::diagnostic::{Diagnostic, FileRef, Place, TraceEntry};
 use crate::effects::{Analyzer, At, Hop, Loc, ShutdownCall, Summary, Via};
@@ -185,6 +185,13 @@ pub fn check(
         pool: model.pool(),
         config,
     };
+    let summaries = if model.forks() {
+        let imported: Vec<Arc<ModuleData>> =
+            model.imported.iter().map(|m| m.module.clone()).collect();
+        without_dead_joins(analyzer, &connections, &imported, summaries)
+    } else {
+        summaries
+    };
     // Which rule runs where is the registry's to say (`rules::Check`).
     let (receiver_checks, body_checks) = (rules::receiver_checks(), rules::body_checks());
     let mut out = Vec::new();
@@ -261,6 +268,38 @@ pub fn check(
         }
     }
     (out, worker)
+}
+
+/// Child-process handlers' summaries without their joins of threads the main process started
+/// before the fork: in a pool child such a thread is not alive, and `join()` returns at once
+/// (`fork::joins`). Computed only when a child-process handler joins a global thread.
+fn without_dead_joins(
+    analyzer: &Analyzer,
+    connections: &[Connection],
+    imported: &[Arc<ModuleData>],
+    summaries: Vec<Rc<Summary>>,
+) -> Vec<Rc<Summary>> {
+    let in_child = |c: &Connection| c.signal.process == Process::PoolChild;
+    let joins = connections
+        .iter()
+        .zip(&summaries)
+        .any(|(c, s)| in_child(c) && s.joins_threads());
+    if !joins {
+        return summaries;
+    }
+    let threads = crate::fork::joins::threads(analyzer, connections, imported);
+    let dead = |k: &crate::fork::keys::Key| threads.not_alive_in_child(k);
+    connections
+        .iter()
+        .zip(summaries)
+        .map(|(c, s)| {
+            if in_child(c) && s.joins_threads() {
+                Rc::new(s.without_joins(&dead))
+            } else {
+                s
+            }
+        })
+        .collect()
 }
 
 /// The finding is in a linted file, or its trace or related places pass through one.

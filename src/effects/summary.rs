@@ -1,6 +1,7 @@
 //! What a function can do, as one list of effects with the calls that lead to each, and the
 //! ways summaries combine: one piece of work after another, alternative paths, a call.
 
+use crate::fork::keys::Key;
 use crate::project::ModuleId;
 use crate::syntax::ir::Span;
 
@@ -92,6 +93,8 @@ pub struct BoundedPart {
     pub seconds: f64,
     /// How many times the enclosing loops run it.
     pub times: f64,
+    /// The thread the call joins, when it is a global (see [`Summary::without_joins`]).
+    pub joins: Option<Key>,
 }
 
 #[derive(Clone, Debug)]
@@ -102,6 +105,8 @@ pub struct UnboundedWork {
     /// How the call itself could be bounded (`timeout=`, or where it is set); `None` when it
     /// cannot (a model load, a loop): the advice is then to move the work, not to bound it.
     pub bound_by: Option<String>,
+    /// The thread the call joins, when it is a global (see [`Summary::without_joins`]).
+    pub joins: Option<Key>,
 }
 
 #[derive(Clone, Debug)]
@@ -248,6 +253,48 @@ impl Summary {
         out
     }
 
+    /// Does some effect join a global thread (`t.join()`)?
+    pub fn joins_threads(&self) -> bool {
+        self.effects.iter().any(|e| {
+            matches!(
+                e.item,
+                Effect::Bounded(BoundedPart { joins: Some(_), .. })
+                    | Effect::Unbounded(UnboundedWork { joins: Some(_), .. })
+            )
+        })
+    }
+
+    /// The summary without the joins of threads `dropped` accepts: in a pool child, a thread the
+    /// main process started before the fork is not alive, and `join()` returns at once (seen on
+    /// Celery 5.7). Their time leaves the estimate (the worst path may then be another, shorter
+    /// one that was not kept: the estimate can only fall short); exits after them keep their
+    /// `after_blocking`.
+    pub fn without_joins(&self, dropped: &dyn Fn(&Key) -> bool) -> Summary {
+        let joined = |e: &Effect| match e {
+            Effect::Bounded(BoundedPart { joins: Some(k), .. })
+            | Effect::Unbounded(UnboundedWork { joins: Some(k), .. }) => dropped(k),
+            _ => false,
+        };
+        let mut out = self.clone();
+        if !self.effects.iter().any(|e| joined(&e.item)) {
+            return out;
+        }
+        for e in self.effects.iter().filter(|e| joined(&e.item)) {
+            if let Effect::Bounded(p) = &e.item {
+                out.seconds -= p.seconds * p.times;
+            }
+        }
+        out.seconds = out.seconds.max(0.0);
+        out.effects.retain(|e| !joined(&e.item));
+        out.recount();
+        out.blocks = out.seconds > 0.0
+            || out
+                .effects
+                .iter()
+                .any(|e| matches!(e.item, Effect::Bounded(_) | Effect::Unbounded(_)));
+        out
+    }
+
     /// Everything in here is reached only after blocking work.
     pub fn mark_after_blocking(&mut self) {
         for e in &mut self.effects {
@@ -319,6 +366,7 @@ mod tests {
                 what: format!("sleep{n}"),
                 seconds,
                 times: 1.0,
+                joins: None,
             }),
         ));
         s
@@ -364,6 +412,40 @@ mod tests {
         // Room again after forgetting only what was forgotten: exits stay full.
         s.push(traced(999, exit(999)));
         assert_eq!(s.exits().count(), MAX_EFFECTS);
+    }
+
+    #[test]
+    fn joins_of_dead_threads_leave_the_estimate() {
+        let t = Key {
+            module: ModuleId(0),
+            path: "monitor".into(),
+        };
+        let mut s = sleep(1, 2.0);
+        let mut joined = sleep(2, 3.0);
+        if let Some(Effect::Bounded(p)) = joined.effects.first_mut().map(|e| &mut e.item) {
+            p.joins = Some(t.clone());
+        }
+        s.append(joined, 2.0);
+        s.push(traced(
+            3,
+            Effect::Unbounded(UnboundedWork {
+                what: "monitor.join()".into(),
+                note: None,
+                bound_by: None,
+                joins: Some(t.clone()),
+            }),
+        ));
+        assert!(s.joins_threads());
+        assert_eq!(s.seconds, 8.0);
+        let kept = s.without_joins(&|_| false);
+        assert_eq!((kept.seconds, kept.unbounded().count()), (8.0, 1));
+        let dropped = s.without_joins(&|k| *k == t);
+        assert_eq!(dropped.seconds, 2.0);
+        assert_eq!(dropped.parts().count(), 1);
+        assert_eq!(dropped.unbounded().count(), 0);
+        assert!(dropped.blocks && !dropped.joins_threads());
+        let none = sleep(9, 0.0).without_joins(&|_| true);
+        assert_eq!(none.seconds, 0.0);
     }
 
     #[test]

@@ -9,6 +9,9 @@ use crate::project::ModuleData;
 use crate::resolve::{ClassRef, Ctx, FuncRef, Value};
 use crate::syntax::ir::{Call, Expr, Span, Stmt};
 
+/// `Thread.join` as the resolver names it.
+const THREAD_JOIN: &str = "threading.Thread.join";
+
 pub(super) struct Walk<'a, 'p> {
     pub(super) an: &'a Analyzer<'p>,
     pub(super) ctx: Ctx,
@@ -254,6 +257,7 @@ impl<'a, 'p> Walk<'a, 'p> {
                     what,
                     note: None,
                     bound_by: None,
+                    joins: None,
                 }),
             });
             body_out.forget_blocking();
@@ -364,6 +368,7 @@ impl<'a, 'p> Walk<'a, 'p> {
                     what: self.text(call.span),
                     seconds,
                     times: 1.0,
+                    joins: self.joined_thread(call, &callee),
                 }),
                 Cost::Unbounded(reason) => {
                     let name = self.text(call.func.span());
@@ -371,6 +376,7 @@ impl<'a, 'p> Walk<'a, 'p> {
                         what: format!("{} `{name}` {reason}", entry.kind.describe()),
                         note: None,
                         bound_by: bound_by(&entry.bound),
+                        joins: self.joined_thread(call, &callee),
                     })
                 }
             };
@@ -387,6 +393,7 @@ impl<'a, 'p> Walk<'a, 'p> {
                 what,
                 note,
                 bound_by: None,
+                joins: None,
             };
             self.record(call.span, Effect::Unbounded(work));
             return;
@@ -398,6 +405,21 @@ impl<'a, 'p> Walk<'a, 'p> {
         } else if let Some(f) = self.wrapped_function(call, &callee) {
             self.call_project(f, None, call);
         }
+    }
+
+    /// The global thread a `<thread>.join(...)` call joins (`t.join()`, `self._thread.join()`),
+    /// by the identity the fork analysis gives the thread it sees started.
+    fn joined_thread(&self, call: &Call, callee: &Value) -> Option<crate::fork::keys::Key> {
+        if callee.path() != Some(THREAD_JOIN) {
+            return None;
+        }
+        let Expr::Attribute { value, .. } = &call.func else {
+            return None;
+        };
+        let keys = crate::fork::keys::Keys {
+            resolver: &self.an.resolver,
+        };
+        keys.of(&self.ctx, value)
     }
 
     /// The model-load heuristic (`catalog::heuristic`) for a call outside the project that no

@@ -16,6 +16,7 @@
 mod callables;
 pub mod children;
 mod hooks;
+pub mod joins;
 pub mod keys;
 pub mod parent;
 mod spread;
