@@ -30,7 +30,8 @@ def before(**kwargs):
 "#;
 
 /// A project whose code lives under `backend/` and whose worker is started from a Makefile
-/// (`cd backend && ...`) and from a supervisord configuration, with another pool.
+/// (`cd backend && ...`) and from a supervisord configuration, with another pool; a module of
+/// handlers that nothing the worker imports reaches.
 #[test]
 fn workers_from_a_makefile_and_supervisord_under_a_subdirectory() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -54,6 +55,12 @@ fn workers_from_a_makefile_and_supervisord_under_a_subdirectory() {
     write(d, "backend/proj/__init__.py", "");
     write(d, "backend/proj/app.py", APP);
     write(d, "backend/proj/signals.py", SIGNALS);
+    // Nothing celint follows imports it: taken to be imported, and marked so.
+    write(
+        d,
+        "backend/proj/legacy.py",
+        "from celery.signals import worker_ready\n\n\n@worker_ready.connect\ndef hello(**kwargs):\n    pass\n",
+    );
     write(
         d,
         "backend/proj/tasks.py",

@@ -48,6 +48,9 @@ impl Worker {
 pub struct Imported {
     pub module: Arc<ModuleData>,
     pub step: Loads,
+    /// Neither the entry nor a task module imports it: it connects a handler at import, and is
+    /// taken to be imported by something celint does not follow.
+    pub assumed: bool,
 }
 
 pub struct Model {
@@ -223,30 +226,40 @@ fn imported(
         .collect();
     let first = imports::imported_in_order(an, entry_modules);
     let seen: HashSet<ModuleId> = first.iter().map(|m| m.id).collect();
-    let rest_roots: Vec<Arc<ModuleData>> = candidates
+    // The task modules next; then the modules that connect a handler at import which neither
+    // reaches: taken to be imported (by something celint does not follow, such as a Django
+    // app's `ready()`), or their handlers would never be connected.
+    let kept = |m: &Arc<ModuleData>| {
+        !seen.contains(&m.id)
+            && (!known_entry || !imports::makes_app(an, m) || imports::defines_tasks(an, m))
+    };
+    let (handler_only, task_roots): (Vec<Arc<ModuleData>>, Vec<Arc<ModuleData>>) = candidates
         .into_iter()
-        .filter(|m| !seen.contains(&m.id))
-        .filter(|m| {
-            !known_entry
-                || with_handlers.contains(&m.id)
-                || !imports::makes_app(an, m)
-                || imports::defines_tasks(an, m)
-        })
-        .collect();
-    let rest = imports::imported_in_order(an, rest_roots);
-    first
+        .filter(|m| kept(m) || (with_handlers.contains(&m.id) && !seen.contains(&m.id)))
+        .partition(|m| with_handlers.contains(&m.id) && !imports::defines_tasks(an, m));
+    let mut out: Vec<Imported> = first
         .into_iter()
         .map(|module| Imported {
             module,
             step: Loads::Entry,
+            assumed: false,
         })
-        .chain(
-            rest.into_iter()
-                .filter(|m| !seen.contains(&m.id))
-                .map(|module| Imported {
+        .collect();
+    let mut seen = seen;
+    for (roots, assumed) in [(task_roots, false), (handler_only, true)] {
+        let roots: Vec<Arc<ModuleData>> = roots
+            .into_iter()
+            .filter(|m| !seen.contains(&m.id))
+            .collect();
+        for module in imports::imported_in_order(an, roots) {
+            if seen.insert(module.id) {
+                out.push(Imported {
                     module,
                     step: Loads::TaskModules,
-                }),
-        )
-        .collect()
+                    assumed: assumed && known_entry,
+                });
+            }
+        }
+    }
+    out
 }

@@ -154,7 +154,12 @@ fn timeline(model: &Model, connections: &[Connection], out: &mut String) {
         if !imported.is_empty() {
             let _ = writeln!(out, "    imports:");
             for m in imported {
-                let _ = writeln!(out, "      {}", display_path(&m.module.source.path));
+                let note = if m.assumed {
+                    " (connects handlers; what imports it is not seen)"
+                } else {
+                    ""
+                };
+                let _ = writeln!(out, "      {}{note}", display_path(&m.module.source.path));
             }
         }
         if !handlers.is_empty() {
