@@ -22,13 +22,15 @@ use crate::Overlay;
 const ALWAYS_EXTERNAL: &[&str] = &["celery", "kombu", "billiard"];
 
 /// Is this dotted module name one of Celery's own, the standard library's or a package the
-/// blocking-call catalogue describes, whatever file in the tree carries it (a vendored copy is
-/// still the library)?
+/// blocking-call catalogue describes (or a known fork of one), whatever file in the tree carries
+/// it: a copy at the top (`requests/`) or under a vendoring directory (`third_party/whisper/`)
+/// is still the library?
 pub fn is_library(name: &str) -> bool {
     let top = name.split('.').next().unwrap_or(name);
     ALWAYS_EXTERNAL.contains(&top)
         || crate::catalog::stdlib::is_stdlib(top)
         || crate::catalog::blocking::is_catalogued_package(top)
+        || crate::catalog::blocking::is_vendored(name)
 }
 
 /// A file that could not be read or decoded.

@@ -357,6 +357,20 @@ struct File {
     heuristic: super::heuristic::Heuristic,
     #[serde(default)]
     threads: Threads,
+    #[serde(default)]
+    vendored: Vendored,
+}
+
+/// Catalogued packages under other names (`[vendored]`): copies inside a project's vendoring
+/// directory, and forks published under a name of their own with the original's API.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Vendored {
+    /// Directories that hold copies of other projects (`third_party`, `vendor`): a catalogued
+    /// package right under one is that package.
+    pub directories: Vec<String>,
+    /// A fork's top-level package, and the package whose entries describe it.
+    pub forks: HashMap<String, String>,
 }
 
 /// What starts a thread (`[threads]`): a thread started in the worker's main process before
@@ -382,6 +396,7 @@ pub struct Catalogue {
     /// The model-load heuristic for calls no entry names.
     pub heuristic: super::heuristic::Heuristic,
     pub threads: Threads,
+    pub vendored: Vendored,
 }
 
 impl Catalogue {
@@ -415,6 +430,7 @@ impl Catalogue {
             factories: file.factories,
             heuristic: file.heuristic,
             threads: file.threads,
+            vendored: file.vendored,
         })
     }
 }
@@ -504,11 +520,55 @@ pub fn is_catalogued_package(top: &str) -> bool {
         entries
             .chain(CATALOGUE.factories.keys().map(String::as_str))
             .filter_map(|p| p.split('.').next())
+            .chain(CATALOGUE.vendored.forks.keys().map(String::as_str))
             .filter(|t| *t != "builtins")
             .map(str::to_string)
             .collect()
     });
     TOPS.contains(top)
+}
+
+/// Where a catalogued package (or one of the model-load heuristic's) starts in a project
+/// module's dotted name: right under a vendoring directory (`third_party.whisper.audio`: at
+/// `whisper`). `None` for a project's own module, whatever its last name (`app.redis` is the
+/// project's).
+fn vendored_at(name: &str) -> Option<usize> {
+    let parts: Vec<&str> = name.split('.').collect();
+    let dirs = &CATALOGUE.vendored.directories;
+    let known =
+        |p: &str| is_catalogued_package(p) || CATALOGUE.heuristic.packages.iter().any(|h| h == p);
+    (1..parts.len()).find(|&i| {
+        parts
+            .get(i - 1)
+            .is_some_and(|d| dirs.iter().any(|x| x == d))
+            && parts.get(i).is_some_and(|p| known(p))
+    })
+}
+
+/// Is this dotted module name a catalogued package's copy under a vendoring directory
+/// (`third_party.whisper`, `vendor.ultralytics.models`)? It is the library, not a project module.
+pub fn is_vendored(name: &str) -> bool {
+    vendored_at(name).is_some()
+}
+
+/// The path the catalogue knows a dotted path by: a vendored copy's by the package's own name
+/// (`third_party.whisper.load_model` is `whisper.load_model`), a fork's by the original's
+/// (`stable_whisper.load_model` is `whisper.load_model`); any other path as it is.
+pub fn library_path(path: &str) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    let path = match vendored_at(path) {
+        Some(i) => Cow::Owned(path.split('.').skip(i).collect::<Vec<_>>().join(".")),
+        None => Cow::Borrowed(path),
+    };
+    let (top, rest) = match path.split_once('.') {
+        Some((top, rest)) => (top, Some(rest)),
+        None => (path.as_ref(), None),
+    };
+    match (CATALOGUE.vendored.forks.get(top), rest) {
+        (Some(original), Some(rest)) => Cow::Owned(format!("{original}.{rest}")),
+        (Some(original), None) => Cow::Owned(original.clone()),
+        (None, _) => path,
+    }
 }
 
 #[cfg(test)]
@@ -536,6 +596,29 @@ mod tests {
             "entry 1 (`a.b`), key `reason`: a built-in entry needs it"
         );
         assert!(Catalogue::parse("[[call]]\nname = 1\n").is_err());
+    }
+
+    #[test]
+    fn vendored_copies_and_forks_are_the_library() {
+        assert_eq!(
+            library_path("third_party.whisper.load_model"),
+            "whisper.load_model"
+        );
+        assert_eq!(library_path("vendor.ultralytics.YOLO"), "ultralytics.YOLO");
+        assert_eq!(
+            library_path("stable_whisper.load_model"),
+            "whisper.load_model"
+        );
+        assert_eq!(library_path("whisper_timestamped"), "whisper");
+        assert!(is_vendored("libs.ultralytics") && is_vendored("third_party.whisper.audio"));
+        // A project's own module named like a library, not under a vendoring directory.
+        assert_eq!(
+            library_path("app.whisper.load_model"),
+            "app.whisper.load_model"
+        );
+        assert!(!is_vendored("app.redis") && !is_vendored("third_party.mylib"));
+        assert!(!is_vendored("third_party"));
+        assert!(is_catalogued_package("stable_whisper"));
     }
 
     #[test]

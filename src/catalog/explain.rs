@@ -7,14 +7,21 @@ use super::blocking::{catalogue, Arg, Bound, Entry, Origin, UserEntries};
 /// What celint knows about a call, or `None` when it does not treat it as blocking. A name on
 /// the command line may be a resolved path or a written one: both lookups are tried.
 pub fn explain(name: &str, user: &UserEntries) -> Option<String> {
-    let Some((e, origin)) = user.entry(name, false).or_else(|| user.entry(name, true)) else {
-        return heuristic(name);
+    // A vendored copy's or a fork's path is the library's, as the analysis resolves it.
+    let path = super::blocking::library_path(name);
+    let Some((e, origin)) = user.entry(&path, false).or_else(|| user.entry(&path, true)) else {
+        return heuristic(&path);
     };
-    let source = match origin {
+    let mut source = match origin {
         Origin::UserEntry => format!("your `blocking-calls` entry `{}`", e.pattern),
         Origin::Catalogue => format!("catalogue entry `{}`", e.pattern),
         Origin::UserName => "named by you (`--blocking-call` or `extend-blocking-calls`)".into(),
     };
+    if path != name {
+        source.push_str(&format!(
+            " (as `{path}`: a vendored copy or a fork of the library)"
+        ));
+    }
     Some(describe(name, &source, &e))
 }
 

@@ -365,7 +365,7 @@ impl<'p> Resolver<'p> {
             let v = self.module_member(module, name, Some(from), depth);
             return (v != Value::Unknown).then_some(v);
         }
-        let path = format!("{module}.{name}");
+        let path = blocking::library_path(&format!("{module}.{name}")).into_owned();
         let known = crate::catalog::signals::from_path(&path).is_some()
             || blocking::describes(&path)
             || self.user_names.iter().any(|n| {
@@ -379,7 +379,8 @@ impl<'p> Resolver<'p> {
     fn module_value(&self, name: &str, from: Option<ModuleId>) -> Value {
         match self.project.find_module(name, from) {
             Some(id) => Value::Module(id),
-            None => Value::External(name.to_string()),
+            // A vendored copy or a fork of a catalogued package is that package.
+            None => Value::External(blocking::library_path(name).into_owned()),
         }
     }
 
@@ -396,7 +397,9 @@ impl<'p> Resolver<'p> {
                     None => Value::Unknown,
                 }
             }
-            None => Value::External(format!("{module}.{name}")),
+            None => {
+                Value::External(blocking::library_path(&format!("{module}.{name}")).into_owned())
+            }
         }
     }
 
@@ -456,7 +459,15 @@ impl<'p> Resolver<'p> {
             .find_module(&format!("{}.{attr}", module.name), Some(module.id))
         {
             Some(sub) => Value::Module(sub),
-            None => Value::Unknown,
+            // `third_party.whisper` under a project package: the vendored library.
+            None => {
+                let full = format!("{}.{attr}", module.name);
+                if blocking::is_vendored(&full) {
+                    Value::External(blocking::library_path(&full).into_owned())
+                } else {
+                    Value::Unknown
+                }
+            }
         }
     }
 
