@@ -154,10 +154,12 @@ fn inherited(parent: &Parent, child: &Children) -> Vec<Inherited> {
         let Some(used) = child.reading(&h.key) else {
             continue;
         };
-        if out
-            .iter()
-            .any(|o| o.held.opening.at.loc == h.opening.at.loc)
-        {
+        // One finding per connection: the same opening call again on the same global
+        // (`client.execute(...)` twice at import) reuses the connection the first one opened.
+        if out.iter().any(|o| {
+            o.held.opening.at.loc == h.opening.at.loc
+                || (o.held.key == h.key && o.held.opening.at.path == h.opening.at.path)
+        }) {
             continue;
         }
         out.push(Inherited {
