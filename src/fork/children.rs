@@ -75,6 +75,8 @@ pub struct Entry {
     /// A `worker_process_init` or `task_prerun` handler (`resets_in_child`): what it assigns or
     /// closes is re-created per child.
     pub process_init: bool,
+    /// The global the first parameter is (a `bind=True` task's: the task).
+    pub param: Option<Key>,
 }
 
 /// The first place a child reads each global, and where.
@@ -132,6 +134,7 @@ pub fn walk_hook(an: &Analyzer, func: FuncRef, arg: Option<Key>) -> Children {
         func,
         what: String::new(),
         process_init: true,
+        param: None,
     };
     let seed = Seed {
         func,
@@ -153,7 +156,7 @@ pub fn walk(an: &Analyzer, entries: &[Entry], wanted: &dyn Fn(&Key) -> bool) -> 
             this: None,
             entry: i,
             init: e.process_init,
-            param: None,
+            param: e.param.clone(),
         })
         .collect();
     run(an, entries, seeds, wanted)
@@ -278,7 +281,7 @@ impl Scan<'_, '_, '_> {
     }
 
     fn read(&mut self, e: &Expr) {
-        if let Some(k) = self.keys.of(&self.ctx, e).filter(|k| (self.wanted)(k)) {
+        if let Some(k) = self.key(e).filter(|k| (self.wanted)(k)) {
             let use_ = Use {
                 loc: self.loc(e),
                 by: self.by.clone(),

@@ -21,6 +21,7 @@ pub mod keys;
 pub mod parent;
 mod spread;
 mod stmts;
+mod task_init;
 mod threads;
 pub(crate) mod worker;
 
@@ -31,6 +32,8 @@ use crate::catalog::signals::Process;
 use crate::effects::Analyzer;
 use crate::handlers::Connection;
 use crate::project::{ModuleData, ModuleId};
+use crate::resolve::FuncRef;
+use crate::syntax::ir::Scope;
 use children::{Children, Entry, Use};
 use keys::Key;
 use parent::{Held, Parent, Started};
@@ -103,6 +106,8 @@ pub fn analyse(an: &Analyzer, connections: &[Connection], imported: Vec<Arc<Modu
         imported.extend(new);
     }
     imported.sort_by_key(|m| m.id);
+    // Celery instantiates every task's class as the worker finalizes the app, before the fork.
+    parent.task_classes(&imported);
     parent.spread(&imported);
     if parent.held.is_empty() && parent.started.is_empty() {
         return Facts::default();
@@ -121,6 +126,7 @@ pub fn analyse(an: &Analyzer, connections: &[Connection], imported: Vec<Arc<Modu
                 func,
                 what: String::new(),
                 process_init: false,
+                param: None,
             };
             let mut keys: Vec<Key> = children::walk(an, &[entry], &|_| false)
                 .writes
@@ -209,19 +215,31 @@ fn child_entries(
     imported: &[Arc<ModuleData>],
     connections: &[Connection],
 ) -> Vec<Entry> {
+    let bound: Vec<(FuncRef, Key)> = task_init::task_bases(an, imported)
+        .iter()
+        .filter(|t| t.bound)
+        .filter_map(|t| Some((t.func, task_init::key_of_bound(an, t)?)))
+        .collect();
     let mut out = Vec::new();
     for m in imported {
         for func in worker::tasks(an, m) {
-            let name = m
-                .parsed
-                .module
-                .function(func.func)
-                .map(|f| f.name.clone())
-                .unwrap_or_default();
+            let Some(def) = m.parsed.module.function(func.func) else {
+                continue;
+            };
+            // A task class's `__init__` runs in the main process (`task_init`).
+            if matches!(def.parent, Scope::Class(_))
+                && task_init::NOT_RUN_IN_CHILD.contains(&def.name.as_str())
+            {
+                continue;
+            }
             out.push(Entry {
                 func,
-                what: format!("task `{name}`"),
+                what: format!("task `{}`", def.name),
                 process_init: false,
+                param: bound
+                    .iter()
+                    .find(|(f, _)| *f == func)
+                    .map(|(_, k)| k.clone()),
             });
         }
     }
@@ -240,6 +258,7 @@ fn child_entries(
             func: c.receiver,
             what: format!("`{}` handler `{name}`", c.signal.name),
             process_init: children::resets_in_child(c.signal),
+            param: None,
         });
     }
     out

@@ -74,6 +74,8 @@ pub enum Root {
     Import(Arc<ModuleData>),
     /// In a handler of a main-process signal.
     Handler(FuncRef, &'static Signal),
+    /// When Celery instantiates the class of this task (of this module) as the worker starts.
+    Registered(Arc<ModuleData>, String),
 }
 
 /// A call that opens a connection, and the calls that lead to it from where it is evaluated.
@@ -182,6 +184,15 @@ impl<'a, 'p> Parent<'a, 'p> {
     /// A main-process signal handler's body.
     pub fn handler(&mut self, f: FuncRef, signal: &'static Signal) {
         self.function(f, None, &Root::Handler(f, signal), &[], 0);
+    }
+
+    /// A task class's `__init__`, run by Celery on the task itself (`task_init`).
+    pub(super) fn run_init(&mut self, init: FuncRef, class: ClassRef, root: &Root, trace: &[Hop]) {
+        let outer = self.receiver.take();
+        let returned = std::mem::take(&mut self.returned_to);
+        self.function(init, Some(class), root, trace, 0);
+        self.receiver = outer;
+        self.returned_to = returned;
     }
 
     fn function(
@@ -320,6 +331,7 @@ impl<'a, 'p> Parent<'a, 'p> {
         let found = hooks::registered(self.an, &self.keys, (ctx, call, &callee), &self.returned_to);
         self.hooks.extend(found);
         self.closes(ctx, call, &callee);
+        self.registers_class(ctx, call, &callee, root, trace);
         if let Some((holder, at)) = super::callables::opened_by(self, ctx, call, &callee) {
             if let Some(key) = holder {
                 let at = OpenAt {

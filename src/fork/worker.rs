@@ -216,7 +216,7 @@ pub fn tasks(an: &Analyzer, module: &Arc<ModuleData>) -> Vec<FuncRef> {
     out
 }
 
-fn is_task_decorator(an: &Analyzer, ctx: &Ctx, d: &Expr) -> bool {
+pub(super) fn is_task_decorator(an: &Analyzer, ctx: &Ctx, d: &Expr) -> bool {
     let func = match d {
         Expr::Call(c) => &c.func,
         other => other,

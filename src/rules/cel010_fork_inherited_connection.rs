@@ -64,6 +64,10 @@ pub fn when(root: &Root) -> String {
     match root {
         Root::Import(m) => format!("when the worker imports `{}`", m.name),
         Root::Handler(_, signal) => format!("in a `{}` handler", signal.name),
+        Root::Registered(m, task) => format!(
+            "when Celery instantiates task `{task}` (of `{}`) as the worker starts",
+            m.name
+        ),
     }
 }
 
@@ -84,7 +88,7 @@ pub fn trace(ck: &Checker, root: &Root, hops: &[Hop]) -> Vec<TraceEntry> {
                 note: format!("reached from {} handler `{name}`", signal.name),
             })
         }
-        Root::Import(_) => None,
+        Root::Import(_) | Root::Registered(..) => None,
     };
     ck.trace_through(start, hops)
 }
