@@ -50,23 +50,49 @@ pub fn expand(resolver: &Resolver, connections: Vec<Connection>) -> Vec<Connecti
 /// somewhere (`Sub()`, `mod.Sub(...)`), in module and source order.
 fn instantiated(resolver: &Resolver, base: ClassRef) -> Vec<ClassRef> {
     let modules = resolver.project.modules();
-    let mut family: Vec<(ClassRef, String)> = Vec::new();
-    for m in &modules {
-        for (i, class) in m.parsed.module.classes.iter().enumerate() {
-            let c = ClassRef {
-                module: m.id,
-                class: crate::syntax::ir::ClassIdx(i as u32),
-            };
-            if derives(resolver, c, base, 0) {
-                family.push((c, class.name.clone()));
+    let Some(base_name) = resolver
+        .project
+        .module(base.module)
+        .and_then(|m| m.parsed.module.class(base.class).map(|c| c.name.clone()))
+    else {
+        return Vec::new();
+    };
+    // Only a class whose bases are written with a family member's name can derive from the
+    // base: resolving every base of every class of a large project costs more than the rest
+    // of the analysis. The family grows a generation at a time (`Sub(Mid)`, `Mid(Base)`).
+    let mut family: Vec<(ClassRef, String)> = vec![(base, base_name)];
+    for _ in 0..=MAX_DEPTH {
+        let before = family.len();
+        for m in &modules {
+            for (i, class) in m.parsed.module.classes.iter().enumerate() {
+                let c = ClassRef {
+                    module: m.id,
+                    class: crate::syntax::ir::ClassIdx(i as u32),
+                };
+                let written = class.bases.iter().any(|b| {
+                    b.dotted().is_some_and(|d| {
+                        let last = d.rsplit('.').next().unwrap_or(d.as_str());
+                        family.iter().any(|(_, n)| n == last)
+                    })
+                });
+                if written && !family.iter().any(|(k, _)| *k == c) && derives(resolver, c, base, 0)
+                {
+                    family.push((c, class.name.clone()));
+                }
             }
         }
-    }
-    if family.is_empty() {
-        return Vec::new();
+        if family.len() == before {
+            break;
+        }
     }
     let mut found: Vec<ClassRef> = Vec::new();
-    for m in &modules {
+    // A module can call a family class only if its text names one.
+    let names_one = |m: &Arc<ModuleData>| {
+        family
+            .iter()
+            .any(|(_, n)| m.source.text.contains(n.as_str()))
+    };
+    for m in modules.iter().filter(|m| names_one(m)) {
         for (scope, body) in m.parsed.module.scopes() {
             let mut calls = Calls {
                 resolver,
