@@ -16,6 +16,15 @@ report the rule on it) and expects what the document expects of its "Use instead
     python3 tests/runtime/run.py --only CEL004 --broker redis
     python3 tests/runtime/run.py --only CEL002 --expect-override 'CEL002:fixed:redis=kept running'
     python3 tests/runtime/run.py --no-autofix           # without the autofix scenarios (no cargo build)
+    python3 tests/runtime/run.py --only CEL009 --no-autofix --venv /tmp/celery553   # another Celery
+
+A block or scenario may hold several files: each starts at a line `# file: NAME.py` (what comes
+before the first such line, a scenario's header, goes with the first file). The first file is the
+`-A` module; every file is written into the run's directory, which is on PYTHONPATH. A block
+without such lines is one file, named after the row (`cel009_example.py`). `--venv DIR` runs the
+rows with another venv's python and its `celery` (made by hand, e.g. `python3 -m venv
+/tmp/celery553 && /tmp/celery553/bin/pip install celery==5.5.3 redis`): the pin check is skipped
+and the versions found are printed.
 
 Each run (a scenario may give other pool options with `# Worker: -c 2`, and how many times its own
 tasks are sent with `# Runs: 8`): the bystander (`celery -A celint_rt_bystander worker -P solo`, its
@@ -23,8 +32,9 @@ own queue) is started first and must answer a remote-control ping; then `celery 
 -P prefork -c 1 --max-tasks-per-child=1 -I celint_rt_tasks` (mingle, gossip and heartbeat left on,
 as by default: mingle's ~1 s is part of the races the documents describe). For the rules in
 TASKS_FOR (and extra scenarios with `# Tasks: yes`) one failing task and one ping are sent once the
-worker is "ready.", two child recycles. The own tasks (OWN_TASKS_FOR, `# Tasks: own`) are all sent
-once it is "ready.", or, for a scenario with `# Side by side: N`, in rounds of N once every pool
+worker is "ready.", two child recycles. The own tasks (OWN_TASKS_FOR, `# Tasks: own`: every function
+under a task decorator in the example's files, by the name Celery gives it, `<module>.<function>` or
+the decorator's `name="..."`) are all sent once it is "ready.", or, for a scenario with `# Side by side: N`, in rounds of N once every pool
 child is up, each round when the previous one has run, and each task of a round waits at its start
 for the other N-1 (celint_rt_tasks.py). The worker is watched for --budget seconds, or until it
 exits, and past the budget (up to EXTRA_WATCH more) while something is under way: not "ready."
@@ -56,8 +66,15 @@ The classes, first match wins:
                          of the strings the example's handlers print (`print("...")`) in the log
   tasks failed           up, "ready.", no child lost, the example's own tasks (CEL010, CEL011: each
                          sent 3 times, each run in a fresh child) all ran, and one raised
+  handler ran            up at the deadline, "ready.", no child lost, tasks (if sent) ran, and
+                         every string the example's handlers print (`print("...")`) in the log
   kept running           up at the deadline, "ready.", no child lost, tasks (if sent) ran
 Anything else is "unclassified" (a failure), and so is a worker whose banner shows another broker.
+"handler ran" is "kept running" with the proof that the handlers ran: a row that expects "kept
+running" is met by it (and shows "kept running"). Only `print("literal ...")` counts as a handler's
+string; a scenario prints what is not the claim (a control handler without a sender filter) with an
+f-string, and names it in a `# Control: <text>` header line (one per line): a run whose log lacks a
+control's text is "unclassified", since the signal was then not shown to be sent at all.
 
 Exit status: 0 all rows match; 1 a mismatch, a scenario error or a leftover process; 2 usage or
 set-up error; 3 no mismatch but a row was not run (no broker listening, or a precondition that did
@@ -108,6 +125,7 @@ CLASSES = [
     "ValueError at import",
     "cluster-wide shutdown",
     "tasks failed",
+    "handler ran",
 ]
 BROKERS = ["redis", "amqp"]
 BROKER_TITLE = {"redis": "Redis", "amqp": "RabbitMQ"}
@@ -166,6 +184,8 @@ EXIT_RACE_FOR = {
     "CEL003": "before",  # exit(1) at once: WorkerLostError('Could not start worker processes')
 }
 RE_OWN_TASK = re.compile(r"^@\w+(?:\.\w+)*(?:\([^)]*\))?\s*\ndef (\w+)\(", re.M)
+RE_TASK_NAME = re.compile(r"\bname\s*=\s*[\"']([^\"']+)[\"']")
+RE_FILE = re.compile(r"^# file: (\w+)\.py[ \t]*$", re.M)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -203,8 +223,21 @@ def ensure_venv() -> Path:
     return python
 
 
+def other_venv(argv) -> str:
+    """`--venv DIR` (or `--venv=DIR`) on the command line, else ""."""
+    for i, a in enumerate(argv):
+        if a == "--venv" and i + 1 < len(argv):
+            return argv[i + 1]
+        if a.startswith("--venv="):
+            return a.split("=", 1)[1]
+    return ""
+
+
 def bootstrap() -> None:
-    python = ensure_venv()
+    other = other_venv(sys.argv[1:])
+    python = Path(other).resolve() / "bin" / "python" if other else ensure_venv()
+    if not python.exists():
+        sys.exit(f"runtime: --venv {other}: no {python}")
     env = dict(os.environ)
     env[IN_VENV_FLAG] = "1"
     os.execve(str(python), [str(python), str(Path(__file__).resolve()), *sys.argv[1:]], env)
@@ -236,6 +269,12 @@ class Scenario:
     side_by_side: int = 0  # `# Side by side: N`: own tasks sent in rounds of N that start together
     exit_race: str = ""  # "before" / "after": where the first child's exit must land (EXIT_RACE_FOR)
     exclusive: str = ""  # `# Exclusive start: <what>`: one such worker at a time until "ready."
+    controls: list = dataclasses.field(default_factory=list)  # `# Control:` texts the log must hold
+
+    @property
+    def files(self) -> list:
+        """(module name, text) of each file, the `-A` module first (`# file: NAME.py` lines)."""
+        return split_files(self.source, self.module)
 
     @property
     def pool_size(self) -> int:
@@ -289,10 +328,35 @@ def doc_block(doc: str, heading: str, where: str) -> tuple:
     return section[open_:close], parse_expected(first[len(EXPECT_PREFIX):], f"{where} {heading}")
 
 
-def own_tasks(source: str) -> list:
-    """The functions under a task decorator (`@app.task`, `@shared_task(...)`) of a module."""
-    return [m[1] for m in RE_OWN_TASK.finditer(source)
-            if re.search(r"@\S*task\b", source[m.start():m.end()])]
+def split_files(source: str, default: str) -> list:
+    """The files of a block: (module name, text) for each `# file: NAME.py` line, what comes
+    before the first one going with the first file; a block without such lines is one file,
+    `default`."""
+    marks = list(RE_FILE.finditer(source))
+    if not marks:
+        return [(default, source)]
+    out = []
+    for i, m in enumerate(marks):
+        start = 0 if i == 0 else m.start()
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(source)
+        out.append((m[1], source[start:end]))
+    names = [n for n, _ in out]
+    if len(set(names)) != len(names):
+        raise SetupError(f"a file is named twice in a block: {names}")
+    return out
+
+
+def own_tasks(files: list) -> list:
+    """The task names of the functions under a task decorator (`@app.task`, `@shared_task(...)`)
+    of the files: the decorator's `name="..."`, else `<module>.<function>`."""
+    out = []
+    for module, source in files:
+        for m in RE_OWN_TASK.finditer(source):
+            deco = source[m.start():m.end()]
+            if re.search(r"@\S*task\b", deco):
+                named = RE_TASK_NAME.search(deco)
+                out.append(named[1] if named else f"{module}.{m[1]}")
+    return out
 
 
 def load_scenarios() -> list:
@@ -303,20 +367,31 @@ def load_scenarios() -> list:
         where = str(path.relative_to(ROOT))
         for heading, label in (("## Example", "example"), ("## Use instead", "fixed")):
             source, expected = doc_block(doc, heading, where)
-            out.append(Scenario(rule, label, f"{rule.lower()}_{label}", source, expected,
+            try:
+                files = split_files(source, f"{rule.lower()}_{label}")
+            except SetupError as e:
+                raise SetupError(f"{where} {heading}: {e}") from None
+            out.append(Scenario(rule, label, files[0][0], source, expected,
                                 f"{where} {heading}", tasks=rule in TASKS_FOR,
-                                own=own_tasks(source) if rule in OWN_TASKS_FOR else [],
+                                own=own_tasks(files) if rule in OWN_TASKS_FOR else [],
                                 exit_race=EXIT_RACE_FOR.get(rule, "") if label == "example" else ""))
     for path in sorted((HERE / "scenarios").glob("*.py")):
         source = path.read_text()
         where = str(path.relative_to(ROOT))
         header = {}
+        controls = []
         for line in source.splitlines():
-            if not line.startswith("#"):
+            if not line.startswith("#") or RE_FILE.match(line):
                 break
             m = re.match(r"#\s*([A-Za-z ]+):\s*(.*)$", line)
             if m:
                 header[m[1].strip().lower()] = m[2].strip()
+                if m[1].strip().lower() == "control":
+                    controls.append(m[2].strip())
+        try:
+            files = split_files(source, path.stem)
+        except SetupError as e:
+            raise SetupError(f"{where}: {e}") from None
         try:
             rule = header["rule"]
             expected = parse_expected(header["expected on a live worker"], where)
@@ -324,8 +399,9 @@ def load_scenarios() -> list:
             raise SetupError(f"{where}: header line `# {e.args[0].capitalize()}: ...` missing") from None
         codes = sorted(c for c in re.split(r"[,\s]+", header.get("celint reports", "")) if c)
         tasks = header.get("tasks", "no").lower() in ("yes", "fail, ping")
-        own = own_tasks(source) if header.get("tasks", "").lower() == "own" else []
-        sc = Scenario(rule, path.stem, path.stem, source, expected, where, codes, tasks, own)
+        own = own_tasks(files) if header.get("tasks", "").lower() == "own" else []
+        sc = Scenario(rule, path.stem, files[0][0], source, expected, where, codes, tasks, own)
+        sc.controls = controls
         if "worker" in header:
             sc.pool_args = tuple(header["worker"].split())
         if "runs" in header:
@@ -749,7 +825,8 @@ def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
     bystander = worker = app = None
     start_lock = None
     try:
-        (tmp / f"{sc.module}.py").write_text(sc.source)
+        for module, text in sc.files:
+            (tmp / f"{module}.py").write_text(text)
         env = base_env()
         env.update(extra_env)
         env["CELERY_BROKER_URL"] = url
@@ -804,13 +881,13 @@ def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
                 sent_at = now
             if sc.own and not sc.side_by_side and sent_at is None and ready:
                 for name in queue_:
-                    app.send_task(f"{sc.module}.{name}")
+                    app.send_task(name)
                 sent_at = now
             if (rounds and ready and sent_rounds < len(rounds) and done >= sent_rounds * sc.side_by_side
                     and len(set(RE_CHILD_UP.findall(text))) >= sc.pool_size):
                 sent_rounds += 1
                 for i, name in enumerate(rounds[sent_rounds - 1]):
-                    app.send_task(f"{sc.module}.{name}", task_id=f"celint-rt-r{sent_rounds}-{i}-{uuid.uuid4()}")
+                    app.send_task(name, task_id=f"celint-rt-r{sent_rounds}-{i}-{uuid.uuid4()}")
                 sent_at = now if sent_at is None else sent_at
             if sc.own and done >= total:
                 break  # every task ran: nothing more to see
@@ -850,6 +927,8 @@ def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
         stop_group(bystander)
         observed, evidence = classify(sc, wtext, btext, rc, exited_at, brc,
                                       bystander_exited_at, end, sent_at)
+        if observed == "handler ran" and expected == "kept running":
+            observed = "kept running"  # the finer class meets the coarser expectation (docstring)
         hits = ctx.flags.hits.get(tag)
         if hits:
             evidence += f"; flag server hit {hits}x"
@@ -1000,13 +1079,21 @@ def classify(sc, wtext, btext, rc, exited_at, brc, b_exited_at, end, sent_at):
     if kills or exits:
         return "unclassified", f"alive, {kills} SIGKILL(s), {len(exits)} child exit(s)"
     ran = f"{len(done)} tasks ran" if sc.tasks or sc.own else "no tasks sent"
+    missing = [c for c in sc.controls if c not in wtext]
+    if missing:
+        return "unclassified", f"control {missing[0]!r} not in the log: the signal was not shown to be sent"
+    controls = f"; control {sc.controls[0]!r} logged" if sc.controls else ""
+    raised = re.search(r"Signal handler .*? raised: (\w+)", wtext)
+    raised = (f"; 'Signal handler ... raised: {raised[1]}' logged" if raised
+              else "; 'Signal handler' logged" if "Signal handler" in wtext else "")
     if markers and not seen:
-        return "handler never called", f"no {markers[0]!r} in the log; {ran}; {me()}"
+        return "handler never called", f"no {markers[0]!r} in the log; {ran}; {me()}{controls}{raised}"
     ev = f"{me()}, {ran}, no child lost"
     if seen:
-        ev += f"; handler printed {seen[0]!r}"
-    if "Signal handler" in wtext:
-        ev += "; 'Signal handler ... raised' logged"
+        ev += f"; handler printed {seen[0]!r}" + (f" and {len(seen) - 1} more" if len(seen) > 1 else "")
+    ev += controls + raised
+    if markers and len(seen) == len(markers):
+        return "handler ran", ev
     return "kept running", ev
 
 
@@ -1016,13 +1103,19 @@ def classify(sc, wtext, btext, rc, exited_at, brc, b_exited_at, end, sent_at):
 # ------------------------------------------------------------------------------------------------
 
 
+def cargo_target() -> Path:
+    target = Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target")
+    return target if target.is_absolute() else ROOT / target
+
+
 def celint_binary():
-    for p in (ROOT / "target" / "debug" / "celint", ROOT / "target" / "release" / "celint"):
+    target = cargo_target()
+    for p in (target / "debug" / "celint", target / "release" / "celint"):
         if p.exists():
             return p
     if shutil.which("cargo"):
         r = subprocess.run(["cargo", "build", "-q"], cwd=ROOT, stdin=subprocess.DEVNULL)
-        p = ROOT / "target" / "debug" / "celint"
+        p = target / "debug" / "celint"
         if r.returncode == 0 and p.exists():
             return p
     return None
@@ -1039,10 +1132,18 @@ def check_extra_with_celint(scenarios, binary=None) -> list:
     for sc in extras:
         # A scenario is a project of its own, as the worker runs it: linted in place, celint
         # would take this repository for its project and every fixture's settings with it.
-        alone = RUN_TMP / "celint-check" / sc.module
+        # A scenario of several files (`# file: NAME.py`) is written out as the worker gets it and
+        # linted as a directory.
+        alone = RUN_TMP / "celint-check" / Path(sc.origin).stem
         alone.mkdir(parents=True, exist_ok=True)
-        shutil.copy(ROOT / sc.origin, alone / Path(sc.origin).name)
-        r = subprocess.run([str(binary), "--isolated", "--output-format", "concise", Path(sc.origin).name],
+        if len(sc.files) > 1:
+            for module, text in sc.files:
+                (alone / f"{module}.py").write_text(text)
+            target = "."
+        else:
+            shutil.copy(ROOT / sc.origin, alone / Path(sc.origin).name)
+            target = Path(sc.origin).name
+        r = subprocess.run([str(binary), "--isolated", "--output-format", "concise", target],
                            capture_output=True, text=True, stdin=subprocess.DEVNULL, cwd=alone)
         got = sorted(set(re.findall(r":\d+:\d+: (CEL\d{3}) ", r.stdout)))
         if r.returncode not in (0, 1):
@@ -1057,9 +1158,7 @@ def build_celint_release() -> Path:
     fixes tested are those of the source tree being tested, not of a stale build."""
     if not shutil.which("cargo"):
         raise SetupError("autofix scenarios need celint: `cargo` is not on PATH (or run with --no-autofix)")
-    target = Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target")
-    if not target.is_absolute():
-        target = ROOT / target
+    target = cargo_target()
     print("runtime: building celint for the autofix scenarios (cargo build --release)", flush=True)
     t0 = time.monotonic()
     r = subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "celint"], cwd=ROOT,
@@ -1104,13 +1203,25 @@ def autofix_scenarios(binary: Path, scenarios: list, workdir: Path) -> list:
         if fixed is None:
             continue
         path = workdir / f"{ex.rule.lower()}_autofix.py"
-        path.write_text(ex.source)
         origin = f"celint --fix --unsafe-fixes --select {ex.rule} on {ex.origin}"
 
         def row(source: str, error: str = "") -> Scenario:
             return Scenario(ex.rule, "autofix", f"{ex.rule.lower()}_autofix", source, dict(fixed.expected),
                             origin, tasks=fixed.tasks, error=error)
 
+        if len(ex.files) > 1:
+            # An Example of several files: its fix is not run here. None has a fix with edits (the
+            # rules with such Examples have none); should one get it, its row says so.
+            several = workdir / f"{ex.rule.lower()}_files"
+            several.mkdir()
+            for module, text in ex.files:
+                (several / f"{module}.py").write_text(text)
+            codes, err = fixable_codes(binary, several)
+            if err or ex.rule in codes:
+                out.append(row(ex.source, err or "a fix with edits on an Example of several files: the "
+                                                 "harness runs autofix rows for one-file Examples only"))
+            continue
+        path.write_text(ex.source)
         codes, err = fixable_codes(binary, path)
         if err:
             out.append(row(ex.source, f"asking celint for fixes on the Example: {err}"))
@@ -1166,6 +1277,9 @@ def parse_args(argv):
     ap.add_argument("--loglevel", default="info", choices=["info", "debug"],
                     help="the example worker's log level (debug to investigate; classes need info or lower)")
     ap.add_argument("--list", action="store_true", help="print the scenarios and expectations, run nothing")
+    ap.add_argument("--venv", default="", metavar="DIR",
+                    help="run in this venv instead of the pinned one (another Celery version; needs celery "
+                         "and redis in it); the pin check is skipped")
     args = ap.parse_args(argv)
     args.only = [c.strip().upper() for o in args.only for c in o.split(",") if c.strip()]
     args.broker = {"both": BROKERS, "rabbitmq": ["amqp"]}.get(args.broker, [args.broker])
@@ -1267,7 +1381,9 @@ def main(argv) -> int:
     versions = {p: version(p) for p in ("celery", "kombu", "billiard", "redis", "amqp")}
     pinned = dict(re.findall(r"^([\w-]+)==(\S+)", REQUIREMENTS.read_text(), re.M))
     drift = [f"{p} {v} (pinned {pinned[p]})" for p, v in versions.items() if pinned.get(p) != v]
-    if drift:
+    if drift and args.venv:
+        print(f"runtime: --venv {args.venv}: not the pinned versions ({', '.join(drift)})")
+    elif drift:
         print(f"runtime: venv does not match {REQUIREMENTS.name}: {drift}; delete {VENV}", file=sys.stderr)
         return 2
     print("runtime: " + ", ".join(f"{p} {v}" for p, v in versions.items()) + f", Python {sys.version.split()[0]}")
