@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Live-worker proof of celint's rules (issue 4).
 
-For each rule CEL001..CEL011 this runs the rule document's "Example" and "Use instead" code (taken
+For each rule CEL001..CEL012 this runs the rule document's "Example" and "Use instead" code (taken
 from rules/CELnnn.md, so the documents cannot drift from what is tested), plus the extra scenarios
 in tests/runtime/scenarios/*.py, under a real `celery worker` (prefork, -c 1,
 --max-tasks-per-child=1) on Redis and on RabbitMQ, next to a bystander worker on the same broker,
@@ -16,7 +16,7 @@ report the rule on it) and expects what the document expects of its "Use instead
     python3 tests/runtime/run.py --only CEL004 --broker redis
     python3 tests/runtime/run.py --only CEL002 --expect-override 'CEL002:fixed:redis=kept running'
     python3 tests/runtime/run.py --no-autofix           # without the autofix scenarios (no cargo build)
-    python3 tests/runtime/run.py --only CEL009 --no-autofix --venv /tmp/celery553   # another Celery
+    python3 tests/runtime/run.py --only CEL012 --no-autofix --venv /tmp/celery553   # another Celery
 
 A block or scenario may hold several files: each starts at a line `# file: NAME.py` (what comes
 before the first such line, a scenario's header, goes with the first file). The first file is the
@@ -114,7 +114,7 @@ REQUIREMENTS = HERE / "requirements.txt"
 STAMP = VENV / ".celint-runtime-stamp"
 IN_VENV_FLAG = "CELINT_RT_IN_VENV"
 
-RULES = [f"CEL{i:03d}" for i in range(1, 12)]
+RULES = [f"CEL{i:03d}" for i in range(1, 13)]
 CLASSES = [
     "kept running",
     "stopped cleanly",
@@ -169,6 +169,7 @@ TASKS_FOR = {
 OWN_TASKS_FOR = {
     "CEL010": "the inherited connection fails in a child's task",
     "CEL011": "the thread's work is missing in a child's task",
+    "CEL012": "the task signals are sent when a task runs",
 }
 OWN_TASK_RUNS = 3
 
