@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Live-worker proof of celint's rules (issue 4).
 
-For each rule CEL001..CEL013 this runs the rule document's "Example" and "Use instead" code (taken
+For each rule CEL001..CEL014 this runs the rule document's "Example" and "Use instead" code (taken
 from rules/CELnnn.md, so the documents cannot drift from what is tested), plus the extra scenarios
 in tests/runtime/scenarios/*.py, under a real `celery worker` (prefork, -c 1,
 --max-tasks-per-child=1) on Redis and on RabbitMQ, next to a bystander worker on the same broker,
@@ -114,7 +114,7 @@ REQUIREMENTS = HERE / "requirements.txt"
 STAMP = VENV / ".celint-runtime-stamp"
 IN_VENV_FLAG = "CELINT_RT_IN_VENV"
 
-RULES = [f"CEL{i:03d}" for i in range(1, 14)]
+RULES = [f"CEL{i:03d}" for i in range(1, 15)]
 CLASSES = [
     "kept running",
     "stopped cleanly",
@@ -170,6 +170,7 @@ OWN_TASKS_FOR = {
     "CEL010": "the inherited connection fails in a child's task",
     "CEL011": "the thread's work is missing in a child's task",
     "CEL012": "the task signals are sent when a task runs",
+    "CEL014": "task_success is sent when a task succeeds",
 }
 OWN_TASK_RUNS = 3
 
