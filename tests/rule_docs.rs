@@ -31,10 +31,57 @@ fn block(doc: &str, heading: &str) -> String {
     section[open..open + close].to_string()
 }
 
+/// The name in a line `# file: NAME.py` (NAME letters, digits and `_`), as tests/runtime/run.py
+/// reads it.
+fn file_marker(line: &str) -> Option<&str> {
+    let name = line
+        .strip_prefix("# file: ")?
+        .trim_end_matches(['\n', '\r', ' ', '\t'])
+        .strip_suffix(".py")?;
+    let word = !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_');
+    word.then_some(name)
+}
+
+/// The files of a block: each starts at a line `# file: NAME.py` (what comes before the first
+/// one goes with the first file). A block without such lines is one file, `example.py`.
+fn files_of(source: &str) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = Vec::new();
+    let mut before = String::new();
+    for line in source.split_inclusive('\n') {
+        if let Some(name) = file_marker(line) {
+            let text = std::mem::take(&mut before) + line;
+            files.push((format!("{name}.py"), text));
+        } else if let Some((_, text)) = files.last_mut() {
+            text.push_str(line);
+        } else {
+            before.push_str(line);
+        }
+    }
+    if files.is_empty() {
+        return vec![("example.py".into(), source.to_string())];
+    }
+    files
+}
+
 fn codes_for(source: &str) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("example.py");
-    std::fs::write(&path, source).unwrap();
+    let files = files_of(source);
+    // One file is linted as the file, as always; several are written out and linted as a
+    // directory (the first is the worker's -A module, as the live harness runs them).
+    let path = if files.len() == 1 {
+        let path = dir.path().join(&files[0].0);
+        std::fs::write(&path, &files[0].1).unwrap();
+        path
+    } else {
+        for (name, text) in &files {
+            assert!(
+                !dir.path().join(name).exists(),
+                "{name} is named twice in a block"
+            );
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        dir.path().to_path_buf()
+    };
     let settings = celint::Settings::new(vec![path]).with_rules(Rule::all().collect());
     common::run(settings, |r| {
         r.diagnostics
