@@ -104,9 +104,17 @@ pub struct Diagnostic {
     pub fix: Option<Fix>,
     /// For a file that could not be decoded (no text to map offsets in): where the problem is.
     pub position: Option<Position>,
+    /// Lower than the rule's own severity for a form of the rule that is less certain
+    /// (CEL013's handler module nothing visibly imports).
+    pub severity: Option<Severity>,
 }
 
 impl Diagnostic {
+    /// The finding's severity: its own where a rule's form says so, else the rule's.
+    pub fn severity(&self) -> Severity {
+        self.severity.unwrap_or_else(|| self.rule.severity())
+    }
+
     pub fn new(rule: Rule, file: FileRef, span: Span, message: String) -> Self {
         let (message, whole) = crate::rules::text::first_line(&message);
         Diagnostic {
@@ -119,6 +127,7 @@ impl Diagnostic {
             related: Vec::new(),
             fix: None,
             position: None,
+            severity: None,
         }
     }
 

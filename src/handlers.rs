@@ -2,7 +2,9 @@
 //! lists (decorators, `connect` calls anywhere, Django's `@receiver`), with the receiver
 //! resolved across modules.
 
+mod aliases;
 pub mod instances;
+pub mod sender;
 
 use std::sync::Arc;
 
@@ -11,6 +13,8 @@ use crate::project::ModuleData;
 use crate::resolve::{ClassRef, Ctx, FuncRef, Resolver, Value};
 use crate::syntax::ir::{Call, Expr, FuncIdx, Module, Scope, Span, Stmt};
 use crate::syntax::visitor::{walk_body, walk_expr, walk_function, walk_stmt, Visitor};
+pub use aliases::signal_aliases;
+use sender::SenderArg;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Form {
@@ -75,6 +79,34 @@ pub struct Connection {
     /// `Base.__init__`): the instance is of whichever subclass the project makes
     /// ([`instances::expand`]).
     pub self_class: Option<ClassRef>,
+    /// `sender=` as given, if it is.
+    pub sender: Option<SenderArg>,
+    /// What `connect` really receives when it is a Celery task object, not the function:
+    /// `sig.connect(task)`, or `@sig.connect` written above a task decorator.
+    pub task_receiver: Option<TaskReceiver>,
+    /// The function the connection is made in (for a decorator, the function the decorated
+    /// `def` is in); `None` at module or class level.
+    pub enclosing: Option<FuncRef>,
+    /// The receiver is a `functools.partial(...)`: some of its parameters are given already.
+    pub partial: bool,
+}
+
+/// A Celery task object given to `connect` as the receiver.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TaskReceiver {
+    /// `@shared_task` (a `Proxy`: `connect` cannot take a weak reference to it) rather than
+    /// `@app.task` (a `PromiseProxy`).
+    pub shared: bool,
+    /// The task decorator's place.
+    pub decorator: Option<Span>,
+}
+
+/// What a connection gives besides its receiver.
+#[derive(Default)]
+struct Extra {
+    sender: Option<SenderArg>,
+    task_receiver: Option<TaskReceiver>,
+    partial: bool,
 }
 
 /// Calls that, made after the connection in the same function, may send the signal while the
@@ -96,47 +128,6 @@ const RUNS_WORK: &[&str] = &[
     "execute_from_commandline",
     "serve_forever",
 ];
-
-/// Module-level names that may stand for a Celery signal under another name, in these modules
-/// (`WPI = worker_process_init`, `from celery.signals import worker_ready as ready`, and aliases
-/// of those). Found from the bindings' text alone, to a fixpoint, without resolving imports
-/// (which would read modules): it may name too much, which only costs a parse.
-pub fn signal_aliases(modules: &[Arc<ModuleData>]) -> Vec<String> {
-    use crate::facts::symbols::Binding;
-    let mut known: std::collections::HashSet<String> = signals::signals()
-        .iter()
-        .map(|s| s.name.to_string())
-        .collect();
-    let mut aliases = Vec::new();
-    loop {
-        let mut added = false;
-        for m in modules {
-            for (name, bindings) in &m.symbols.module.names {
-                if known.contains(name) {
-                    continue;
-                }
-                let stands_for_known = bindings.iter().any(|b| match b {
-                    Binding::From { name, .. } => known.contains(name),
-                    Binding::Assign(value) => value
-                        .dotted()
-                        .and_then(|d| d.rsplit('.').next().map(str::to_string))
-                        .is_some_and(|last| known.contains(&last)),
-                    _ => false,
-                });
-                if stands_for_known {
-                    known.insert(name.clone());
-                    aliases.push(name.clone());
-                    added = true;
-                }
-            }
-        }
-        if !added {
-            break;
-        }
-    }
-    aliases.sort();
-    aliases
-}
 
 pub fn find(resolver: &Resolver, module: &Arc<ModuleData>) -> Vec<Connection> {
     let mut finder = Finder {
@@ -179,12 +170,45 @@ impl Finder<'_, '_> {
         signals::from_path(v.path()?)
     }
 
-    /// `<signal>.connect` -> the signal.
+    /// `<signal>.connect` -> the signal: one of `celery.signals`, or one of the app's own
+    /// (`app.on_after_configure.connect`).
     fn connect_of(&self, func: &Expr, scope: Scope) -> Option<&'static Signal> {
-        match func {
-            Expr::Attribute { value, attr, .. } if attr == "connect" => self.signal(value, scope),
-            _ => None,
+        let Expr::Attribute { value, attr, .. } = func else {
+            return None;
+        };
+        if attr != "connect" {
+            return None;
         }
+        if let Expr::Attribute {
+            value: app,
+            attr: name,
+            ..
+        } = value.as_ref()
+        {
+            if let Some(signal) = signals::app_signal(name) {
+                let v = self.resolver.value(&self.ctx(scope), app);
+                return self.resolver.is_app(&v).then_some(signal);
+            }
+        }
+        self.signal(value, scope)
+    }
+
+    /// The task decorator written below `site` on `receiver`'s `def`: what `connect` receives
+    /// is then the task object.
+    fn task_below(&self, receiver: FuncRef, site: Span) -> Option<TaskReceiver> {
+        let def = self.module.parsed.module.function(receiver.func)?;
+        let ctx = self.ctx(def.parent);
+        def.decorators
+            .iter()
+            .skip_while(|d| d.span() != site)
+            .skip(1)
+            .find_map(|d| {
+                let shared = self.resolver.task_decorator_kind(&ctx, d)?;
+                Some(TaskReceiver {
+                    shared,
+                    decorator: Some(d.span()),
+                })
+            })
     }
 
     fn is_django_receiver(&self, func: &Expr, scope: Scope) -> bool {
@@ -223,28 +247,33 @@ impl Finder<'_, '_> {
             match d {
                 Expr::Attribute { .. } => {
                     if let Some(signal) = self.connect_of(d, scope) {
+                        let extra = Extra {
+                            task_receiver: self.task_below(receiver, d.span()),
+                            ..Extra::default()
+                        };
                         self.push(
                             signal,
                             receiver,
-                            d.span(),
+                            (d.span(), scope),
                             Form::BareDecorator,
                             None,
                             Weak::Default,
-                            false,
+                            extra,
                         );
                     }
                 }
                 Expr::Call(call) => {
                     if let Some(signal) = self.connect_of(&call.func, scope) {
                         if call.args.is_empty() {
+                            let extra = self.decorator_extra(call, receiver, d.span(), scope);
                             self.push(
                                 signal,
                                 receiver,
-                                d.span(),
+                                (d.span(), scope),
                                 Form::CallDecorator,
                                 Some(call.args_span),
                                 Self::weak(call),
-                                false,
+                                extra,
                             );
                         }
                     } else if self.is_django_receiver(&call.func, scope) {
@@ -259,14 +288,15 @@ impl Finder<'_, '_> {
                             one => self.signal(one, scope).into_iter().collect(),
                         };
                         for signal in sigs {
+                            let extra = self.decorator_extra(call, receiver, d.span(), scope);
                             self.push(
                                 signal,
                                 receiver,
-                                d.span(),
+                                (d.span(), scope),
                                 Form::CallDecorator,
                                 Some(call.args_span),
                                 Self::weak(call),
-                                false,
+                                extra,
                             );
                         }
                     }
@@ -276,17 +306,27 @@ impl Finder<'_, '_> {
         }
     }
 
+    /// `sender=` and the task below a called connecting decorator.
+    fn decorator_extra(&self, call: &Call, receiver: FuncRef, site: Span, scope: Scope) -> Extra {
+        Extra {
+            sender: sender::of_call(self.resolver, &self.ctx(scope), call, None),
+            task_receiver: self.task_below(receiver, site),
+            partial: false,
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn push(
         &mut self,
         signal: &'static Signal,
         receiver: FuncRef,
-        site: Span,
+        (site, scope): (Span, Scope),
         form: Form,
         args_span: Option<Span>,
         weak: Weak,
-        temporary: bool,
+        extra: Extra,
     ) {
+        let temporary = false;
         let escapes = self.escapes(receiver, site);
         let sent_while_alive = self.sent_while_alive(site);
         let wrapper = match form {
@@ -307,6 +347,16 @@ impl Finder<'_, '_> {
             sent_while_alive,
             this: None,
             self_class: None,
+            sender: extra.sender,
+            task_receiver: extra.task_receiver,
+            enclosing: match scope {
+                Scope::Function(func) => Some(FuncRef {
+                    module: self.module.id,
+                    func,
+                }),
+                _ => None,
+            },
+            partial: extra.partial,
         });
     }
 
@@ -409,6 +459,8 @@ impl Finder<'_, '_> {
         let value = self.resolver.value(&self.ctx(scope), arg);
         let temporary = matches!(arg, Expr::Lambda { .. })
             || (matches!(arg, Expr::Call(_)) && matches!(value, Value::Partial(_)));
+        let partial = matches!(value, Value::Partial(_));
+        let is_func = matches!(value, Value::Func(_));
         let (receiver, this) = match value {
             Value::Func(f) => (f, None),
             Value::BoundMethod(f, c) => (f, Some(c)),
@@ -420,18 +472,31 @@ impl Finder<'_, '_> {
             _ => return,
         };
         let self_class = self.self_class(arg, scope);
+        let ctx = self.ctx(scope);
+        let extra = Extra {
+            sender: sender::of_call(self.resolver, &ctx, call, Some(1)),
+            task_receiver: is_func
+                .then(|| self.resolver.task_decorator(receiver))
+                .flatten()
+                .map(|t| TaskReceiver {
+                    shared: t.shared,
+                    decorator: None,
+                }),
+            partial,
+        };
         self.push(
             signal,
             receiver,
-            call.span,
+            (call.span, scope),
             Form::Call,
             Some(call.args_span),
             Self::weak(call),
-            temporary,
+            extra,
         );
         if let Some(c) = self.out.last_mut() {
             c.this = this;
             c.self_class = self_class;
+            c.temporary = temporary;
         }
     }
 

@@ -3,6 +3,7 @@
 //! library's module names.
 
 pub mod blocking;
+pub mod celery_api;
 pub mod exceptions;
 pub mod explain;
 pub mod heuristic;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::summary::{Effect, ExitCall, ShutdownCall, Via};
 use super::walk::Walk;
 use crate::facts::symbols::Binding;
-use crate::resolve::{ClassRef, Ctx, FuncRef, Value};
+use crate::resolve::{FuncRef, Value};
 use crate::syntax::ir::{Call, Expr, Scope, Span};
 
 /// Looks at a call (with its resolved callee and, when the call is a whole statement, that
@@ -38,7 +38,7 @@ fn shutdown(w: &Walk, call: &Call, callee: &Value, statement: Option<Span>) -> O
     // `CONTROL = app.control` at module level: the resolver gives the whole path.
     let by_path = callee.path().and_then(|p| {
         let owner = p.rsplit_once('.')?.0.strip_suffix(".control")?;
-        is_app_path(owner).then_some(Via::App)
+        crate::catalog::celery_api::is_app_path(owner).then_some(Via::App)
     });
     let via = by_path.or_else(|| control_owner(w, value, 0))?;
     Some(Effect::Shutdown(ShutdownCall {
@@ -90,7 +90,7 @@ fn app_owner(w: &Walk, x: &Expr, depth: u32) -> Option<Via> {
             match w.value(base) {
                 // `self` in a method: the class says whether it is a task.
                 Value::Instance(c) | Value::Class(c) => {
-                    return derives_from(w, c, TASK_CLASSES, 0).then_some(Via::App)
+                    return w.an.resolver.is_task_class(c).then_some(Via::App)
                 }
                 Value::Func(f) => return is_task_function(w, f).then_some(Via::App),
                 _ => {}
@@ -118,98 +118,14 @@ fn app_owner(w: &Walk, x: &Expr, depth: u32) -> Option<Via> {
     }
 }
 
-/// Paths of a Celery app: the class (what calling it makes), the proxies to the current app.
-const APP_PATHS: &[&str] = &[
-    "celery.Celery",
-    "celery.app.Celery",
-    "celery.app.base.Celery",
-    "celery.app.base.App",
-    "celery.current_app",
-    "celery._state.current_app",
-    "celery.current_app._get_current_object",
-    "celery._state.get_current_app",
-    "celery.current_task.app",
-    "celery._state.current_task.app",
-];
-const APP_CLASSES: &[&str] = &[
-    "celery.Celery",
-    "celery.app.Celery",
-    "celery.app.base.Celery",
-    "celery.app.base.App",
-];
-const TASK_CLASSES: &[&str] = &["celery.Task", "celery.app.task.Task"];
-/// Decorators that make a task of a function (written `@<app>.task` they are matched by the
-/// app).
-const TASK_DECORATORS: &[&str] = &["celery.shared_task", "celery.app.shared_task"];
-
-fn is_app_path(p: &str) -> bool {
-    APP_PATHS.contains(&p)
-}
-
-fn is_app_value(w: &Walk, v: &Value, depth: u32) -> bool {
-    match v {
-        Value::External(p) | Value::ExtInstance(p) => is_app_path(p),
-        Value::Instance(c) => derives_from(w, *c, APP_CLASSES, depth),
-        _ => false,
-    }
-}
-
-/// Does a project class derive, through project classes, from one of `targets`?
-fn derives_from(w: &Walk, class: ClassRef, targets: &[&str], depth: u32) -> bool {
-    if depth > 16 {
-        return false;
-    }
-    let Some(module) = w.an.project().module(class.module) else {
-        return false;
-    };
-    let Some(def) = module.parsed.module.class(class.class) else {
-        return false;
-    };
-    let ctx = Ctx {
-        module: module.clone(),
-        scope: def.parent,
-        this: None,
-    };
-    def.bases
-        .iter()
-        .any(|b| match w.an.resolver.value(&ctx, b) {
-            Value::External(p) => targets.contains(&p.as_str()),
-            Value::Class(c) => derives_from(w, c, targets, depth + 1),
-            _ => false,
-        })
+fn is_app_value(w: &Walk, v: &Value, _depth: u32) -> bool {
+    w.an.resolver.is_app(v)
 }
 
 /// A function decorated as a task: `@shared_task`, `@<app>.task`, with or without arguments.
 /// With `bind` it is a bound task.
 fn task_decorator(w: &Walk, f: FuncRef) -> Option<bool> {
-    let module = w.an.project().module(f.module)?;
-    let def = module.parsed.module.function(f.func)?;
-    let ctx = Ctx {
-        module: module.clone(),
-        scope: def.parent,
-        this: None,
-    };
-    def.decorators.iter().find_map(|d| {
-        let (target, call) = match d {
-            Expr::Call(call) => (&call.func, Some(call)),
-            other => (other, None),
-        };
-        let is_task = match target {
-            Expr::Attribute { value, attr, .. } if attr == "task" => {
-                is_app_value(w, &w.an.resolver.value(&ctx, value), 0)
-            }
-            other => {
-                w.an.resolver
-                    .value(&ctx, other)
-                    .path()
-                    .is_some_and(|p| TASK_DECORATORS.contains(&p))
-            }
-        };
-        let bound = call
-            .and_then(|c| c.keyword("bind"))
-            .is_some_and(|b| matches!(b, Expr::Bool { value: true, .. }));
-        is_task.then_some(bound)
-    })
+    w.an.resolver.task_decorator(f).map(|t| t.bound)
 }
 
 fn is_task_function(w: &Walk, f: FuncRef) -> bool {

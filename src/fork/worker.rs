@@ -16,17 +16,7 @@ use crate::syntax::ir::{Expr, FuncIdx, Scope, Stmt};
 /// Upper bound on the modules followed through imports (a guard for huge projects).
 const MAX_MODULES: usize = 5_000;
 
-/// Paths a task decorator resolves to.
-const TASK_DECORATORS: &[&str] = &[
-    "celery.shared_task",
-    "celery.task",
-    "celery.Celery.task",
-    "celery.app.shared_task",
-    "celery.app.base.Celery.task",
-];
-
-/// Outside classes a class-based task derives from.
-const TASK_CLASSES: &[&str] = &["celery.Task", "celery.app.task.Task", "celery.Celery.Task"];
+use crate::catalog::celery_api::TASK_CLASSES;
 
 /// Does the module make a Celery app, define a task or connect a signal handler?
 pub fn is_root(an: &Analyzer, module: &Arc<ModuleData>, handlers: &HashSet<ModuleId>) -> bool {
@@ -217,16 +207,16 @@ pub fn tasks(an: &Analyzer, module: &Arc<ModuleData>) -> Vec<FuncRef> {
 }
 
 pub(super) fn is_task_decorator(an: &Analyzer, ctx: &Ctx, d: &Expr) -> bool {
+    if an.resolver.task_decorator_kind(ctx, d).is_some() {
+        return true;
+    }
     let func = match d {
         Expr::Call(c) => &c.func,
         other => other,
     };
-    match an.resolver.value(ctx, func) {
-        Value::External(p) => TASK_DECORATORS.contains(&p.as_str()) || p.ends_with(".shared_task"),
-        // Written the way Celery's documentation writes it, with an app celint cannot follow.
-        Value::Unknown => func
+    // Written the way Celery's documentation writes it, with an app celint cannot follow.
+    matches!(an.resolver.value(ctx, func), Value::Unknown)
+        && func
             .dotted()
-            .is_some_and(|n| n == "shared_task" || n.ends_with(".task")),
-        _ => false,
-    }
+            .is_some_and(|n| n == "shared_task" || n.ends_with(".task"))
 }

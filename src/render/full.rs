@@ -44,7 +44,7 @@ pub fn render(diagnostics: &[Diagnostic], color: bool, options: &super::SummaryO
     .decor_style(DecorStyle::Ascii);
     let mut out = String::new();
     for d in diagnostics {
-        let level = match d.rule.severity() {
+        let level = match d.severity() {
             Severity::Error => Level::ERROR,
             Severity::Warning => Level::WARNING,
         };

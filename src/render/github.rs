@@ -18,7 +18,7 @@ fn escape_property(s: &str) -> String {
 pub fn render(diagnostics: &[Diagnostic]) -> String {
     let mut out = String::new();
     for d in diagnostics {
-        let level = match d.rule.severity() {
+        let level = match d.severity() {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };

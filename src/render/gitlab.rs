@@ -14,7 +14,7 @@ pub fn render(diagnostics: &[Diagnostic]) -> String {
                 "description": format!("{}: {}", d.rule.code(), d.message),
                 "check_name": d.rule.code(),
                 "fingerprint": fingerprint,
-                "severity": match d.rule.severity() {
+                "severity": match d.severity() {
                     Severity::Error => "major",
                     Severity::Warning => "minor",
                 },

@@ -84,7 +84,7 @@ fn items(diagnostics: &[Diagnostic]) -> Vec<JsonDiagnostic> {
             code: d.rule.code(),
             name: d.rule.name(),
             message: d.message.clone(),
-            severity: d.rule.severity().as_str(),
+            severity: d.severity().as_str(),
             filename: d.file.display.clone(),
             location: d.start().into(),
             end_location: d.end().into(),

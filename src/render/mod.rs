@@ -145,7 +145,7 @@ pub fn summary(diagnostics: &[Diagnostic], options: &SummaryOptions) -> String {
         _ => {
             let errors = diagnostics
                 .iter()
-                .filter(|d| d.rule.severity() == Severity::Error)
+                .filter(|d| d.severity() == Severity::Error)
                 .count();
             let warnings = diagnostics.len() - errors;
             format!(

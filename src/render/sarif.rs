@@ -26,8 +26,8 @@ fn set(v: &mut Value, key: &str, value: Value) {
     }
 }
 
-fn level(rule: Rule) -> &'static str {
-    match rule.severity() {
+fn level(severity: Severity) -> &'static str {
+    match severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
     }
@@ -52,7 +52,7 @@ fn rule_descriptor(rule: Rule) -> Value {
         "shortDescription": { "text": sentence(&crate::rules::listing::summary(rule)) },
         "fullDescription": { "text": sentence(&what) },
         "help": { "text": rule.doc(), "markdown": rule.doc() },
-        "defaultConfiguration": { "level": level(rule) },
+        "defaultConfiguration": { "level": level(rule.severity()) },
         "properties": { "tags": ["celery"] },
     });
     // `helpUri` and `informationUri` are optional in SARIF: absent while celint has no home.
@@ -109,7 +109,7 @@ pub fn render(diagnostics: &[Diagnostic], root: &Path) -> String {
             let mut result = json!({
                 "ruleId": d.rule.code(),
                 "ruleIndex": rules.iter().position(|r| *r == d.rule).unwrap_or(0),
-                "level": level(d.rule),
+                "level": level(d.severity()),
                 "message": { "text": sentence(&d.message) },
                 "locations": [location(&d.file, d.span, root)],
                 "partialFingerprints": { "celintFingerprint/v2": fingerprint },

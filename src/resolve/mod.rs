@@ -3,6 +3,7 @@
 //! or a constant. Flow-insensitive and deliberately modest: a name bound more than once to
 //! different things is unknown, and anything unknown is never assumed to be a hazard.
 
+pub mod celery;
 mod instance;
 mod returns;
 

@@ -64,6 +64,8 @@ pub struct Function {
     pub params: Params,
     pub body: Vec<Stmt>,
     pub is_lambda: bool,
+    /// `async def`.
+    pub is_async: bool,
     pub parent: Scope,
 }
 
@@ -71,6 +73,10 @@ pub struct Function {
 pub struct Params {
     /// Positional-only, positional and keyword-only parameter names, in order.
     pub names: Vec<String>,
+    /// For each of `names`: does it have a default value?
+    pub defaulted: Vec<bool>,
+    /// How many of `names` are positional-only (before `/`).
+    pub posonly: usize,
     pub vararg: Option<String>,
     pub kwarg: Option<String>,
     /// For a `def`: from the opening to the closing parenthesis. For a lambda: the parameters
@@ -298,8 +304,20 @@ pub enum Expr {
     /// comprehensions, f-strings, boolean operators and the like are still seen.
     Other {
         children: Vec<Expr>,
+        /// What the opaque node is, where a rule needs to know.
+        kind: OtherKind,
         span: Span,
     },
+}
+
+/// The kinds of node lowered as [`Expr::Other`] that a rule tells apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OtherKind {
+    /// An f-string, with its literal parts joined (what every value of it contains).
+    FString {
+        literal: String,
+    },
+    Other,
 }
 
 impl Expr {

@@ -9,7 +9,7 @@ use ruff_text_size::{Ranged, TextRange};
 
 use super::ir::{
     BinOp, Call, Class, ClassIdx, ExceptHandler, Expr, FuncIdx, Function, ImportAlias, Keyword,
-    Module, Params, Scope, SeqKind, Span, Stmt,
+    Module, OtherKind, Params, Scope, SeqKind, Span, Stmt,
 };
 
 /// Nesting deeper than this is replaced by an opaque node: CPython itself refuses about 200
@@ -67,6 +67,7 @@ impl Lowerer {
                     params: params(Some(&def.parameters), def.parameters.range),
                     body: Vec::new(),
                     is_lambda: false,
+                    is_async: def.is_async,
                     parent: scope,
                 });
                 let body = self.stmts(&def.body, Scope::Function(idx));
@@ -193,6 +194,7 @@ impl Lowerer {
                     .chain(assert.msg.as_deref())
                     .map(|e| self.expr(e, scope))
                     .collect(),
+                kind: OtherKind::Other,
                 span: span(assert.range),
             }),
             ast::Stmt::Import(import) => Stmt::Import {
@@ -227,6 +229,7 @@ impl Lowerer {
         if self.depth > MAX_DEPTH {
             return Expr::Other {
                 children: Vec::new(),
+                kind: OtherKind::Other,
                 span: span(expr.range()),
             };
         }
@@ -276,6 +279,7 @@ impl Lowerer {
                     },
                     None => Expr::Other {
                         children: Vec::new(),
+                        kind: OtherKind::Other,
                         span: sp,
                     },
                 },
@@ -285,6 +289,7 @@ impl Lowerer {
                 },
                 ast::Number::Complex { .. } => Expr::Other {
                     children: Vec::new(),
+                    kind: OtherKind::Other,
                     span: sp,
                 },
             },
@@ -339,6 +344,7 @@ impl Lowerer {
                     params: params(lambda.parameters.as_deref(), params_range),
                     body: Vec::new(),
                     is_lambda: true,
+                    is_async: false,
                     parent: scope,
                 });
                 let body_expr = self.expr(&lambda.body, Scope::Function(idx));
@@ -387,7 +393,17 @@ impl Lowerer {
                     .into_iter()
                     .map(|child| self.expr(child, scope))
                     .collect();
-                Expr::Other { children, span: sp }
+                let kind = match expr {
+                    ast::Expr::FString(f) => OtherKind::FString {
+                        literal: fstring_literal(&f.value),
+                    },
+                    _ => OtherKind::Other,
+                };
+                Expr::Other {
+                    children,
+                    kind,
+                    span: sp,
+                }
             }
         }
     }
@@ -420,6 +436,22 @@ fn alias(alias: &ast::Alias) -> ImportAlias {
     }
 }
 
+/// The literal parts of an f-string, joined: text every value of it contains.
+fn fstring_literal(value: &ast::FStringValue) -> String {
+    let mut out = String::new();
+    for part in value.iter() {
+        match part {
+            ast::FStringPart::Literal(l) => out.push_str(&l.value),
+            ast::FStringPart::FString(f) => {
+                for l in f.elements.literals() {
+                    out.push_str(&l.value);
+                }
+            }
+        }
+    }
+    out
+}
+
 fn params(parameters: Option<&ast::Parameters>, range: TextRange) -> Params {
     let Some(p) = parameters else {
         return Params {
@@ -427,15 +459,16 @@ fn params(parameters: Option<&ast::Parameters>, range: TextRange) -> Params {
             ..Params::default()
         };
     };
-    let names = p
-        .posonlyargs
-        .iter()
-        .chain(p.args.iter())
-        .chain(p.kwonlyargs.iter())
-        .map(|a| a.parameter.name.id.to_string())
-        .collect();
+    let all = || {
+        p.posonlyargs
+            .iter()
+            .chain(p.args.iter())
+            .chain(p.kwonlyargs.iter())
+    };
     Params {
-        names,
+        names: all().map(|a| a.parameter.name.id.to_string()).collect(),
+        defaulted: all().map(|a| a.default.is_some()).collect(),
+        posonly: p.posonlyargs.len(),
         vararg: p.vararg.as_ref().map(|v| v.name.id.to_string()),
         kwarg: p.kwarg.as_ref().map(|k| k.name.id.to_string()),
         span: span(p.range),
