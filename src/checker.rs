@@ -7,7 +7,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::catalog::senders::{self, Passes};
-use crate::catalog::signals::{Process, Signal};
+use crate::catalog::signals::{Kind, Process, Signal};
 use crate::celery_config::{Broker, CeleryConfig, Pool, Timeout};
 use crate::diagnostic::{Diagnostic, FileRef, Place, TraceEntry};
 use crate::effects::{Analyzer, At, Hop, Loc, ShutdownCall, Summary, Via};
@@ -23,6 +23,11 @@ pub struct Checker<'a, 'p> {
     pub timeout: Timeout,
     pub broker: Option<Broker>,
     pub pool: Option<Pool>,
+    /// The workers the project runs and what they import (CEL013 reads when a module is
+    /// imported).
+    pub model: &'a crate::worker::Model,
+    /// Every connection found, the app's own signals' included.
+    pub connections: &'a [Connection],
 }
 
 /// What Celery calls when it is not the receiver as written (a decorator's wrapper).
@@ -177,13 +182,22 @@ pub fn check(
     let config = crate::celery_config::scan(analyzer.project(), &analyzer.resolver, roots);
     // The workers the project runs, each with its pool: a rule that depends on the pool
     // holds for the pool every worker runs.
-    let model = crate::worker::build(analyzer, &connections, &config, roots);
+    // The app's own signals (`app.on_after_configure`) are checked as connections only: their
+    // handlers run wherever the app is configured, which the worker model does not place.
+    let worker_connections: Vec<Connection> = connections
+        .iter()
+        .filter(|c| c.signal.kind == Kind::Celery)
+        .cloned()
+        .collect();
+    let model = crate::worker::build(analyzer, &worker_connections, &config, roots);
     let checker = Checker {
         analyzer,
         timeout: config.timeout(proc_alive_timeout),
         broker: config.broker(),
         pool: model.pool(),
         config,
+        model: &model,
+        connections: &connections,
     };
     let summaries = if model.forks() {
         let imported: Vec<Arc<ModuleData>> =
@@ -225,6 +239,7 @@ pub fn check(
         // A receiver that is garbage-collected before the signal is sent never runs: what its
         // body would do is moot.
         if rules::cel008_weak_local_receiver::never_called(&h)
+            || c.signal.kind == Kind::App
             || !seen_handlers.insert((c.receiver, c.this, c.signal.name))
         {
             continue;
@@ -236,18 +251,25 @@ pub fn check(
     // What the main process opens or starts before the pool forks: only where a worker forks.
     if model.forks() {
         let imported = model.imported.iter().map(|m| m.module.clone()).collect();
-        let facts = crate::fork::analyse(analyzer, &connections, imported);
+        let facts = crate::fork::analyse(analyzer, &worker_connections, imported);
         for check in rules::project_checks() {
             check(&checker, &facts, &mut out);
         }
     }
-    let worker = show_worker.then(|| crate::worker::show::render(analyzer, &model, &connections));
+    let worker =
+        show_worker.then(|| crate::worker::show::render(analyzer, &model, &worker_connections));
     // The registry declares each rule's fix level; the checks build their fixes by hand.
     debug_assert!(
         out.iter()
             .all(|d| d.fix.as_ref().is_none_or(|f| d.rule.offers(f))),
         "a fix's applicability is not its rule's registered fix level"
     );
+    tidy(&mut out);
+    (out, worker)
+}
+
+/// One finding per rule and place; no edits in a file that does not parse.
+fn tidy(out: &mut Vec<Diagnostic>) {
     // One finding per rule and place: the first (the nearest handler's) wins, preferring a
     // trace through a linted file: in project mode a helper given alone is reported through
     // the handler that reaches it from a given file, if any (elsewhere every handler's is).
@@ -256,7 +278,7 @@ pub fn check(
     out.retain(|d| seen.insert((d.rule, d.file.display.clone(), d.span)));
     // In a file that does not parse, the recovered tree may not be what the author meant: the
     // fix is still described, but no edit is offered (as Ruff does).
-    for d in &mut out {
+    for d in out.iter_mut() {
         let broken = d
             .file
             .module
@@ -267,7 +289,6 @@ pub fn check(
             fix.applicability = crate::diagnostic::Applicability::DisplayOnly;
         }
     }
-    (out, worker)
 }
 
 /// Child-process handlers' summaries without their joins of threads the main process started

@@ -211,8 +211,8 @@ fn diff_prints_and_changes_nothing() {
      def init(**kwargs):
          pass
  
--    @worker_ready.connect(sender=\"w1\")
-+    @worker_ready.connect(sender=\"w1\", weak=False)
+-    @worker_ready.connect(sender=None)
++    @worker_ready.connect(sender=None, weak=False)
      def ready(sender=None, **kwargs):
          pass
  

@@ -155,7 +155,7 @@ impl<T> ByVersion<T> {
         }
     }
 
-    fn values(&self) -> Vec<&T> {
+    pub fn values(&self) -> Vec<&T> {
         match self {
             ByVersion::Always(t) => vec![t],
             ByVersion::Ranges(r) => r.iter().map(|(_, t)| t).collect(),
@@ -173,6 +173,9 @@ pub struct Signal {
     pub before_control: BeforeControl,
     /// The step of a prefork worker's start-up it fires in, if it is sent during start-up.
     pub order: Option<u8>,
+    /// Sent at the start of its step, before the modules that step imports (`import_modules`:
+    /// before the task modules).
+    pub before_imports: bool,
     pub sender: ByVersion<Sender>,
     /// The keywords besides `sender` (and `signal`, which `Signal.send` always adds).
     pub kwargs: ByVersion<Vec<String>>,
@@ -231,6 +234,8 @@ struct RawSignal {
     #[serde(default)]
     before_control: BeforeControl,
     order: Option<u8>,
+    #[serde(default)]
+    before_imports: bool,
     sender: RawSender,
     kwargs: RawKwargs,
     #[serde(default)]
@@ -325,6 +330,7 @@ impl RawSignal {
             also_in: self.also_in,
             before_control: self.before_control,
             order: self.order,
+            before_imports: self.before_imports,
             sender,
             kwargs,
             kwargs_sometimes_missing: self.kwargs_sometimes_missing,

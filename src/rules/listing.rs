@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::Rule;
 
-/// The codes as ranges of consecutive numbers: "CEL000 to CEL011 and CEL100".
+/// The codes as ranges of consecutive numbers: "CEL000 to CEL014 and CEL100".
 pub fn codes_summary() -> String {
     let mut ranges: Vec<(Rule, Rule)> = Vec::new();
     for rule in Rule::all() {

@@ -14,6 +14,9 @@ pub mod cel008_weak_local_receiver;
 pub mod cel009_receiver_without_kwargs;
 pub mod cel010_fork_inherited_connection;
 pub mod cel011_thread_before_fork;
+pub mod cel012_sender_never_matches;
+pub mod cel013_connected_too_late;
+pub mod cel014_dead_receiver;
 pub mod cel100_unused_noqa;
 pub mod fixes;
 pub mod listing;
@@ -219,6 +222,27 @@ rules! {
         fix: DisplayOnly,
         check: Check::Project(cel011_thread_before_fork::check),
     }
+    SenderNeverMatches {
+        code: "CEL012",
+        name: "sender-never-matches",
+        severity: Error,
+        fix: DisplayOnly,
+        check: Check::Receiver(cel012_sender_never_matches::check),
+    }
+    ConnectedTooLate {
+        code: "CEL013",
+        name: "connected-too-late",
+        severity: Error,
+        fix: None,
+        check: Check::Receiver(cel013_connected_too_late::check),
+    }
+    DeadReceiver {
+        code: "CEL014",
+        name: "dead-receiver",
+        severity: Error,
+        fix: None,
+        check: Check::Receiver(cel014_dead_receiver::check),
+    }
     UnusedNoqa {
         code: "CEL100",
         name: "unused-noqa",
@@ -369,7 +393,7 @@ mod tests {
                 );
             }
         }
-        assert_eq!(receiver_checks().len(), 2);
+        assert_eq!(receiver_checks().len(), 5);
         assert_eq!(body_checks().len(), 6);
         assert_eq!(project_checks().len(), 2);
     }
@@ -380,7 +404,13 @@ mod tests {
         assert_eq!(parse_selector("CEL1"), Some(vec![Rule::UnusedNoqa]));
         assert_eq!(
             parse_selector("CEL01"),
-            Some(vec![Rule::ForkInheritedConnection, Rule::ThreadBeforeFork])
+            Some(vec![
+                Rule::ForkInheritedConnection,
+                Rule::ThreadBeforeFork,
+                Rule::SenderNeverMatches,
+                Rule::ConnectedTooLate,
+                Rule::DeadReceiver
+            ])
         );
         assert_eq!(
             parse_selector("cel001"),

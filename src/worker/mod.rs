@@ -10,6 +10,7 @@
 
 pub mod commands;
 pub mod entry;
+pub mod references;
 pub mod show;
 pub mod timeline;
 
@@ -36,6 +37,9 @@ pub struct Worker {
     pub pool: Pool,
     /// Where the pool comes from.
     pub pool_from: String,
+    /// The entry and every project module it imports at module level, parent packages
+    /// included: what is imported before the app's first configuration read.
+    pub entry_imports: HashSet<ModuleId>,
 }
 
 impl Worker {
@@ -149,6 +153,7 @@ pub fn build(
             entry_note,
             pool,
             pool_from,
+            entry_imports: HashSet::new(),
         });
     }
     let with_handlers = handler_modules(connections);
@@ -177,10 +182,35 @@ pub fn build(
             entry,
             pool,
             pool_from,
+            entry_imports: HashSet::new(),
         });
     }
+    entry_imports(an, &mut workers);
     let imported = imported(an, &workers, candidates, &with_handlers);
     Model { workers, imported }
+}
+
+/// Each worker's entry and what it imports; computed once per distinct entry.
+fn entry_imports(an: &Analyzer, workers: &mut [Worker]) {
+    let project = an.project();
+    let mut done: Vec<(Vec<ModuleId>, HashSet<ModuleId>)> = Vec::new();
+    for w in workers.iter_mut().filter(|w| !w.entry.is_empty()) {
+        if let Some((_, set)) = done.iter().find(|(e, _)| *e == w.entry) {
+            w.entry_imports = set.clone();
+            continue;
+        }
+        let modules: Vec<Arc<ModuleData>> = w
+            .entry
+            .iter()
+            .filter_map(|id| project.module(*id))
+            .collect();
+        let set: HashSet<ModuleId> = imports::imported_in_order(an, modules)
+            .iter()
+            .map(|m| m.id)
+            .collect();
+        w.entry_imports = set.clone();
+        done.push((w.entry.clone(), set));
+    }
 }
 
 /// Modules that connect a worker signal's handler at import: the worker imports them, or the

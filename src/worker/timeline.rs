@@ -110,6 +110,27 @@ pub fn step_of(name: &str) -> Option<usize> {
     })
 }
 
+/// Is the signal sent before the worker imports its task modules, so that a receiver connected
+/// as a task module is imported misses it? The app's configuration signals and preload options
+/// (the steps before), and `import_modules` (sent as the import step begins).
+pub fn sent_before_task_modules(s: &Signal) -> bool {
+    let task_modules = STEPS
+        .iter()
+        .find(|st| st.loads == Loads::TaskModules)
+        .and_then(|st| st.order);
+    match (s.order, task_modules) {
+        (Some(o), Some(t)) => o < t || (o == t && s.before_imports),
+        _ => false,
+    }
+}
+
+/// Is the signal sent once the worker's consumer runs (`worker_ready`, the task signals, the
+/// heartbeat), after the heart that samples `heartbeat_sent`'s receivers is built?
+pub fn sent_after_consumer_start(name: &str) -> bool {
+    let consumer = signal("worker_ready").and_then(|s| step_of(s.name));
+    matches!((step_of(name), consumer), (Some(at), Some(c)) if at >= c)
+}
+
 /// The start-up order of the fork (`worker_process_init`'s).
 fn fork_order() -> u8 {
     signal("worker_process_init")

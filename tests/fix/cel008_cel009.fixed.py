@@ -9,7 +9,7 @@ def create_app():
     def init(**kwargs):
         pass
 
-    @worker_ready.connect(sender="w1", weak=False)
+    @worker_ready.connect(sender=None, weak=False)
     def ready(sender=None, **kwargs):
         pass
 

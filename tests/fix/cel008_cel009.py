@@ -9,7 +9,7 @@ def create_app():
     def init(**kwargs):
         pass
 
-    @worker_ready.connect(sender="w1")
+    @worker_ready.connect(sender=None)
     def ready(sender=None, **kwargs):
         pass
 

@@ -1,0 +1,270 @@
+//! CEL013 connected-too-late: a receiver connected after the only send of its signal never
+//! runs. Three forms, each read from the worker model (which module is imported when, the
+//! signal table's start-up order):
+//! - a configuration-time signal (`app.on_after_configure`, `user_preload_options`,
+//!   `import_modules`) connected in a module the worker imports only with the task modules;
+//! - `heartbeat_sent` connected once the worker's heart runs (in a `worker_ready` handler, a
+//!   task) while no receiver existed when the heart was built (it samples them once);
+//! - (warning) worker-signal handlers in a module nothing the worker imports names.
+
+use crate::catalog::signals::{Kind, Process};
+use crate::checker::{Checker, Handler};
+use crate::diagnostic::{Diagnostic, FileRef, Severity};
+use crate::handlers::Connection;
+use crate::project::ModuleData;
+use crate::rules::Rule;
+use crate::worker::references::names_module;
+use crate::worker::timeline::{self, Loads};
+use crate::worker::Worker;
+
+pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
+    let c = h.connection;
+    match c.enclosing {
+        None => {
+            if timeline::sent_before_task_modules(c.signal) {
+                out.extend(before_task_modules(ck, h));
+            } else {
+                out.extend(unreached(ck, h));
+            }
+        }
+        Some(_) if c.signal.name == "heartbeat_sent" => out.extend(late_heartbeat(ck, h)),
+        Some(_) => {}
+    }
+}
+
+fn file_of(c: &Connection) -> FileRef {
+    FileRef {
+        display: c.module.source.display.clone(),
+        module: Some(c.module.clone()),
+    }
+}
+
+/// Where the worker's entry is: `-A proj (Procfile:1)`, or the module that makes the app.
+fn entry_of(ck: &Checker, w: &Worker) -> String {
+    let names: Vec<String> = w
+        .entry
+        .iter()
+        .filter_map(|id| ck.analyzer.project().module(*id))
+        .map(|m| format!("`{}`", m.name))
+        .collect();
+    match &w.command {
+        Some(cmd) => format!(
+            "{} (`-A {}`, {}:{})",
+            names.join(", "),
+            cmd.app.as_deref().unwrap_or("?"),
+            crate::source::display_path(&cmd.file),
+            cmd.line
+        ),
+        None => format!("{} (the module that makes the app)", names.join(", ")),
+    }
+}
+
+/// Does the entry import the task modules itself as it is imported
+/// (`autodiscover_tasks(force=True)`, `loader.import_default_modules()`)?
+fn imports_tasks_at_once(ck: &Checker, w: &Worker) -> bool {
+    w.entry_imports
+        .iter()
+        .filter_map(|id| ck.analyzer.project().module(*id))
+        .any(|m| {
+            let t = m.source.text.as_str();
+            (t.contains("autodiscover_tasks") && t.contains("force=True"))
+                || t.contains("import_default_modules")
+                || t.contains("import_task_module")
+        })
+}
+
+fn before_task_modules(ck: &Checker, h: &Handler) -> Option<Diagnostic> {
+    let c = h.connection;
+    let module = c.module.id;
+    let imported = ck.model.imported.iter().find(|i| i.module.id == module)?;
+    if imported.step != Loads::TaskModules || imported.assumed {
+        return None;
+    }
+    let w = ck.model.workers.iter().find(|w| {
+        !w.entry.is_empty() && !w.entry_imports.contains(&module) && !imports_tasks_at_once(ck, w)
+    })?;
+    let signal = match c.signal.kind {
+        Kind::App => format!("app.{}", c.signal.name),
+        Kind::Celery => c.signal.name.to_string(),
+    };
+    let message = format!(
+        "`{signal}` is sent before the worker imports this module: `{}` never runs",
+        h.name()
+    );
+    let mut d = Diagnostic::new(Rule::ConnectedTooLate, file_of(c), c.site, message);
+    d.notes.push(format!(
+        "the worker imports {} first; `{signal}` is sent {}; `{}` is imported later, with the \
+         task modules (include, imports, autodiscovery)",
+        entry_of(ck, w),
+        when_sent(c.signal.name),
+        c.module.name
+    ));
+    if h.def.name.contains("periodic") || c.module.source.text.contains("add_periodic_task") {
+        d.notes.push(
+            "so the periodic tasks it adds are never scheduled, by beat or by `-B`".to_string(),
+        );
+    }
+    d.notes.push(match c.signal.kind {
+        Kind::App => format!(
+            "connect it in the module that makes the app, or use `app.on_after_finalize` (sent \
+             after the task modules are imported){}",
+            if c.signal.name == "on_after_configure" {
+                ", or `app.conf.beat_schedule`"
+            } else {
+                ""
+            }
+        ),
+        Kind::Celery => "connect it in the module `-A` names, or one it imports".to_string(),
+    });
+    Some(d)
+}
+
+fn when_sent(name: &str) -> &'static str {
+    match name {
+        "on_configure" | "on_after_configure" => "at its first configuration read",
+        "user_preload_options" => "as the command line is parsed",
+        "import_modules" => "as the task modules' import begins",
+        _ => "before the task modules are imported",
+    }
+}
+
+fn late_heartbeat(ck: &Checker, h: &Handler) -> Option<Diagnostic> {
+    let c = h.connection;
+    let f = c.enclosing?;
+    let resolver = &ck.analyzer.resolver;
+    let runs_in = |func, pred: &dyn Fn(&str) -> bool| {
+        ck.connections
+            .iter()
+            .find(|o| o.receiver == func && pred(o.signal.name))
+            .map(|o| o.signal.name)
+    };
+    let late = match runs_in(f, &timeline::sent_after_consumer_start) {
+        Some(signal) => format!("a `{signal}` handler"),
+        None if resolver.task_decorator(f).is_some() => "a task".to_string(),
+        None => return None,
+    };
+    // A receiver in place when the heart was built keeps `heartbeat_sent.send` in use, and
+    // `send` reaches receivers connected since.
+    let early = ck.connections.iter().any(|o| {
+        o.signal.name == "heartbeat_sent"
+            && match o.enclosing {
+                None => true,
+                Some(e) => runs_in(e, &|s| !timeline::sent_after_consumer_start(s)).is_some(),
+            }
+    });
+    if early || without_heartbeat(ck) {
+        return None;
+    }
+    let message = format!(
+        "`heartbeat_sent` is connected in {late}, after the heart started: `{}` never runs",
+        h.name()
+    );
+    let mut d = Diagnostic::new(Rule::ConnectedTooLate, file_of(c), c.site, message);
+    d.notes.push(
+        "the worker's heart looks at `heartbeat_sent`'s receivers once, as the consumer starts \
+         (before `worker_ready`): with none, it never sends the signal (until a broker \
+         reconnect rebuilds it)"
+            .to_string(),
+    );
+    d.notes
+        .push("connect the receiver at module level, where the worker imports it".to_string());
+    Some(d)
+}
+
+fn without_heartbeat(ck: &Checker) -> bool {
+    !ck.model.workers.is_empty()
+        && ck.model.workers.iter().all(|w| {
+            w.command
+                .as_ref()
+                .is_some_and(|c| c.form.contains("--without-heartbeat"))
+        })
+}
+
+/// A worker-signal handler in a module the worker model says nothing imports, and that no
+/// module celint has read imports, anywhere, or names in a string.
+fn unreached(ck: &Checker, h: &Handler) -> Option<Diagnostic> {
+    let c = h.connection;
+    if c.signal.kind != Kind::Celery
+        || !matches!(c.signal.process, Process::Main | Process::PoolChild)
+    {
+        return None;
+    }
+    let imported = ck
+        .model
+        .imported
+        .iter()
+        .find(|i| i.module.id == c.module.id)?;
+    if !imported.assumed || !stands_alone(&c.module) {
+        return None;
+    }
+    // Only where every worker's command line names its entry: a guessed entry (the module
+    // that makes the app) may not be what `-A` names.
+    let workers = &ck.model.workers;
+    if workers
+        .iter()
+        .any(|w| w.command.is_none() || w.entry.is_empty())
+    {
+        return None;
+    }
+    let w = workers.first()?;
+    if named_anywhere(ck, &c.module) {
+        return None;
+    }
+    let message = format!(
+        "nothing the worker imports imports `{}`: `{}` is never connected",
+        c.module.name,
+        h.name()
+    );
+    let mut d = Diagnostic::new(Rule::ConnectedTooLate, file_of(c), c.site, message);
+    d.severity = Some(Severity::Warning);
+    d.notes.push(format!(
+        "the worker imports {} and the task modules; none of them, nor any module celint read, \
+         imports `{}` or names it in a string",
+        entry_of(ck, w),
+        c.module.name
+    ));
+    d.notes.push(format!(
+        "import `{}` from the module that makes the app (or a Django app's `ready()`)",
+        c.module.name
+    ));
+    Some(d)
+}
+
+/// A module that is not a script, a test or an app module of its own.
+fn stands_alone(m: &ModuleData) -> bool {
+    let path = m.source.path.to_string_lossy();
+    let name = m.name.rsplit('.').next().unwrap_or("");
+    let text = m.source.text.as_str();
+    !(name.starts_with("test")
+        || name.ends_with("_test")
+        || name == "conftest"
+        || path.contains("/tests/")
+        || path.contains("/test/")
+        || text.contains("__main__")
+        || text.contains("Celery("))
+}
+
+/// Does any module celint has read, or the packages' `__init__`, `apps` and `models` modules
+/// above it (Django imports those of every installed app), name `m`?
+fn named_anywhere(ck: &Checker, m: &ModuleData) -> bool {
+    let project = ck.analyzer.project();
+    let mut parts: Vec<&str> = m.name.split('.').collect();
+    parts.pop();
+    while !parts.is_empty() {
+        let package = parts.join(".");
+        for name in ["apps", "models", "__init__"] {
+            let dotted = if name == "__init__" {
+                package.clone()
+            } else {
+                format!("{package}.{name}")
+            };
+            let _ = project.find_module(&dotted, Some(m.id));
+        }
+        parts.pop();
+    }
+    project
+        .modules()
+        .iter()
+        .filter(|o| o.id != m.id)
+        .any(|o| names_module(o, &m.name))
+}
