@@ -74,7 +74,10 @@ Anything else is "unclassified" (a failure), and so is a worker whose banner sho
 running" is met by it (and shows "kept running"). Only `print("literal ...")` counts as a handler's
 string; a scenario prints what is not the claim (a control handler without a sender filter) with an
 f-string, and names it in a `# Control: <text>` header line (one per line): a run whose log lacks a
-control's text is "unclassified", since the signal was then not shown to be sent at all.
+control's text is "unclassified", since the signal was then not shown to be sent at all. A
+scenario's `# Procfile: <line>` header lines are written as a Procfile next to its files when
+celint checks its `# celint reports:` line (what a deployment file tells celint: the `-A` module);
+the worker the harness runs does not read it.
 
 Exit status: 0 all rows match; 1 a mismatch, a scenario error or a leftover process; 2 usage or
 set-up error; 3 no mismatch but a row was not run (no broker listening, or a precondition that did
@@ -272,6 +275,7 @@ class Scenario:
     exit_race: str = ""  # "before" / "after": where the first child's exit must land (EXIT_RACE_FOR)
     exclusive: str = ""  # `# Exclusive start: <what>`: one such worker at a time until "ready."
     controls: list = dataclasses.field(default_factory=list)  # `# Control:` texts the log must hold
+    procfile: list = dataclasses.field(default_factory=list)  # `# Procfile:` lines, for celint only
 
     @property
     def files(self) -> list:
@@ -381,7 +385,7 @@ def load_scenarios() -> list:
         source = path.read_text()
         where = str(path.relative_to(ROOT))
         header = {}
-        controls = []
+        controls, procfile = [], []
         for line in source.splitlines():
             if not line.startswith("#") or RE_FILE.match(line):
                 break
@@ -390,6 +394,8 @@ def load_scenarios() -> list:
                 header[m[1].strip().lower()] = m[2].strip()
                 if m[1].strip().lower() == "control":
                     controls.append(m[2].strip())
+                if m[1].strip().lower() == "procfile":
+                    procfile.append(m[2].strip())
         try:
             files = split_files(source, path.stem)
         except SetupError as e:
@@ -404,6 +410,7 @@ def load_scenarios() -> list:
         own = own_tasks(files) if header.get("tasks", "").lower() == "own" else []
         sc = Scenario(rule, path.stem, files[0][0], source, expected, where, codes, tasks, own)
         sc.controls = controls
+        sc.procfile = procfile
         if "worker" in header:
             sc.pool_args = tuple(header["worker"].split())
         if "runs" in header:
@@ -1135,12 +1142,15 @@ def check_extra_with_celint(scenarios, binary=None) -> list:
         # A scenario is a project of its own, as the worker runs it: linted in place, celint
         # would take this repository for its project and every fixture's settings with it.
         # A scenario of several files (`# file: NAME.py`) is written out as the worker gets it and
-        # linted as a directory.
+        # linted as a directory, with a Procfile of its `# Procfile:` lines (the worker's command
+        # line, for what celint reads from deployment files).
         alone = RUN_TMP / "celint-check" / Path(sc.origin).stem
         alone.mkdir(parents=True, exist_ok=True)
-        if len(sc.files) > 1:
+        if len(sc.files) > 1 or sc.procfile:
             for module, text in sc.files:
                 (alone / f"{module}.py").write_text(text)
+            if sc.procfile:
+                (alone / "Procfile").write_text("".join(f"{line}\n" for line in sc.procfile))
             target = "."
         else:
             shutil.copy(ROOT / sc.origin, alone / Path(sc.origin).name)

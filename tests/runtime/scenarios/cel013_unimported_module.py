@@ -1,11 +1,14 @@
 # Rule: CEL013
 # Expected on a live worker: handler never called
 # celint reports: CEL013
+# Procfile: worker: celery -A cel013_um_app worker -l info
 # Tasks: own
 #
 # A module of worker-signal handlers that nothing the worker imports reaches (not the -A module,
 # not `include=`, not a task module): its handlers are never connected. celint reports this form
-# as a warning (what imports a module may not be visible: a Django app's ready(), an entry point).
+# as a warning (what imports a module may not be visible: a Django app's ready(), an entry point),
+# and only where the worker's command line names its -A module (the Procfile line above): a
+# guessed entry may not be what -A names.
 # file: cel013_um_app.py
 from celery import Celery
 
