@@ -38,6 +38,16 @@ pub enum Pool {
     Eventlet,
 }
 
+/// How the prefork pool starts its children (`worker_pool_start_method`, Celery 5.7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StartMethod {
+    Fork,
+    /// A fresh interpreter per child: it imports the modules again and inherits nothing the
+    /// main process did after its imports.
+    Spawn,
+    Forkserver,
+}
+
 /// One place a setting is given.
 #[derive(Clone, Debug)]
 pub struct Setting<T> {
@@ -59,6 +69,8 @@ pub struct CeleryConfig {
     /// `worker_pool` in the project's configuration (a command line's `-P` is its worker's:
     /// `worker::Model::pool`).
     pub pools: Vec<Setting<Pool>>,
+    /// `worker_pool_start_method` in the project's configuration.
+    pub start_methods: Vec<Setting<StartMethod>>,
     /// The `celery` command lines of the project's deployment files (`worker::commands::find`,
     /// read once per run: take them from here).
     pub commands: Vec<crate::worker::commands::Command>,
@@ -165,6 +177,7 @@ pub fn scan(project: &Project, resolver: &Resolver, roots: &[PathBuf]) -> Celery
                 Found::Timeout(s) => config.timeouts.push(s),
                 Found::Broker(s) => config.brokers.push(s),
                 Found::Pool(s) => config.pools.push(s),
+                Found::StartMethod(s) => config.start_methods.push(s),
             }
         }
     }
@@ -248,6 +261,11 @@ const KEYS: &[(&str, &str, Kind)] = &[
     ),
     ("broker_url", "BROKER_URL", Kind::Broker),
     ("worker_pool", "CELERYD_POOL", Kind::Pool),
+    (
+        "worker_pool_start_method",
+        "CELERYD_POOL_START_METHOD",
+        Kind::StartMethod,
+    ),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -255,6 +273,7 @@ enum Kind {
     Timeout,
     Broker,
     Pool,
+    StartMethod,
 }
 
 /// A setting as written somewhere, before it is known whether Celery reads it.
@@ -268,6 +287,7 @@ enum Found {
     Timeout(Setting<f64>),
     Broker(Setting<Broker>),
     Pool(Setting<Pool>),
+    StartMethod(Setting<StartMethod>),
 }
 
 /// Where a setting is written, which decides how Celery looks it up.
@@ -356,6 +376,15 @@ pub fn broker_of(url: &str) -> Broker {
         "amqp" | "amqps" | "pyamqp" | "librabbitmq" => Broker::Amqp,
         "redis" | "rediss" | "sentinel" | "redis+socket" => Broker::Redis,
         _ => Broker::Other,
+    }
+}
+
+fn start_method_of(name: &str) -> Option<StartMethod> {
+    match name {
+        "fork" => Some(StartMethod::Fork),
+        "spawn" => Some(StartMethod::Spawn),
+        "forkserver" => Some(StartMethod::Forkserver),
+        _ => None,
     }
 }
 

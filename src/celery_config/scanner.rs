@@ -275,6 +275,15 @@ impl<'c, 'r, 'p> Scanner<'c, 'r, 'p> {
                     env_default: e.env,
                 })
             }
+            super::Kind::StartMethod => {
+                let e = self.string(value, scope);
+                Found::StartMethod(super::Setting {
+                    value: e.value.and_then(|s| super::start_method_of(&s)),
+                    at,
+                    form,
+                    env_default: e.env,
+                })
+            }
         };
         self.col.candidates.push(Candidate {
             key: key.to_string(),

@@ -5,6 +5,8 @@
 //!   `import_modules`) connected in a module the worker imports only with the task modules;
 //! - `heartbeat_sent` connected once the worker's heart runs (in a `worker_ready` handler, a
 //!   task) while no receiver existed when the heart was built (it samples them once);
+//! - a pool child's signal connected by a main-process handler before the fork, where the pool
+//!   starts its children by spawn (they import the modules afresh, and inherit nothing);
 //! - (warning) worker-signal handlers in a module nothing the worker imports names.
 
 use crate::catalog::signals::{Kind, Process};
@@ -28,7 +30,7 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
             }
         }
         Some(_) if c.signal.name == "heartbeat_sent" => out.extend(late_heartbeat(ck, h)),
-        Some(_) => {}
+        Some(_) => out.extend(lost_under_spawn(ck, h)),
     }
 }
 
@@ -171,6 +173,46 @@ fn late_heartbeat(ck: &Checker, h: &Handler) -> Option<Diagnostic> {
     Some(d)
 }
 
+/// A pool child's signal (`task_prerun`, ...) connected in a handler the main process runs
+/// before the fork (`worker_init`, `celeryd_init`), where every setting of the pool's start
+/// method says spawn: the children never see the connection.
+fn lost_under_spawn(ck: &Checker, h: &Handler) -> Option<Diagnostic> {
+    use crate::celery_config::{Pool, StartMethod};
+    use crate::worker::timeline::Runs;
+    let c = h.connection;
+    let f = c.enclosing?;
+    if timeline::runs(c.signal.name, Pool::Prefork) != Runs::Child || !ck.model.forks() {
+        return None;
+    }
+    let starts = &ck.config.start_methods;
+    let spawn = starts.first()?;
+    if !starts.iter().all(|s| s.value == Some(StartMethod::Spawn)) {
+        return None;
+    }
+    let parent = ck
+        .connections
+        .iter()
+        .find(|o| {
+            o.receiver == f && timeline::runs(o.signal.name, Pool::Prefork) == Runs::MainBeforeFork
+        })?
+        .signal
+        .name;
+    let message = format!(
+        "`{}` is connected in the main process's `{parent}` handler: spawned children never run `{}`",
+        c.signal.name,
+        h.name()
+    );
+    let mut d = Diagnostic::new(Rule::ConnectedTooLate, file_of(c), c.site, message);
+    d.notes.push(format!(
+        "the pool starts its children by spawn (`{}` at {}): each imports the modules afresh and \
+         inherits nothing the main process connected after its imports",
+        spawn.form, spawn.at
+    ));
+    d.notes
+        .push("connect the receiver at module level, in a module the worker imports".to_string());
+    Some(d)
+}
+
 fn without_heartbeat(ck: &Checker) -> bool {
     !ck.model.workers.is_empty()
         && ck.model.workers.iter().all(|w| {
@@ -207,7 +249,7 @@ fn unreached(ck: &Checker, h: &Handler) -> Option<Diagnostic> {
         return None;
     }
     let w = workers.first()?;
-    if named_anywhere(ck, &c.module) {
+    if named_anywhere(ck, &c.module) || autodiscovered(ck, &c.module) {
         return None;
     }
     let message = format!(
@@ -228,6 +270,19 @@ fn unreached(ck: &Checker, h: &Handler) -> Option<Diagnostic> {
         c.module.name
     ));
     Some(d)
+}
+
+/// A `tasks` module in a project that calls `autodiscover_tasks`: Celery imports the `tasks`
+/// module of every package it is given (with Django, of every installed app), whether or not
+/// it defines a task.
+fn autodiscovered(ck: &Checker, m: &ModuleData) -> bool {
+    m.name.rsplit('.').next() == Some("tasks")
+        && ck
+            .analyzer
+            .project()
+            .modules()
+            .iter()
+            .any(|o| o.source.text.contains("autodiscover_tasks"))
 }
 
 /// A module that is not a script, a test or an app module of its own.
