@@ -10,8 +10,9 @@ use crate::render::OutputFormat;
 ///
 /// celint finds every function connected to a Celery signal, follows what it calls across the
 /// project, and reports what takes workers down: remote-control shutdowns lost before the worker
-/// is ready, exits and slow work in worker_process_init, exceptions Celery swallows, receivers
-/// that are garbage-collected or rejected at import.
+/// is ready, exits and slow work in worker_process_init, connections inherited across the fork,
+/// exceptions Celery swallows, and handlers that never run: garbage-collected, rejected at
+/// import, filtered on a sender never sent, connected after the signal, or dead on every call.
 #[derive(Debug, Parser)]
 #[command(name = "celint", version, about, long_about, max_term_width = 100)]
 #[command(args_conflicts_with_subcommands = true, after_help = crate::rules::listing::after_help())]

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
-use crate::catalog::signals::signals;
+use crate::catalog::signals::{app_signals, signals};
 
 /// Settings and configuration entry points the rules read (`celery_config.rs`).
 const SETTINGS: &[&str] = &[
@@ -44,6 +44,8 @@ const PIECES: &[&str] = &[
     "beat_",
     "eventlet_pool",
     "user_preload",
+    "on_after_",
+    "on_configure",
     "proc_alive",
     "PROC_ALIVE",
     "WORKER_POOL",
@@ -75,8 +77,10 @@ struct Needles {
 fn needles() -> Option<&'static Needles> {
     static N: OnceLock<Option<Needles>> = OnceLock::new();
     N.get_or_init(|| {
+        // The app's own signals too (`app.on_after_configure.connect`).
         let mut all: Vec<&'static str> = signals()
             .iter()
+            .chain(app_signals())
             .map(|s| s.name)
             .chain(SETTINGS.iter().copied())
             .chain(WORKER.iter().copied())

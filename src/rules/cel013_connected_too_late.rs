@@ -23,11 +23,10 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
     let c = h.connection;
     match c.enclosing {
         None => {
-            if timeline::sent_before_task_modules(c.signal) {
-                out.extend(before_task_modules(ck, h));
-            } else {
-                out.extend(unreached(ck, h));
-            }
+            let early = timeline::sent_before_task_modules(c.signal)
+                .then(|| before_task_modules(ck, h))
+                .flatten();
+            out.extend(early.or_else(|| unreached(ck, h)));
         }
         Some(_) if c.signal.name == "heartbeat_sent" => out.extend(late_heartbeat(ck, h)),
         Some(_) => out.extend(lost_under_spawn(ck, h)),
@@ -226,17 +225,19 @@ fn without_heartbeat(ck: &Checker) -> bool {
 /// module celint has read imports, anywhere, or names in a string.
 fn unreached(ck: &Checker, h: &Handler) -> Option<Diagnostic> {
     let c = h.connection;
-    if c.signal.kind != Kind::Celery
-        || !matches!(c.signal.process, Process::Main | Process::PoolChild)
-    {
-        return None;
-    }
-    let imported = ck
+    let worker_signal = match c.signal.kind {
+        Kind::App => true,
+        Kind::Celery => matches!(c.signal.process, Process::Main | Process::PoolChild),
+    };
+    // Reached: imported with the entry or the task modules. A module of worker-signal handlers
+    // nothing reaches is kept as "assumed" imported; one that connects only the app's signals
+    // is not kept at all.
+    let reached = ck
         .model
         .imported
         .iter()
-        .find(|i| i.module.id == c.module.id)?;
-    if !imported.assumed || !stands_alone(&c.module) {
+        .any(|i| i.module.id == c.module.id && !i.assumed);
+    if !worker_signal || reached || !stands_alone(&c.module) {
         return None;
     }
     // Only where every worker's command line names its entry: a guessed entry (the module
