@@ -236,6 +236,54 @@ fn fork_safety_output() {
     }
 }
 
+/// CEL012 to CEL014 in full, from fixtures linted alone as a user's project: the message, the
+/// notes (what Celery sends, the start-up order, the worker's entry) and the fixes shown.
+#[test]
+fn never_running_handlers_output() {
+    fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+        if from.is_dir() {
+            std::fs::create_dir_all(to).expect("mkdir");
+            for e in std::fs::read_dir(from).expect("read_dir").flatten() {
+                copy_tree(&e.path(), &to.join(e.file_name()));
+            }
+        } else {
+            std::fs::copy(from, to).expect("copy");
+        }
+    }
+    for (fixture, name) in [
+        ("fixtures/CEL012/task_signal_senders.py", "cel012.full.txt"),
+        (
+            "fixtures/CEL012/publish_senders.py",
+            "cel012.publish.full.txt",
+        ),
+        (
+            "fixtures/CEL013/periodic_in_tasks_module",
+            "cel013.full.txt",
+        ),
+        (
+            "fixtures/CEL013/unreached_module",
+            "cel013.unreached.full.txt",
+        ),
+        (
+            "fixtures/CEL013/heartbeat_late.py",
+            "cel013.heartbeat.full.txt",
+        ),
+        ("fixtures/CEL014/required_parameters.py", "cel014.full.txt"),
+        (
+            "fixtures/CEL014/task_as_receiver.py",
+            "cel014.task.full.txt",
+        ),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let from = common::root().join(fixture);
+        let file = from.file_name().expect("a file name");
+        copy_tree(&from, &dir.path().join(file));
+        let o = common::celint_in(dir.path(), &["--isolated", "--output-format", "full", "."]);
+        assert_eq!(o.status.code(), Some(1), "{fixture}");
+        snapshot(name, &stdout(&o));
+    }
+}
+
 /// CEL005's advice fits the call: a timeout for a call that takes one, lazy initialisation
 /// for a model load, which takes none.
 #[test]

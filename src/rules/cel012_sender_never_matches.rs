@@ -9,7 +9,7 @@ use crate::handlers::sender::Given;
 use crate::rules::Rule;
 use crate::syntax::Span;
 
-pub fn check(_ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
+pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
     let c = h.connection;
     let Some(arg) = &c.sender else {
         return;
@@ -41,14 +41,18 @@ pub fn check(_ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
     d.notes.push(format!(
         "`{written}` is {}; Celery keeps a receiver only for sends whose sender is that object \
          (a str compared by value, anything else by identity), so `{}` is never called",
-        given_as(&arg.given),
+        given_as(&arg.given, sent),
         h.name()
     ));
     if kinds.len() > 1 {
         d.notes
             .push("this holds on every Celery version the signal table describes".to_string());
     }
-    d.fix = Some(fix(&arg.given, sent, written, arg.span, text));
+    let task = match (&arg.given, sent) {
+        (Given::Text { .. }, Sender::TaskInstance) => task_named(ck, h, written),
+        _ => None,
+    };
+    d.fix = Some(fix(&arg.given, sent, written, arg.span, task));
     out.push(d);
 }
 
@@ -85,9 +89,9 @@ fn sent_as(s: Sender) -> &'static str {
     }
 }
 
-fn given_as(g: &Given) -> &'static str {
+fn given_as(g: &Given, sent: Sender) -> &'static str {
     match g {
-        Given::Text { at: Some(false) } => "a str without `@`",
+        Given::Text { at: Some(false) } if sent == Sender::Nodename => "a str without `@`",
         Given::Text { .. } => "a str",
         Given::Task { .. } => "a task object",
         Given::TaskClass(_) => "a Task class, not the task instance Celery registered",
@@ -96,17 +100,17 @@ fn given_as(g: &Given) -> &'static str {
     }
 }
 
-fn fix(given: &Given, sent: Sender, written: &str, span: Span, text: &str) -> Fix {
+fn fix(given: &Given, sent: Sender, written: &str, span: Span, task: Option<String>) -> Fix {
     let edit = |content: String| Edit { span, content };
     let (message, edits) = match (given, sent) {
         (Given::Task { .. }, Sender::TaskName) => (
             format!("Filter on the task's name: `sender={written}.name`"),
             vec![edit(format!("{written}.name"))],
         ),
-        (Given::Text { .. }, Sender::TaskInstance) => match task_of_name(written, text) {
+        (Given::Text { .. }, Sender::TaskInstance) => match task {
             Some(task) => (
                 format!("Filter on the task object: `sender={task}`"),
-                vec![edit(task.to_string())],
+                vec![edit(task)],
             ),
             None => (
                 "Filter on the task object (`sender=<task>`), not its name".to_string(),
@@ -132,12 +136,54 @@ fn fix(given: &Given, sent: Sender, written: &str, span: Span, text: &str) -> Fi
     }
 }
 
-/// For `<task>.name`, the task: `add.name` -> `add`.
-fn task_of_name<'t>(written: &'t str, _text: &str) -> Option<&'t str> {
-    written.strip_suffix(".name").filter(|base| {
-        base.chars()
-            .all(|ch| ch.is_alphanumeric() || ch == '_' || ch == '.')
-    })
+/// The task the str names, by a name bound in the connection's module: `add` for `add.name`,
+/// or for `"proj.tasks.add"` the module's task whose name that is (`name=` given to its
+/// decorator, else `<module>.<function>`, as Celery names it).
+fn task_named(ck: &Checker, h: &Handler, written: &str) -> Option<String> {
+    if let Some(base) = written.strip_suffix(".name") {
+        let plain = base
+            .chars()
+            .all(|ch| ch.is_alphanumeric() || ch == '_' || ch == '.');
+        return plain.then(|| base.to_string());
+    }
+    let wanted = written
+        .strip_prefix('"')
+        .or_else(|| written.strip_prefix('\''))?;
+    let wanted = &wanted.get(..wanted.len().checked_sub(1)?)?;
+    let c = h.connection;
+    let resolver = &ck.analyzer.resolver;
+    let ctx = crate::resolve::Ctx::new(c.module.clone(), crate::syntax::ir::Scope::Module);
+    let mut names: Vec<&String> = c.module.symbols.module.names.keys().collect();
+    names.sort();
+    names
+        .into_iter()
+        .find(|name| {
+            let expr = crate::syntax::ir::Expr::Name {
+                id: (*name).clone(),
+                span: Span::new(0, 0),
+            };
+            let crate::resolve::Value::Func(f) = resolver.value(&ctx, &expr) else {
+                return false;
+            };
+            resolver.task_decorator(f).is_some() && task_name(ck, f).as_deref() == Some(wanted)
+        })
+        .cloned()
+}
+
+/// The name Celery gives a decorated task: `name=` when it is a literal, else the module's
+/// dotted name and the function's.
+fn task_name(ck: &Checker, f: crate::resolve::FuncRef) -> Option<String> {
+    use crate::syntax::ir::Expr;
+    let module = ck.analyzer.project().module(f.module)?;
+    let def = module.parsed.module.function(f.func)?;
+    let given = def.decorators.iter().find_map(|d| match d {
+        Expr::Call(call) => match call.keyword("name") {
+            Some(Expr::Str { value, .. }) => Some(value.clone()),
+            _ => None,
+        },
+        _ => None,
+    });
+    Some(given.unwrap_or_else(|| format!("{}.{}", module.name, def.name)))
 }
 
 fn slice(text: &str, span: Span) -> Option<&str> {

@@ -100,7 +100,13 @@ fn before_task_modules(ck: &Checker, h: &Handler) -> Option<Diagnostic> {
         when_sent(c.signal.name),
         c.module.name
     ));
-    if h.def.name.contains("periodic") || c.module.source.text.contains("add_periodic_task") {
+    let body = c
+        .module
+        .source
+        .text
+        .get(h.def.span.start as usize..h.def.span.end as usize)
+        .unwrap_or_default();
+    if body.contains("add_periodic_task") {
         d.notes.push(
             "so the periodic tasks it adds are never scheduled, by beat or by `-B`".to_string(),
         );
@@ -254,7 +260,7 @@ fn unreached(ck: &Checker, h: &Handler) -> Option<Diagnostic> {
         return None;
     }
     let message = format!(
-        "nothing the worker imports imports `{}`: `{}` is never connected",
+        "the worker never imports `{}`: `{}` is never connected",
         c.module.name,
         h.name()
     );
