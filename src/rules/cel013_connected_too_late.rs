@@ -306,10 +306,24 @@ fn stands_alone(m: &ModuleData) -> bool {
         || text.contains("Celery("))
 }
 
-/// Does any module celint has read, or the packages' `__init__`, `apps` and `models` modules
-/// above it (Django imports those of every installed app), name `m`?
+/// Does any module celint has read, the packages' `__init__`, `apps` and `models` modules
+/// above it (Django imports those of every installed app), or a module beside it or in the
+/// package above (an `AppConfig` elsewhere than `apps.py`) name `m`?
 fn named_anywhere(ck: &Checker, m: &ModuleData) -> bool {
     let project = ck.analyzer.project();
+    let dir = m.source.path.parent();
+    for d in dir.into_iter().chain(dir.and_then(std::path::Path::parent)) {
+        // Listing a directory reads no file: the loader reads the modules it holds.
+        let Ok(entries) = std::fs::read_dir(d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            if path.extension().is_some_and(|x| x == "py") {
+                let _ = project.module_at(&path);
+            }
+        }
+    }
     let mut parts: Vec<&str> = m.name.split('.').collect();
     parts.pop();
     while !parts.is_empty() {
