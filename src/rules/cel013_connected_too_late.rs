@@ -15,7 +15,7 @@ use crate::diagnostic::{Diagnostic, FileRef, Severity};
 use crate::handlers::Connection;
 use crate::project::ModuleData;
 use crate::rules::Rule;
-use crate::worker::references::names_module;
+use crate::worker::references::{imports_at_import, names_module};
 use crate::worker::timeline::{self, Loads};
 use crate::worker::Worker;
 
@@ -84,6 +84,12 @@ fn before_task_modules(ck: &Checker, h: &Handler) -> Option<Diagnostic> {
     let w = ck.model.workers.iter().find(|w| {
         !w.entry.is_empty() && !w.entry_imports.contains(&module) && !imports_tasks_at_once(ck, w)
     })?;
+    // Without a command line the entry is the module that makes the app, a guess: `-A` may
+    // name another module, which imports this one. Only a module no other module but a task
+    // module imports at import is sure to be imported with the task modules.
+    if w.command.is_none() && imported_by_other_than_tasks(ck, &c.module) {
+        return None;
+    }
     let signal = match c.signal.kind {
         Kind::App => format!("app.{}", c.signal.name),
         Kind::Celery => c.signal.name.to_string(),
@@ -124,6 +130,36 @@ fn before_task_modules(ck: &Checker, h: &Handler) -> Option<Diagnostic> {
         Kind::Celery => "connect it in the module `-A` names, or one it imports".to_string(),
     });
     Some(d)
+}
+
+/// Loads the modules beside `m` and in the directory above: those most likely to import it
+/// that the pre-scan had no reason to read (an `-A` module that only imports the app and the
+/// task modules, an `AppConfig` outside `apps.py`).
+fn load_neighbours(ck: &Checker, m: &ModuleData) {
+    let project = ck.analyzer.project();
+    let dir = m.source.path.parent();
+    for d in dir.into_iter().chain(dir.and_then(std::path::Path::parent)) {
+        // Listing a directory reads no file: the loader reads the modules it holds.
+        let Ok(entries) = std::fs::read_dir(d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            if path.extension().is_some_and(|x| x == "py") {
+                let _ = project.module_at(&path);
+            }
+        }
+    }
+}
+
+/// Does a module that defines no task import `m` at its own import?
+fn imported_by_other_than_tasks(ck: &Checker, m: &ModuleData) -> bool {
+    load_neighbours(ck, m);
+    ck.analyzer.project().modules().iter().any(|o| {
+        o.id != m.id
+            && imports_at_import(o, &m.name)
+            && !crate::fork::worker::defines_tasks(ck.analyzer, o)
+    })
 }
 
 fn when_sent(name: &str) -> &'static str {
@@ -311,19 +347,7 @@ fn stands_alone(m: &ModuleData) -> bool {
 /// package above (an `AppConfig` elsewhere than `apps.py`) name `m`?
 fn named_anywhere(ck: &Checker, m: &ModuleData) -> bool {
     let project = ck.analyzer.project();
-    let dir = m.source.path.parent();
-    for d in dir.into_iter().chain(dir.and_then(std::path::Path::parent)) {
-        // Listing a directory reads no file: the loader reads the modules it holds.
-        let Ok(entries) = std::fs::read_dir(d) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let path = e.path();
-            if path.extension().is_some_and(|x| x == "py") {
-                let _ = project.module_at(&path);
-            }
-        }
-    }
+    load_neighbours(ck, m);
     let mut parts: Vec<&str> = m.name.split('.').collect();
     parts.pop();
     while !parts.is_empty() {

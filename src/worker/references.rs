@@ -10,9 +10,20 @@ use crate::syntax::visitor::{walk_expr, walk_stmt, Visitor};
 
 /// Does `m` import `target` (or a module under it) anywhere, or hold its name in a string?
 pub fn names_module(m: &ModuleData, target: &str) -> bool {
+    find(m, target, true)
+}
+
+/// Does `m` import `target` (or a module under it) as it is imported itself: in its
+/// module-level code, not in a function?
+pub fn imports_at_import(m: &ModuleData, target: &str) -> bool {
+    find(m, target, false)
+}
+
+fn find(m: &ModuleData, target: &str, anywhere: bool) -> bool {
     struct Finder<'m, 't> {
         module: &'m ModuleData,
         target: &'t str,
+        strings: bool,
         found: bool,
     }
     impl Finder<'_, '_> {
@@ -59,7 +70,7 @@ pub fn names_module(m: &ModuleData, target: &str) -> bool {
         }
         fn visit_expr(&mut self, e: &'a Expr) {
             if let Expr::Str { value, .. } = e {
-                if self.covers(value) {
+                if self.strings && self.covers(value) {
                     self.found = true;
                 }
             }
@@ -69,9 +80,16 @@ pub fn names_module(m: &ModuleData, target: &str) -> bool {
     let mut f = Finder {
         module: m,
         target,
+        strings: anywhere,
         found: false,
     };
-    for (_, body) in m.parsed.module.scopes() {
+    let scopes = m.parsed.module.scopes();
+    let scopes: Vec<_> = if anywhere {
+        scopes.collect()
+    } else {
+        scopes.take(1).collect()
+    };
+    for (_, body) in scopes {
         for stmt in body {
             f.visit_stmt(stmt);
             if f.found {
