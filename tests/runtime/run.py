@@ -1190,7 +1190,7 @@ def run_celint(binary: Path, *args) -> subprocess.CompletedProcess:
 
 
 def fixable_codes(binary: Path, path: Path) -> tuple:
-    """The codes of the findings on `path` whose fix has edits (celint --output-format json), and
+    """The codes of the findings on `path` whose fix has edits it applies (celint --output-format json), and
     an error message if celint could not say."""
     r = run_celint(binary, "--output-format", "json", path)
     if r.returncode not in (0, 1):
@@ -1199,7 +1199,10 @@ def fixable_codes(binary: Path, path: Path) -> tuple:
         findings = json.loads(r.stdout)
     except ValueError as e:
         return set(), f"celint --output-format json: not JSON ({e}): {r.stdout[:200]!r}"
-    return {f["code"] for f in findings if ((f.get("fix") or {}).get("edits") or [])}, ""
+    # A display-only fix's edits are shown, never applied: no autofix scenario for it.
+    return {f["code"] for f in findings
+            if ((f.get("fix") or {}).get("edits") or [])
+            and (f.get("fix") or {}).get("applicability") != "display-only"}, ""
 
 
 def autofix_scenarios(binary: Path, scenarios: list, workdir: Path) -> list:
