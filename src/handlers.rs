@@ -203,7 +203,7 @@ impl Finder<'_, '_> {
             .skip_while(|d| d.span() != site)
             .skip(1)
             .find_map(|d| {
-                let shared = self.resolver.task_decorator_kind(&ctx, d)?;
+                let shared = self.resolver.task_decorator_written(&ctx, d)?;
                 Some(TaskReceiver {
                     shared,
                     decorator: Some(d.span()),

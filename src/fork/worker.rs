@@ -207,16 +207,5 @@ pub fn tasks(an: &Analyzer, module: &Arc<ModuleData>) -> Vec<FuncRef> {
 }
 
 pub(super) fn is_task_decorator(an: &Analyzer, ctx: &Ctx, d: &Expr) -> bool {
-    if an.resolver.task_decorator_kind(ctx, d).is_some() {
-        return true;
-    }
-    let func = match d {
-        Expr::Call(c) => &c.func,
-        other => other,
-    };
-    // Written the way Celery's documentation writes it, with an app celint cannot follow.
-    matches!(an.resolver.value(ctx, func), Value::Unknown)
-        && func
-            .dotted()
-            .is_some_and(|n| n == "shared_task" || n.ends_with(".task"))
+    an.resolver.task_decorator_written(ctx, d).is_some()
 }

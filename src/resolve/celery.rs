@@ -70,13 +70,42 @@ impl Resolver<'_> {
         }
     }
 
+    /// Like [`Self::task_decorator_kind`], and also a decorator written the way Celery's
+    /// documentation writes one (`@app.task`, `@shared_task`) whose app celint cannot follow
+    /// (an import it does not resolve: a package layout with several roots).
+    pub fn task_decorator_written(&self, ctx: &Ctx, d: &Expr) -> Option<bool> {
+        if let Some(shared) = self.task_decorator_kind(ctx, d) {
+            return Some(shared);
+        }
+        let func = match d {
+            Expr::Call(c) => &c.func,
+            other => other,
+        };
+        let written = func.dotted()?;
+        match self.value(ctx, func) {
+            Value::Unknown if written == "shared_task" || written.ends_with(".shared_task") => {
+                Some(true)
+            }
+            Value::Unknown => written.ends_with(".task").then_some(false),
+            // An app imported from a module celint took for an outside one (`from
+            // proj.celery import app` where `proj` is not found under the roots it knows): only
+            // under the names projects give their Celery app.
+            Value::External(_) => {
+                let owner = written.strip_suffix(".task")?;
+                let last = owner.rsplit('.').next().unwrap_or(owner);
+                (last == "app" || last == "celery" || last.ends_with("_app")).then_some(false)
+            }
+            _ => None,
+        }
+    }
+
     /// The task decorator on a project function, if it has one.
     pub fn task_decorator(&self, f: FuncRef) -> Option<TaskDecorator> {
         let module = self.project.module(f.module)?;
         let def = module.parsed.module.function(f.func)?;
         let ctx = Ctx::new(module.clone(), def.parent);
         def.decorators.iter().find_map(|d| {
-            let shared = self.task_decorator_kind(&ctx, d)?;
+            let shared = self.task_decorator_written(&ctx, d)?;
             let bound = match d {
                 Expr::Call(call) => call
                     .keyword("bind")

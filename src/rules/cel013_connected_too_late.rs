@@ -40,6 +40,18 @@ fn file_of(c: &Connection) -> FileRef {
     }
 }
 
+/// The workers whose entry is under the same source root as `m`: several projects linted in one
+/// run (sibling services given together) each keep their own workers.
+fn workers_of<'c>(ck: &'c Checker, m: &'c ModuleData) -> impl Iterator<Item = &'c Worker> + 'c {
+    let project = ck.analyzer.project();
+    ck.model.workers.iter().filter(move |w| {
+        w.entry
+            .iter()
+            .filter_map(|id| project.module(*id))
+            .any(|e| e.root == m.root)
+    })
+}
+
 /// Where the worker's entry is: `-A proj (Procfile:1)`, or the module that makes the app.
 fn entry_of(ck: &Checker, w: &Worker) -> String {
     let names: Vec<String> = w
@@ -81,7 +93,7 @@ fn before_task_modules(ck: &Checker, h: &Handler) -> Option<Diagnostic> {
     if imported.step != Loads::TaskModules || imported.assumed {
         return None;
     }
-    let w = ck.model.workers.iter().find(|w| {
+    let w = workers_of(ck, &c.module).find(|w| {
         !w.entry.is_empty() && !w.entry_imports.contains(&module) && !imports_tasks_at_once(ck, w)
     })?;
     // Without a command line the entry is the module that makes the app, a guess: `-A` may
@@ -284,14 +296,18 @@ fn unreached(ck: &Checker, h: &Handler) -> Option<Diagnostic> {
     }
     // Only where every worker's command line names its entry: a guessed entry (the module
     // that makes the app) may not be what `-A` names.
-    let workers = &ck.model.workers;
-    if workers
-        .iter()
-        .any(|w| w.command.is_none() || w.entry.is_empty())
-    {
+    let workers: Vec<&Worker> = workers_of(ck, &c.module).collect();
+    // A worker whose `-A` module is unknown, in this tree, may import anything.
+    let unknown = ck.model.workers.iter().any(|w| {
+        w.entry.is_empty()
+            && w.command
+                .as_ref()
+                .is_none_or(|cmd| cmd.file.starts_with(&c.module.root))
+    });
+    if unknown || workers.iter().any(|w| w.command.is_none()) {
         return None;
     }
-    let w = workers.first()?;
+    let w = *workers.first()?;
     if named_anywhere(ck, &c.module) || autodiscovered(ck, &c.module) {
         return None;
     }
