@@ -44,8 +44,6 @@ const PIECES: &[&str] = &[
     "beat_",
     "eventlet_pool",
     "user_preload",
-    "on_after_",
-    "on_configure",
     "proc_alive",
     "PROC_ALIVE",
     "WORKER_POOL",
@@ -77,11 +75,16 @@ struct Needles {
 fn needles() -> Option<&'static Needles> {
     static N: OnceLock<Option<Needles>> = OnceLock::new();
     N.get_or_init(|| {
-        // The app's own signals too (`app.on_after_configure.connect`).
+        // The app's own signals too, as connected (`app.on_after_configure.connect`): found
+        // through the `.connect` piece, as a piece of their own (`on_...`) would stop the
+        // searcher at every `on_` of a file.
+        let app_connects = app_signals()
+            .iter()
+            .map(|s| &*Box::leak(format!("{}.connect", s.name).into_boxed_str()));
         let mut all: Vec<&'static str> = signals()
             .iter()
-            .chain(app_signals())
             .map(|s| s.name)
+            .chain(app_connects)
             .chain(SETTINGS.iter().copied())
             .chain(WORKER.iter().copied())
             .collect();
