@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Live-worker proof of celint's rules (issue 4).
 
-For each rule CEL001..CEL014 this runs the rule document's "Example" and "Use instead" code (taken
+For each rule CEL001..CEL018 this runs the rule document's "Example" and "Use instead" code (taken
 from rules/CELnnn.md, so the documents cannot drift from what is tested), plus the extra scenarios
 in tests/runtime/scenarios/*.py, under a real `celery worker` (prefork, -c 1,
 --max-tasks-per-child=1) on Redis and on RabbitMQ, next to a bystander worker on the same broker,
@@ -17,6 +17,7 @@ report the rule on it) and expects what the document expects of its "Use instead
     python3 tests/runtime/run.py --only CEL002 --expect-override 'CEL002:fixed:redis=kept running'
     python3 tests/runtime/run.py --no-autofix           # without the autofix scenarios (no cargo build)
     python3 tests/runtime/run.py --only CEL012 --no-autofix --venv /tmp/celery553   # another Celery
+    python3 tests/runtime/run.py --only CEL015 --celint target/release/celint      # a celint already built
 
 A block or scenario may hold several files: each starts at a line `# file: NAME.py` (what comes
 before the first such line, a scenario's header, goes with the first file). The first file is the
@@ -79,6 +80,39 @@ scenario's `# Procfile: <line>` header lines are written as a Procfile next to i
 celint checks its `# celint reports:` line (what a deployment file tells celint: the `-A` module);
 the worker the harness runs does not read it.
 
+A block's file named `client.py` (`# file: client.py`, never the first file) is a client program:
+it is not the worker's, and runs with the venv's python in the run's directory (same broker, same
+PYTHONPATH) once the worker is "ready.", its output in `<row>.client.log`. What the handlers print
+counts from the client's log too (a publish signal's handlers run in the producer), its own prints
+are not markers, and it must exit 0 within CLIENT_TIMEOUT. Once it has exited, the worker is
+watched until every task it received has ended (succeeded, raised, discarded as revoked, killed at
+its hard time limit), then CLIENT_SETTLE seconds more for what the worker does after that. The
+evidence says whether the client printed anything about an error ("Signal handler", "Traceback").
+
+Four finer classes apply before "handler ran" / "kept running" (same conditions: up, "ready.", no
+child lost, tasks ran):
+
+  dispatch stalls        the rules in MEASURE_FOR (and scenarios with `# Measure: dispatch`): once
+                         the worker is ready, MEASURE_TASKS celint_rt.ping tasks are sent one after
+                         another, each MEASURE_GAP after the previous one's "succeeded" is in the
+                         log (a stall that comes and goes is met, not slipped between), and each
+                         round-trip is measured (send to "succeeded", polled every 20 ms); at least
+                         STALL_COUNT of them took STALL_SECONDS or more. Otherwise the row is
+                         classified as below, and the figures are in its evidence either way
+  handler ran without the task id
+                         the rules in TASK_ID_FOR (and scenarios with `# Check: task id`): every
+                         marker was printed, and a line holding a marker holds none of the task ids
+                         the worker logged (`name[<id>]`): the handler printed None where the id
+                         was meant to be. With the id on every such line: "handler ran"
+  handler never completed  a function of the example printed the first of its `print("...")`
+                         markers and not its last: it started and stopped half-way (an exception
+                         that Signal.send swallowed). A row expecting "kept running" is met by it
+  running without logs   alive at the deadline, "ready." never logged, but the worker answered a
+                         remote-control ping (it is up and consuming: its logging is what is gone)
+
+A scenario's `# Expected on Celery X.Y: <class>` header line (Redis/RabbitMQ form allowed) replaces
+its expectation when the Celery the rows run on is version X.Y (`--venv`).
+
 Exit status: 0 all rows match; 1 a mismatch, a scenario error or a leftover process; 2 usage or
 set-up error; 3 no mismatch but a row was not run (no broker listening, or a precondition that did
 not happen in ATTEMPTS attempts).
@@ -117,7 +151,7 @@ REQUIREMENTS = HERE / "requirements.txt"
 STAMP = VENV / ".celint-runtime-stamp"
 IN_VENV_FLAG = "CELINT_RT_IN_VENV"
 
-RULES = [f"CEL{i:03d}" for i in range(1, 15)]
+RULES = [f"CEL{i:03d}" for i in range(1, 19)]
 CLASSES = [
     "kept running",
     "stopped cleanly",
@@ -129,6 +163,10 @@ CLASSES = [
     "cluster-wide shutdown",
     "tasks failed",
     "handler ran",
+    "handler never completed",
+    "handler ran without the task id",
+    "dispatch stalls",
+    "running without logs",
 ]
 BROKERS = ["redis", "amqp"]
 BROKER_TITLE = {"redis": "Redis", "amqp": "RabbitMQ"}
@@ -188,6 +226,33 @@ EXIT_RACE_FOR = {
     "CEL002": "after",  # sleep(2) then sys.exit(1): replaced, and the replacement exits too
     "CEL003": "before",  # exit(1) at once: WorkerLostError('Could not start worker processes')
 }
+# Which documents' examples get their dispatch latency measured (the class "dispatch stalls"): a
+# handler on the worker's main-process event loop that blocks holds up every task's dispatch. Their
+# worker runs `-c 1` without --max-tasks-per-child: a recycle after each task would add a fork to
+# every round-trip. Extra scenarios say `# Measure: dispatch` (and give their own `# Worker:`).
+MEASURE_FOR = {
+    "CEL017": "a blocking main-process handler stalls every task's dispatch",
+}
+MEASURE_POOL_ARGS = ("-c", "1")
+MEASURE_TASKS = 6  # round-trips measured, one after another
+MEASURE_GAP = 1.0  # seconds between a round-trip's end and the next send: a stall that comes and goes
+# (a heartbeat handler: blocked while it runs, free for 2 s after) is met, not slipped between
+MEASURE_TASK_TIMEOUT = 20.0  # one round-trip longer than this: the measurement stops there
+STALL_SECONDS = 1.5  # a round-trip this long is a stall (unstalled ones take ~0.01-0.1 s)
+STALL_COUNT = 2  # "dispatch stalls": at least this many stalls among the MEASURE_TASKS
+
+# Which documents' examples are checked for the task id in what their handlers print (the class
+# "handler ran without the task id"). Extra scenarios say `# Check: task id`.
+TASK_ID_FOR = {
+    "CEL018": "a main-process handler has no request context: ids read from it are None",
+}
+
+# A block's client program (`# file: client.py`): how long it may run, and how long the worker is
+# watched after every task it received has ended.
+CLIENT_MODULE = "client"
+CLIENT_TIMEOUT = 60.0
+CLIENT_SETTLE = 3.0
+RE_MARKER = re.compile(r'print\(\s*"([^"\\]+)"')
 RE_OWN_TASK = re.compile(r"^@\w+(?:\.\w+)*(?:\([^)]*\))?\s*\ndef (\w+)\(", re.M)
 RE_TASK_NAME = re.compile(r"\bname\s*=\s*[\"']([^\"']+)[\"']")
 RE_FILE = re.compile(r"^# file: (\w+)\.py[ \t]*$", re.M)
@@ -276,11 +341,24 @@ class Scenario:
     exclusive: str = ""  # `# Exclusive start: <what>`: one such worker at a time until "ready."
     controls: list = dataclasses.field(default_factory=list)  # `# Control:` texts the log must hold
     procfile: list = dataclasses.field(default_factory=list)  # `# Procfile:` lines, for celint only
+    measure: bool = False  # MEASURE_FOR, `# Measure: dispatch`: round-trips measured (dispatch stalls)
+    task_id_check: bool = False  # TASK_ID_FOR, `# Check: task id`: ids in what the handlers print
+    by_version: dict = dataclasses.field(default_factory=dict)  # "X.Y" -> expected, `# Expected on Celery X.Y:`
 
     @property
     def files(self) -> list:
         """(module name, text) of each file, the `-A` module first (`# file: NAME.py` lines)."""
         return split_files(self.source, self.module)
+
+    @property
+    def client(self) -> str:
+        """The client program's text (`# file: client.py`), or "" when the block has none."""
+        return next((text for module, text in self.files if module == CLIENT_MODULE), "")
+
+    @property
+    def worker_source(self) -> str:
+        """The text of the files that are not the client program: where the handlers are."""
+        return "".join(text for module, text in self.files if module != CLIENT_MODULE)
 
     @property
     def pool_size(self) -> int:
@@ -300,8 +378,38 @@ class Scenario:
 
     @property
     def markers(self) -> list:
-        """Strings the example's handlers print: seeing one in the log proves a handler ran."""
-        return re.findall(r'print\(\s*"([^"\\]+)"', self.source)
+        """Strings the example's handlers print: seeing one in the log proves a handler ran. The
+        client program's prints are not markers."""
+        return re.findall(RE_MARKER, self.worker_source)
+
+    @property
+    def function_markers(self) -> list:
+        """(function name, its markers in order) for each function of the example (not the client)
+        that prints two markers or more: its first one printed and not its last is a handler that
+        stopped half-way. Nested functions count for themselves only."""
+        import ast
+
+        out = []
+        for module, text in self.files:
+            if module == CLIENT_MODULE:
+                continue
+            try:
+                tree = ast.parse(text)
+            except SyntaxError:
+                continue
+            lines = text.splitlines(keepends=True)
+            for node in ast.walk(tree):
+                if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    continue
+                inner = [n for n in ast.walk(node) if n is not node
+                         and isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))]
+                skip = {i for n in inner for i in range(n.lineno, (n.end_lineno or n.lineno) + 1)}
+                body = "".join(lines[i - 1] for i in range(node.lineno, (node.end_lineno or node.lineno) + 1)
+                               if i not in skip)
+                found = re.findall(RE_MARKER, body)
+                if len(found) >= 2:
+                    out.append((node.name, found))
+        return out
 
 
 def parse_expected(text: str, where: str) -> dict:
@@ -365,6 +473,13 @@ def own_tasks(files: list) -> list:
     return out
 
 
+def check_client(sc: Scenario, where: str) -> None:
+    """A client program is never the worker's `-A` module."""
+    if sc.files[0][0] == CLIENT_MODULE:
+        raise SetupError(f"{where}: `# file: {CLIENT_MODULE}.py` is the client program: it cannot be the first "
+                         "file (the worker's -A module)")
+
+
 def load_scenarios() -> list:
     out = []
     for rule in RULES:
@@ -377,18 +492,28 @@ def load_scenarios() -> list:
                 files = split_files(source, f"{rule.lower()}_{label}")
             except SetupError as e:
                 raise SetupError(f"{where} {heading}: {e}") from None
-            out.append(Scenario(rule, label, files[0][0], source, expected,
-                                f"{where} {heading}", tasks=rule in TASKS_FOR,
-                                own=own_tasks(files) if rule in OWN_TASKS_FOR else [],
-                                exit_race=EXIT_RACE_FOR.get(rule, "") if label == "example" else ""))
+            sc = Scenario(rule, label, files[0][0], source, expected,
+                          f"{where} {heading}", tasks=rule in TASKS_FOR,
+                          own=own_tasks(files) if rule in OWN_TASKS_FOR else [],
+                          exit_race=EXIT_RACE_FOR.get(rule, "") if label == "example" else "",
+                          measure=rule in MEASURE_FOR, task_id_check=rule in TASK_ID_FOR)
+            if sc.measure:
+                sc.pool_args = MEASURE_POOL_ARGS
+            check_client(sc, f"{where} {heading}")
+            out.append(sc)
     for path in sorted((HERE / "scenarios").glob("*.py")):
         source = path.read_text()
         where = str(path.relative_to(ROOT))
         header = {}
         controls, procfile = [], []
+        by_version = {}
         for line in source.splitlines():
             if not line.startswith("#") or RE_FILE.match(line):
                 break
+            m = re.match(r"#\s*Expected on Celery (\d+\.\d+):\s*(.*)$", line)
+            if m:
+                by_version[m[1]] = parse_expected(m[2], where)
+                continue
             m = re.match(r"#\s*([A-Za-z ]+):\s*(.*)$", line)
             if m:
                 header[m[1].strip().lower()] = m[2].strip()
@@ -411,6 +536,12 @@ def load_scenarios() -> list:
         sc = Scenario(rule, path.stem, files[0][0], source, expected, where, codes, tasks, own)
         sc.controls = controls
         sc.procfile = procfile
+        sc.by_version = by_version
+        sc.measure = header.get("measure", "").lower() == "dispatch"
+        if sc.measure:
+            sc.pool_args = MEASURE_POOL_ARGS  # unless its `# Worker:` line says otherwise (below)
+        sc.task_id_check = header.get("check", "").lower() == "task id"
+        check_client(sc, where)
         if "worker" in header:
             sc.pool_args = tuple(header["worker"].split())
         if "runs" in header:
@@ -714,8 +845,9 @@ class AmqpBroker:
 
 
 class FlagServer:
-    """The HTTP service CEL005's examples load flags from: it answers after FLAG_DELAY seconds,
-    longer than the WORKER_UP deadline. Requests are counted per scenario (path /<tag>/flags)."""
+    """The HTTP service CEL005's examples load flags from (FLAGS_URL), and CEL017's send their health
+    check to (HEALTHCHECK_URL): it answers any GET after FLAG_DELAY seconds, longer than the
+    WORKER_UP deadline. Requests are counted per scenario (path /<tag>/...)."""
 
     def __init__(self):
         hits = self.hits = {}
@@ -818,6 +950,154 @@ def read(path: Path) -> str:
         return ""
 
 
+RE_RECEIVED = re.compile(r"(?:Task [\w.]+\[([^\]]+)\] received|Received task: [\w.]+\[([^\]]+)\])")
+RE_TASK_ENDED = re.compile(r"(?:Task [\w.]+\[([^\]]+)\] (?:succeeded|raised)"
+                           r"|Discarding revoked task: [\w.]+\[([^\]]+)\]"
+                           r"|Hard time limit \([^)]*\) exceeded for [\w.]+\[([^\]]+)\])")
+RE_TASK_ID = re.compile(r"\[([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\]")
+RE_LOG_RECORD = re.compile(r"^\[\d{4}-\d\d-\d\d [\d:,]+: \w+/", re.M)
+
+
+RE_QUOTED_SOURCE = re.compile(r"^\s+.*\bprint\(")
+RE_PRINT_RECORD = re.compile(r"^\[[^\]]*?: WARNING/([^\]]+)\] (.*)$")
+
+
+def printed_lines(text: str) -> list:
+    """The log's lines, with what one print() wrote put back on one line. A worker redirects its
+    standard output to logging (worker_redirect_stdouts): each write is a WARNING record, so
+    `print("revoked task", task_id)` is three records, "revoked task", " " and the id. Records of
+    one process are joined where a separator record (" ") comes between two pieces."""
+    out, cur, cur_proc, prev_sep = [], None, None, True
+    for raw in text.splitlines():
+        m = RE_PRINT_RECORD.match(raw)
+        if not m:
+            if cur is not None:
+                out.append(cur)
+                cur = None
+            out.append(raw)
+            prev_sep = True
+            continue
+        proc, msg = m[1], m[2]
+        sep = msg == " "
+        if cur is not None and proc == cur_proc and (sep or prev_sep):
+            cur += msg
+        else:
+            if cur is not None:
+                out.append(cur)
+            cur, cur_proc = msg, proc
+        prev_sep = sep
+    if cur is not None:
+        out.append(cur)
+    return out
+
+
+class ClientRun:
+    """The client program of a block (`# file: client.py`): started once the worker is ready;
+    settled once it has exited and every task the worker received has ended, CLIENT_SETTLE ago."""
+
+    def __init__(self):
+        self.proc = None
+        self.started = None
+        self.rc = None  # exit status; "timeout" when stopped after CLIENT_TIMEOUT
+        self.exited = None
+        self.ended_at = None  # when every task the worker received had ended (after the exit)
+        self.received = 0
+        self.text = ""
+
+    def watch(self, now: float, wtext: str) -> None:
+        if self.proc is None:
+            return
+        if self.rc is None:
+            rc = self.proc.poll()
+            if rc is not None:
+                self.rc, self.exited = rc, now
+            elif now - self.started > CLIENT_TIMEOUT:
+                stop_group(self.proc, term_wait=2.0)
+                self.rc, self.exited = "timeout", now
+        if self.rc is None:
+            return
+        received = {next(g for g in m if g) for m in RE_RECEIVED.findall(wtext)}
+        ended = {next(g for g in m if g) for m in RE_TASK_ENDED.findall(wtext)}
+        self.received = len(received)
+        if received <= ended:
+            self.ended_at = self.ended_at if self.ended_at is not None else now
+        else:
+            self.ended_at = None
+
+    def settled(self, now: float) -> bool:
+        return self.ended_at is not None and now - self.ended_at >= CLIENT_SETTLE
+
+    def evidence(self) -> str:
+        if self.proc is None:
+            return "client never started"
+        said = [w for w in ("Signal handler", "Traceback", "Error") if w in self.text]
+        quiet = (f"the client printed {' / '.join(repr(w) for w in said)}" if said
+                 else "the client printed no error")
+        return f"client exit {self.rc} at {self.exited:.1f}s, {quiet}"
+
+
+class Measure:
+    """Round-trips of celint_rt.ping sent one after another (MEASURE_FOR, `# Measure: dispatch`):
+    each from its send to its "succeeded" line in the worker's log."""
+
+    def __init__(self):
+        self.seconds = []
+        self.pending = None  # (task id, monotonic time sent)
+        self.last = None  # monotonic time the last round-trip ended
+        self.over = False
+        self.why = ""  # why the measurement stopped short
+
+    def step(self, app, wtext: str) -> None:
+        if self.over:
+            return
+        if self.pending is not None:
+            tid, sent = self.pending
+            waited = time.monotonic() - sent
+            if f"[{tid}] succeeded" in wtext:
+                self.seconds.append(waited)
+                self.pending = None
+                self.last = time.monotonic()
+            elif waited > MEASURE_TASK_TIMEOUT:
+                self.over = True
+                self.why = f"round-trip {len(self.seconds) + 1} took over {MEASURE_TASK_TIMEOUT:.0f} s"
+                return
+        if self.pending is None:
+            if len(self.seconds) >= MEASURE_TASKS:
+                self.over = True
+                return
+            if self.last is not None and time.monotonic() - self.last < MEASURE_GAP:
+                return
+            tid = f"celint-rt-m{len(self.seconds) + 1}-{uuid.uuid4()}"
+            app.send_task("celint_rt.ping", task_id=tid)
+            self.pending = (tid, time.monotonic())
+
+    @property
+    def stalls(self) -> list:
+        return [x for x in self.seconds if x >= STALL_SECONDS]
+
+    def evidence(self) -> str:
+        figures = ", ".join(f"{x:.2f}" for x in self.seconds)
+        return (f"round-trips of {len(self.seconds)} pings one after another: [{figures}] s "
+                f"(max {max(self.seconds, default=0):.2f} s, {len(self.stalls)} >= {STALL_SECONDS} s)")
+
+
+@dataclasses.dataclass
+class Extra:
+    client: ClientRun | None = None
+    measure: Measure | None = None
+    pinged: str | None = None  # the node that answered a ping although it never logged "ready."
+
+
+def answered_ping(app):
+    """The name of a node other than the bystander that answers a remote-control ping, or None."""
+    try:
+        replies = app.control.ping(timeout=1.0) or []
+    except Exception:  # noqa: BLE001 - no answer is the answer
+        return None
+    names = [name for r in replies for name in r if name != BYSTANDER]
+    return names[0] if names else None
+
+
 def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
     t_start = time.monotonic()
     broker = ctx.brokers[broker_name]
@@ -831,7 +1111,8 @@ def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
     tmp.mkdir(parents=True)
     logbase = ctx.logdir / f"{sc.rule}-{sc.label}-{broker_name}"
     wlog, blog = Path(f"{logbase}.worker.log"), Path(f"{logbase}.bystander.log")
-    bystander = worker = app = None
+    clog = Path(f"{logbase}.client.log")
+    bystander = worker = app = cl = None
     start_lock = None
     try:
         for module, text in sc.files:
@@ -841,6 +1122,7 @@ def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
         env["CELERY_BROKER_URL"] = url
         env["PYTHONPATH"] = f"{tmp}{os.pathsep}{HERE}"
         env["FLAGS_URL"] = f"http://127.0.0.1:{ctx.flags.port}/{tag}/flags"
+        env["HEALTHCHECK_URL"] = f"http://127.0.0.1:{ctx.flags.port}/{tag}/ping"  # CEL017's slow service
         if sc.side_by_side:
             barrier = tmp / "side-by-side"
             barrier.mkdir()
@@ -874,11 +1156,26 @@ def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
         n = sc.side_by_side
         rounds = [queue_[i:i + n] for i in range(0, total, n)] if n else []
         sent_rounds = 0
+        # the client program (`# file: client.py`), the dispatch measurement, the ping of a worker
+        # that never logs "ready."
+        cl = ClientRun() if sc.client else None
+        meas = Measure() if sc.measure else None
+        ready_at = pinged = None
+        pinged_at = -10.0
         while True:
             now = time.monotonic() - t0
             text, btext = read(wlog), read(blog)
             ready = bool(RE_READY.search(text))
             alive = worker.poll() is None
+            if ready and ready_at is None:
+                ready_at = now
+            if cl is not None:
+                if cl.proc is None and ready and alive:
+                    cl.proc = spawn([sys.executable, f"{CLIENT_MODULE}.py"], env=env, cwd=tmp, log_path=clog)
+                    cl.started = now
+                cl.watch(now, text)
+            if meas is not None and ready and alive and now - ready_at >= 1.0:
+                meas.step(app, text)
             if start_lock is not None and (ready or not alive):
                 start_lock.release()
                 start_lock = None
@@ -900,6 +1197,8 @@ def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
                 sent_at = now if sent_at is None else sent_at
             if sc.own and done >= total:
                 break  # every task ran: nothing more to see
+            if cl is not None and cl.settled(now) and (meas is None or meas.over) and now >= 5.0:
+                break  # the client ran, and so did every task it sent: nothing more to see
             if bystander_exited_at is None and bystander.poll() is not None:
                 bystander_exited_at = now
             if exited_at is None and not alive:
@@ -912,31 +1211,43 @@ def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
             exits, kills = len(RE_EXIT.findall(text)), text.count(RE_UP_TIMEOUT)
             if exits >= LOOP_EVENTS or kills >= LOOP_EVENTS:
                 break
+            if now >= ctx.args.budget and alive and not ready and pinged is None and now - pinged_at >= 3.0:
+                # never "ready.": is it up all the same (answering remote control), with no logs?
+                pinged_at = now
+                pinged = answered_ping(app)
             if now >= ctx.args.budget:
                 # Past the budget, watch on (up to EXTRA_WATCH) while something is under way: a
                 # single child exit or SIGKILL (a loop needs two; a recycle takes a few seconds),
-                # tasks sent or to send and not all run, start-up or a warm shutdown not finished.
+                # tasks sent or to send and not all run, start-up or a warm shutdown not finished,
+                # a client or a measurement not done.
                 looping = exits >= 2 or kills >= 2
                 under_way = bystander_stopping or alive and (
-                    not ready
+                    (not ready and pinged is None)
+                    or (not looping and cl is not None and not cl.settled(now))
+                    or (not looping and meas is not None and not meas.over)
                     or (not looping and (exits == 1 or kills == 1))
                     or (not looping and sc.tasks and done < 2)
                     or (not looping and sc.own and done < total)
                     or "Warm shutdown" in text or RE_REMOTE in text)
                 if not under_way or now >= ctx.args.budget + EXTRA_WATCH:
                     break
-            time.sleep(0.2)
+            time.sleep(0.02 if meas is not None and not meas.over else 0.2)
         end = time.monotonic() - t0
         rc = worker.poll()
         brc = bystander.poll()
         # What happened while it was watched: the logs before the harness stops the workers
         # (children stuck on a shared connection exit with 15 on SIGTERM, which is not theirs).
         wtext, btext = read(wlog), read(blog)
+        if cl is not None and cl.proc is not None:
+            if cl.proc.poll() is None:
+                stop_group(cl.proc, term_wait=2.0)
+            cl.text = read(clog)
         stop_group(worker)
         stop_group(bystander)
+        extra = Extra(client=cl, measure=meas, pinged=pinged)
         observed, evidence = classify(sc, wtext, btext, rc, exited_at, brc,
-                                      bystander_exited_at, end, sent_at)
-        if observed == "handler ran" and expected == "kept running":
+                                      bystander_exited_at, end, sent_at, extra)
+        if observed in ("handler ran", "handler never completed") and expected == "kept running":
             observed = "kept running"  # the finer class meets the coarser expectation (docstring)
         hits = ctx.flags.hits.get(tag)
         if hits:
@@ -957,7 +1268,7 @@ def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
     finally:
         if start_lock is not None:
             start_lock.release()
-        for p in (worker, bystander):
+        for p in (cl.proc if cl is not None else None, worker, bystander):
             if p is not None:
                 stop_group(p, term_wait=2.0)
         if app is not None:
@@ -1033,14 +1344,19 @@ def check_transport(text: str, broker_name: str, url: str) -> str:
     return ""
 
 
-def classify(sc, wtext, btext, rc, exited_at, brc, b_exited_at, end, sent_at):
+def classify(sc, wtext, btext, rc, exited_at, brc, b_exited_at, end, sent_at, extra=None):
     """Exactly one class from the evidence; the second value says which evidence."""
+    extra = extra or Extra()
     exits = RE_EXIT.findall(wtext)
     kills = wtext.count(RE_UP_TIMEOUT)
     ready = bool(RE_READY.search(wtext))
     done = RE_TASK_DONE.findall(wtext)
     markers = sc.markers
-    seen = [m for m in markers if m in wtext]
+    # what the handlers printed: in the worker, and in the client program (a producer's handlers);
+    # not the source lines a traceback quotes (`    print("...", sender.request.id)` where it raised)
+    htext = wtext + ("\n" + extra.client.text if extra.client is not None else "")
+    htext = "\n".join(line for line in htext.splitlines() if not RE_QUOTED_SOURCE.match(line))
+    seen = [m for m in markers if m in htext]
 
     def me() -> str:
         if rc is None:
@@ -1070,9 +1386,16 @@ def classify(sc, wtext, btext, rc, exited_at, brc, b_exited_at, end, sent_at):
         if exits:
             what.append(f"{len(exits)}x exitcode {exits[0]}")
         what.append(me() + ("" if ready else ", before 'ready.'"))
+        raised = re.findall(r"^(\w+(?:Error|Exception|Exit)): (.+)$", wtext, re.M)
+        if raised:
+            what.append(f"last exception {raised[-1][0]}: {raised[-1][1].strip()[:80]}")
         return "startup error", "; ".join(what)
     # alive at the deadline, no loop
     if not ready:
+        if extra.pinged:
+            records = len(RE_LOG_RECORD.findall(wtext))
+            return "running without logs", (f"'ready.' never logged, {records} log records; answered a ping "
+                                            f"as {extra.pinged}; {me()}")
         return "unclassified", f"alive at {end:.0f}s but never 'ready.'"
     if sc.tasks and len(done) < 2:
         return "unclassified", f"alive and ready, but only {len(done)} of 2 tasks ran" + (
@@ -1087,21 +1410,52 @@ def classify(sc, wtext, btext, rc, exited_at, brc, b_exited_at, end, sent_at):
                                     f"{raised[0].strip()[:110]}; {me()}")
     if kills or exits:
         return "unclassified", f"alive, {kills} SIGKILL(s), {len(exits)} child exit(s)"
-    ran = f"{len(done)} tasks ran" if sc.tasks or sc.own else "no tasks sent"
-    missing = [c for c in sc.controls if c not in wtext]
+    cl, meas = extra.client, extra.measure
+    if cl is not None:
+        if cl.rc != 0:
+            return "unclassified", f"the client program did not exit 0 ({cl.evidence()}): {cl.text.strip()[-200:]!r}"
+        if cl.ended_at is None:
+            return "unclassified", f"{cl.evidence()}, but the worker did not end every task it received"
+    if meas is not None and len(meas.seconds) < MEASURE_TASKS:
+        return "unclassified", f"only {len(meas.seconds)} of {MEASURE_TASKS} round-trips: {meas.why or 'too slow'}"
+    if sc.tasks or sc.own or meas is not None:
+        ran = f"{len(done)} tasks ran"
+    elif cl is not None:
+        ran = f"the worker received {cl.received} tasks from the client, all ended; {cl.evidence()}"
+    else:
+        ran = "no tasks sent"
+    missing = [c for c in sc.controls if c not in htext]
     if missing:
         return "unclassified", f"control {missing[0]!r} not in the log: the signal was not shown to be sent"
     controls = f"; control {sc.controls[0]!r} logged" if sc.controls else ""
     raised = re.search(r"Signal handler .*? raised: (\w+)", wtext)
     raised = (f"; 'Signal handler ... raised: {raised[1]}' logged" if raised
               else "; 'Signal handler' logged" if "Signal handler" in wtext else "")
+    figures = f"; {meas.evidence()}" if meas is not None else ""
+    if meas is not None and len(meas.stalls) >= STALL_COUNT:
+        return "dispatch stalls", f"{meas.evidence()}; {me()}{controls}{raised}"
     if markers and not seen:
-        return "handler never called", f"no {markers[0]!r} in the log; {ran}; {me()}{controls}{raised}"
+        return "handler never called", f"no {markers[0]!r} in the log; {ran}; {me()}{controls}{raised}{figures}"
+    half = [(f, ms) for f, ms in sc.function_markers if ms[0] in htext and ms[-1] not in htext]
+    if half:
+        f, ms = half[0]
+        return "handler never completed", (f"{f}() printed {ms[0]!r} but never {ms[-1]!r}; {ran}; {me()}"
+                                           f"{controls}{raised}{figures}")
     ev = f"{me()}, {ran}, no child lost"
     if seen:
         ev += f"; handler printed {seen[0]!r}" + (f" and {len(seen) - 1} more" if len(seen) > 1 else "")
-    ev += controls + raised
+    ev += controls + raised + figures
     if markers and len(seen) == len(markers):
+        if sc.task_id_check:
+            ids = set(RE_TASK_ID.findall(wtext))
+            lines = [ln.strip() for ln in printed_lines(htext) if any(m in ln for m in markers)]
+            bare = [ln for ln in lines if not any(i in ln for i in ids)]
+            if not ids:
+                return "unclassified", f"the worker logged no task id to look for; {ev}"
+            if bare:
+                return "handler ran without the task id", (f"{len(bare)} of {len(lines)} lines the handlers "
+                                                           f"printed hold no task id, first: {bare[0][:80]!r}; {ev}")
+            ev += f"; each of the {len(lines)} lines the handlers printed holds a task id"
         return "handler ran", ev
     return "kept running", ev
 
@@ -1222,19 +1576,41 @@ def autofix_scenarios(binary: Path, scenarios: list, workdir: Path) -> list:
 
         def row(source: str, error: str = "") -> Scenario:
             return Scenario(ex.rule, "autofix", f"{ex.rule.lower()}_autofix", source, dict(fixed.expected),
-                            origin, tasks=fixed.tasks, error=error)
+                            origin, tasks=fixed.tasks, error=error, measure=fixed.measure,
+                            task_id_check=fixed.task_id_check, pool_args=fixed.pool_args)
 
         if len(ex.files) > 1:
-            # An Example of several files: its fix is not run here. None has a fix with edits (the
-            # rules with such Examples have none); should one get it, its row says so.
+            # An Example of several files: written out as the worker gets them, fixed as a directory,
+            # and put back together in the same `# file:` order.
             several = workdir / f"{ex.rule.lower()}_files"
             several.mkdir()
             for module, text in ex.files:
                 (several / f"{module}.py").write_text(text)
             codes, err = fixable_codes(binary, several)
-            if err or ex.rule in codes:
-                out.append(row(ex.source, err or "a fix with edits on an Example of several files: the "
-                                                 "harness runs autofix rows for one-file Examples only"))
+            if err:
+                out.append(row(ex.source, f"asking celint for fixes on the Example: {err}"))
+                continue
+            if ex.rule not in codes:
+                continue
+            r = run_celint(binary, "--fix", "--unsafe-fixes", "--select", ex.rule, several)
+            after = "".join((several / f"{module}.py").read_text() for module, _ in ex.files)
+            fixed_row = row(after)
+            fixed_row.module = ex.files[0][0]
+            if r.returncode not in (0, 1):
+                fixed_row.error = f"celint --fix exited {r.returncode}: {(r.stderr or r.stdout).strip()[:300]}"
+            elif after == ex.source:
+                fixed_row.error = (f"celint --fix (exit {r.returncode}) left the Example unchanged: "
+                                   f"{(r.stdout + r.stderr).strip()[:300]}")
+            else:
+                r2 = run_celint(binary, "--select", ex.rule, "--output-format", "json", several)
+                try:
+                    remaining = json.loads(r2.stdout)
+                except ValueError:
+                    remaining = None
+                if r2.returncode not in (0, 1) or remaining != []:
+                    fixed_row.error = (f"after the fix celint still reports {ex.rule} (exit {r2.returncode}): "
+                                       f"{(r2.stdout or r2.stderr).strip()[:300]}")
+            out.append(fixed_row)
             continue
         path.write_text(ex.source)
         codes, err = fixable_codes(binary, path)
@@ -1292,6 +1668,10 @@ def parse_args(argv):
     ap.add_argument("--loglevel", default="info", choices=["info", "debug"],
                     help="the example worker's log level (debug to investigate; classes need info or lower)")
     ap.add_argument("--list", action="store_true", help="print the scenarios and expectations, run nothing")
+    ap.add_argument("--celint", default="", metavar="PATH",
+                    help="the celint binary that checks the scenarios' `# celint reports:` lines and makes the "
+                         "autofix rows (default: target/debug/celint or target/release/celint under "
+                         "CARGO_TARGET_DIR, built with cargo if missing; --release for the autofix rows)")
     ap.add_argument("--venv", default="", metavar="DIR",
                     help="run in this venv instead of the pinned one (another Celery version; needs celery "
                          "and redis in it); the pin check is skipped")
@@ -1330,13 +1710,23 @@ def main(argv) -> int:
             print(f"runtime: --only: unknown rule(s) {sorted(unknown)}", file=sys.stderr)
             return 2
         scenarios = [s for s in scenarios if s.rule in args.only]
+    # `# Expected on Celery X.Y:` lines, for the Celery the rows run on (this venv's)
+    from importlib.metadata import version as installed
+
+    running = ".".join(installed("celery").split(".")[:2])
+    for s in scenarios:
+        if running in s.by_version:
+            s.expected = dict(s.by_version[running])
 
     # The autofix scenarios: celint (built from this tree) fixes each document's Example; a row for
     # each rule whose fix has edits, right after that rule's "fixed" row.
-    binary = None
+    binary = Path(args.celint).resolve() if args.celint else None
+    if binary is not None and not binary.exists():
+        print(f"runtime: --celint {args.celint}: no such file", file=sys.stderr)
+        return 2
     if not args.no_autofix and any(s.label == "example" for s in scenarios):
         try:
-            binary = build_celint_release()
+            binary = binary or build_celint_release()
             with tempfile.TemporaryDirectory(prefix="celint-autofix-") as d:
                 autofix = autofix_scenarios(binary, scenarios, Path(d))
         except (SetupError, OSError, subprocess.SubprocessError) as e:
