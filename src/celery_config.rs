@@ -71,6 +71,10 @@ pub struct CeleryConfig {
     pub pools: Vec<Setting<Pool>>,
     /// `worker_pool_start_method` in the project's configuration.
     pub start_methods: Vec<Setting<StartMethod>>,
+    /// `task_protocol` in the project's configuration (the message protocol producers use),
+    /// each with the source root of the module that sets it: sibling projects linted together
+    /// keep their own.
+    pub protocols: Vec<(Setting<f64>, std::path::PathBuf)>,
     /// The `celery` command lines of the project's deployment files (`worker::commands::find`,
     /// read once per run: take them from here).
     pub commands: Vec<crate::worker::commands::Command>,
@@ -178,6 +182,7 @@ pub fn scan(project: &Project, resolver: &Resolver, roots: &[PathBuf]) -> Celery
                 Found::Broker(s) => config.brokers.push(s),
                 Found::Pool(s) => config.pools.push(s),
                 Found::StartMethod(s) => config.start_methods.push(s),
+                Found::Protocol(s, root) => config.protocols.push((s, root)),
             }
         }
     }
@@ -266,6 +271,7 @@ const KEYS: &[(&str, &str, Kind)] = &[
         "CELERYD_POOL_START_METHOD",
         Kind::StartMethod,
     ),
+    ("task_protocol", "CELERY_TASK_PROTOCOL", Kind::Protocol),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -274,6 +280,7 @@ enum Kind {
     Broker,
     Pool,
     StartMethod,
+    Protocol,
 }
 
 /// A setting as written somewhere, before it is known whether Celery reads it.
@@ -288,6 +295,7 @@ enum Found {
     Broker(Setting<Broker>),
     Pool(Setting<Pool>),
     StartMethod(Setting<StartMethod>),
+    Protocol(Setting<f64>, std::path::PathBuf),
 }
 
 /// Where a setting is written, which decides how Celery looks it up.

@@ -14,6 +14,7 @@ const SETTINGS: &[&str] = &[
     "PROC_ALIVE_TIMEOUT",
     "worker_pool",
     "WORKER_POOL",
+    "task_protocol",
     "CELERYD_POOL",
     "broker_url",
     "BROKER_URL",

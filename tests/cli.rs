@@ -240,17 +240,7 @@ fn fork_safety_output() {
 /// notes (what Celery sends, the start-up order, the worker's entry) and the fixes shown.
 #[test]
 fn never_running_handlers_output() {
-    fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
-        if from.is_dir() {
-            std::fs::create_dir_all(to).expect("mkdir");
-            for e in std::fs::read_dir(from).expect("read_dir").flatten() {
-                copy_tree(&e.path(), &to.join(e.file_name()));
-            }
-        } else {
-            std::fs::copy(from, to).expect("copy");
-        }
-    }
-    for (fixture, name) in [
+    full_output_snapshots(&[
         ("fixtures/CEL012/task_signal_senders.py", "cel012.full.txt"),
         (
             "fixtures/CEL012/publish_senders.py",
@@ -273,7 +263,38 @@ fn never_running_handlers_output() {
             "fixtures/CEL014/task_as_receiver.py",
             "cel014.task.full.txt",
         ),
-    ] {
+    ]);
+}
+
+/// CEL015-CEL018's full output: messages, notes, traces and fixes, compared in full.
+#[test]
+fn silently_failing_handlers_output() {
+    full_output_snapshots(&[
+        ("fixtures/CEL015/publish_handlers.py", "cel015.full.txt"),
+        ("fixtures/CEL016/takeover", "cel016.full.txt"),
+        ("fixtures/CEL016/options_ignored", "cel016.options.full.txt"),
+        (
+            "fixtures/CEL017/main_process_handlers.py",
+            "cel017.full.txt",
+        ),
+        ("fixtures/CEL018/main_process_request.py", "cel018.full.txt"),
+    ]);
+}
+
+/// Each fixture copied alone into a directory of its own, linted there with the full output,
+/// and the output compared with its snapshot.
+fn full_output_snapshots(cases: &[(&str, &str)]) {
+    fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+        if from.is_dir() {
+            std::fs::create_dir_all(to).expect("mkdir");
+            for e in std::fs::read_dir(from).expect("read_dir").flatten() {
+                copy_tree(&e.path(), &to.join(e.file_name()));
+            }
+        } else {
+            std::fs::copy(from, to).expect("copy");
+        }
+    }
+    for (fixture, name) in cases {
         let dir = tempfile::tempdir().expect("tempdir");
         let from = common::root().join(fixture);
         let file = from.file_name().expect("a file name");

@@ -258,7 +258,7 @@ fn show_settings() {
     );
     assert!(
         out.contains(
-            "rules: CEL001, CEL003, CEL004, CEL005, CEL006, CEL007, CEL008, CEL009, CEL010, CEL011, CEL012, CEL013, CEL014, CEL100\n"
+            "rules: CEL001, CEL003, CEL004, CEL005, CEL006, CEL007, CEL008, CEL009, CEL010, CEL011, CEL012, CEL013, CEL014, CEL015, CEL016, CEL017, CEL018, CEL100\n"
         ),
         "{out}"
     );

@@ -275,6 +275,18 @@ impl<'c, 'r, 'p> Scanner<'c, 'r, 'p> {
                     env_default: e.env,
                 })
             }
+            super::Kind::Protocol => {
+                let e = self.number(value, scope);
+                Found::Protocol(
+                    super::Setting {
+                        value: e.value,
+                        at,
+                        form,
+                        env_default: e.env,
+                    },
+                    self.module.root.clone(),
+                )
+            }
             super::Kind::StartMethod => {
                 let e = self.string(value, scope);
                 Found::StartMethod(super::Setting {

@@ -15,7 +15,10 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
         None => "its value".to_string(),
     };
     for u in h.summary.unbounded() {
-        let message = format!("{} in `worker_process_init`", capitalize(&u.item.what));
+        let message = format!(
+            "{} in `worker_process_init`",
+            crate::rules::text::capitalize(&u.item.what)
+        );
         let mut d = ck.at(Rule::UnboundedProcessInit, h, u.loc, u.trace, message);
         d.notes.push(format!("a child that takes longer than `worker_proc_alive_timeout` ({budget}) to start is SIGKILLed after the first recycle"));
         d.notes.extend(u.item.note.clone());
@@ -33,13 +36,5 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
             edits: Vec::new(),
         });
         out.push(d);
-    }
-}
-
-fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => String::new(),
     }
 }

@@ -3,6 +3,7 @@
 //! so a rule cannot exist without its data, and no lookup can miss. The checks themselves live
 //! one per file beside this one.
 
+pub mod arguments;
 pub mod cel000_syntax_error;
 pub mod cel001_shutdown_before_ready;
 pub mod cel002_cel003_exit_in_process_init;
@@ -17,6 +18,10 @@ pub mod cel011_thread_before_fork;
 pub mod cel012_sender_never_matches;
 pub mod cel013_connected_too_late;
 pub mod cel014_dead_receiver;
+pub mod cel015_publish_body_protocol_1;
+pub mod cel016_logging_takeover;
+pub mod cel017_blocks_main_process;
+pub mod cel018_no_request_context;
 pub mod cel100_unused_noqa;
 pub mod fixes;
 pub mod listing;
@@ -243,6 +248,34 @@ rules! {
         fix: None,
         check: Check::Receiver(cel014_dead_receiver::check),
     }
+    PublishBodyProtocol1 {
+        code: "CEL015",
+        name: "publish-body-protocol-1",
+        severity: Error,
+        fix: Unsafe,
+        check: Check::Body(cel015_publish_body_protocol_1::check),
+    }
+    LoggingTakeover {
+        code: "CEL016",
+        name: "logging-takeover",
+        severity: Error,
+        fix: None,
+        check: Check::Receiver(cel016_logging_takeover::check),
+    }
+    BlocksMainProcess {
+        code: "CEL017",
+        name: "blocks-main-process",
+        severity: Warning,
+        fix: DisplayOnly,
+        check: Check::Body(cel017_blocks_main_process::check),
+    }
+    NoRequestContext {
+        code: "CEL018",
+        name: "no-request-context",
+        severity: Warning,
+        fix: None,
+        check: Check::Body(cel018_no_request_context::check),
+    }
     UnusedNoqa {
         code: "CEL100",
         name: "unused-noqa",
@@ -393,8 +426,8 @@ mod tests {
                 );
             }
         }
-        assert_eq!(receiver_checks().len(), 5);
-        assert_eq!(body_checks().len(), 6);
+        assert_eq!(receiver_checks().len(), 6);
+        assert_eq!(body_checks().len(), 9);
         assert_eq!(project_checks().len(), 2);
     }
 
@@ -409,7 +442,11 @@ mod tests {
                 Rule::ThreadBeforeFork,
                 Rule::SenderNeverMatches,
                 Rule::ConnectedTooLate,
-                Rule::DeadReceiver
+                Rule::DeadReceiver,
+                Rule::PublishBodyProtocol1,
+                Rule::LoggingTakeover,
+                Rule::BlocksMainProcess,
+                Rule::NoRequestContext,
             ])
         );
         assert_eq!(

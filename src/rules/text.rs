@@ -84,6 +84,16 @@ fn shorten(code: &str) -> String {
     format!("{head}...")
 }
 
+/// The text with its first letter upper-cased (a catalogue's "network call ..." opening a
+/// message).
+pub fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

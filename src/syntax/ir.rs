@@ -317,6 +317,8 @@ pub enum OtherKind {
     FString {
         literal: String,
     },
+    /// A comparison with `in` or `not in` (`'task' in headers`); its children are the operands.
+    Membership,
     Other,
 }
 

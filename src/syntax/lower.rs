@@ -397,6 +397,13 @@ impl Lowerer {
                     ast::Expr::FString(f) => OtherKind::FString {
                         literal: fstring_literal(&f.value),
                     },
+                    ast::Expr::Compare(c)
+                        if c.ops
+                            .iter()
+                            .any(|op| matches!(op, ast::CmpOp::In | ast::CmpOp::NotIn)) =>
+                    {
+                        OtherKind::Membership
+                    }
                     _ => OtherKind::Other,
                 };
                 Expr::Other {
