@@ -1828,7 +1828,8 @@ def main(argv) -> int:
 
     logdir = Path(args.logs)
     logdir.mkdir(parents=True, exist_ok=True)
-    for old in [*logdir.glob("*.worker.log"), *logdir.glob("*.bystander.log"), *logdir.glob("*-autofix.py")]:
+    for old in [*logdir.glob("*.worker.log"), *logdir.glob("*.bystander.log"), *logdir.glob("*.client.log"),
+                *logdir.glob("*-autofix.py")]:
         old.unlink()
     for s in scenarios:  # what celint's fix made of each Example, to read next to the worker logs
         if s.label == "autofix":
