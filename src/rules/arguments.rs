@@ -5,13 +5,14 @@
 
 use std::collections::HashSet;
 
-use crate::syntax::ir::{Expr, Function, Stmt};
+use crate::resolve::{Ctx, FuncRef, Resolver, Value};
+use crate::syntax::ir::{Call, Expr, Function, Scope, Stmt};
 use crate::syntax::visitor::{walk_body, walk_stmt, Visitor};
 
 /// The ways one keyword argument is reached in a function's own body.
 pub struct Argument<'f> {
-    /// The keyword Celery passes (`body`).
-    pub keyword: &'static str,
+    /// The keyword Celery passes (`body`), or the parameter of a function it is passed on to.
+    pub keyword: &'f str,
     /// Names that hold it: the parameter of that name, and locals bound only to it.
     names: HashSet<&'f str>,
     /// The `**kwargs` parameter, through which it can be read too.
@@ -21,7 +22,7 @@ pub struct Argument<'f> {
 impl<'f> Argument<'f> {
     /// The argument `keyword` in `def`'s body; `None` when the function cannot receive it (no
     /// parameter of that name and no `**kwargs`).
-    pub fn of(def: &'f Function, keyword: &'static str) -> Option<Argument<'f>> {
+    pub fn of(def: &'f Function, keyword: &'f str) -> Option<Argument<'f>> {
         let params = &def.params;
         let kwarg = params.kwarg.as_deref();
         let mut names: HashSet<&str> = HashSet::new();
@@ -133,4 +134,42 @@ fn names_in<'a>(target: &'a Expr, out: &mut Vec<&'a str>) {
         Expr::Starred { value, .. } => names_in(value, out),
         _ => {}
     }
+}
+
+/// How deep a rule follows an argument into the project functions it is passed to.
+pub const MAX_DEPTH: usize = 3;
+
+/// The project function `call` passes `arg` to, and the name of the parameter that takes it
+/// (`record(body)` -> `def record(message)`: `message`). Only plain parameters: what a
+/// `*args`/`**kwargs` collects is not followed.
+pub fn passed_to(
+    resolver: &Resolver,
+    ctx: &Ctx,
+    call: &Call,
+    arg: &Argument,
+) -> Option<(FuncRef, String)> {
+    let given = call.args.iter().position(|a| arg.is(a));
+    let keyword = call
+        .keywords
+        .iter()
+        .find(|k| arg.is(&k.value))
+        .and_then(|k| k.arg.clone());
+    if given.is_none() && keyword.is_none() {
+        return None;
+    }
+    let (func, bound) = match resolver.value(ctx, &call.func) {
+        Value::Func(f) => (f, false),
+        Value::BoundMethod(f, _) => (f, true),
+        _ => return None,
+    };
+    let module = resolver.project.module(func.module)?;
+    let def = module.parsed.module.function(func.func)?;
+    // A method called bound: its first parameter is the instance. A static method has none.
+    let skip = usize::from(bound && matches!(def.parent, Scope::Class(_)));
+    let name = match (given, keyword) {
+        (Some(i), _) => def.params.names.get(i + skip)?.clone(),
+        (None, Some(k)) => def.params.names.iter().find(|n| **n == k)?.clone(),
+        (None, None) => return None,
+    };
+    Some((func, name))
 }

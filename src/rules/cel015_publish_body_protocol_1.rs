@@ -3,11 +3,16 @@
 //! 4.0, `body` is the tuple `(args, kwargs, embed)`: the handler raises TypeError or
 //! AttributeError, which `Signal.send` swallows, in a producer where nobody sees the log line.
 
+use std::collections::HashSet;
+
 use crate::checker::{Checker, Handler};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
-use crate::rules::arguments::Argument;
+use crate::effects::{Hop, Loc};
+use crate::project::ModuleData;
+use crate::resolve::{Ctx, FuncRef};
+use crate::rules::arguments::{passed_to, Argument, MAX_DEPTH};
 use crate::rules::Rule;
-use crate::syntax::ir::{Expr, OtherKind, Span, Stmt};
+use crate::syntax::ir::{Call, Expr, OtherKind, Scope, Span, Stmt};
 use crate::syntax::visitor::{walk_body, walk_expr, walk_stmt, Visitor};
 
 /// The signals whose receivers get the message `body` (`task_sent` never passes it).
@@ -51,23 +56,85 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
     if !PUBLISH.contains(&h.signal.name) || sets_protocol_1(ck, h) {
         return;
     }
-    let Some(body) = Argument::of(h.def, "body") else {
+    scan(ck, h, h.func, "body", &mut Vec::new(), out);
+}
+
+/// The dict reads of the argument `param` of `func` (the handler's `body`, or the parameter of
+/// a function it is passed on to), and of the functions it is passed on to in turn.
+fn scan(
+    ck: &Checker,
+    h: &Handler,
+    func: FuncRef,
+    param: &str,
+    hops: &mut Vec<Hop>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(module) = ck.analyzer.project().module(func.module) else {
         return;
     };
-    let headers = Argument::of(h.def, "headers");
+    let Some(def) = module.parsed.module.function(func.func) else {
+        return;
+    };
+    let Some(body) = Argument::of(def, param) else {
+        return;
+    };
+    // The message's headers are the handler's own argument; a helper gets what it is given.
+    let headers = if hops.is_empty() {
+        Argument::of(def, "headers")
+    } else {
+        None
+    };
     let mut uses = Uses {
         body: &body,
         headers: headers.as_ref(),
         guarded: false,
         in_try: 0,
         found: Vec::new(),
+        calls: Vec::new(),
+        header_keys: HashSet::new(),
     };
-    walk_body(&mut uses, &h.def.body);
+    walk_body(&mut uses, &def.body);
     if uses.guarded {
         return;
     }
-    for u in uses.found {
-        out.push(diagnostic(ck, h, &u, headers.as_ref()));
+    // `headers.get('id') or body.get('id')`: the handler reads the field from the headers
+    // first, where protocol 2 always puts it; the body is protocol 1's fallback.
+    let fallback = |u: &&Use| u.key.is_some_and(|k| uses.header_keys.contains(k));
+    for u in uses.found.iter().filter(|u| !fallback(u)) {
+        out.push(diagnostic(ck, h, &module, u, headers.as_ref(), hops));
+    }
+    if hops.len() >= MAX_DEPTH {
+        return;
+    }
+    let ctx = Ctx::new(module.clone(), Scope::Function(func.func));
+    for call in uses.calls {
+        let resolver = &ck.analyzer.resolver;
+        let Some((callee, name)) = passed_to(resolver, &ctx, call, &body) else {
+            continue;
+        };
+        if callee == func {
+            continue;
+        }
+        let callee_name = ck
+            .analyzer
+            .project()
+            .module(callee.module)
+            .and_then(|m| {
+                m.parsed
+                    .module
+                    .function(callee.func)
+                    .map(|f| f.name.clone())
+            })
+            .unwrap_or_default();
+        hops.push(Hop {
+            call: Loc {
+                module: module.id,
+                span: call.span,
+            },
+            callee: callee_name,
+        });
+        scan(ck, h, callee, &name, hops, out);
+        hops.pop();
     }
 }
 
@@ -101,6 +168,10 @@ struct Uses<'a, 'b> {
     /// Inside a `try` whose handlers catch TypeError or AttributeError.
     in_try: usize,
     found: Vec<Use<'a>>,
+    /// Calls outside such a `try`, which may pass `body` on.
+    calls: Vec<&'a Call>,
+    /// The keys read from `headers` (`headers['id']`, `headers.get('id')`).
+    header_keys: HashSet<&'a str>,
 }
 
 impl<'a> Visitor<'a> for Uses<'a, '_> {
@@ -144,6 +215,9 @@ impl<'a> Visitor<'a> for Uses<'a, '_> {
                 self.guarded = true;
             }
             Expr::Call(call) => {
+                if self.in_try == 0 {
+                    self.calls.push(call);
+                }
                 if let Expr::Name { id, .. } = &call.func {
                     if matches!(id.as_str(), "isinstance" | "type" | "hasattr" | "len")
                         && call.args.first().is_some_and(|a| self.body.is(a))
@@ -152,6 +226,9 @@ impl<'a> Visitor<'a> for Uses<'a, '_> {
                     }
                 }
                 if let Expr::Attribute { value, attr, .. } = &call.func {
+                    if attr == "get" && self.is_headers(value) {
+                        self.header_keys.extend(call.args.first().and_then(str_of));
+                    }
                     if DICT_METHODS.contains(&attr.as_str()) && self.body.is(value) {
                         self.push(Use {
                             expr: e,
@@ -162,6 +239,9 @@ impl<'a> Visitor<'a> for Uses<'a, '_> {
                         });
                     }
                 }
+            }
+            Expr::Subscript { value, index, .. } if self.is_headers(value) => {
+                self.header_keys.extend(str_of(index));
             }
             Expr::Subscript { value, index, .. } if self.body.is(value) => {
                 if let Some(key) = str_of(index) {
@@ -181,6 +261,10 @@ impl<'a> Visitor<'a> for Uses<'a, '_> {
 }
 
 impl<'a> Uses<'a, '_> {
+    fn is_headers(&self, e: &Expr) -> bool {
+        self.headers.is_some_and(|h| h.is(e))
+    }
+
     fn push(&mut self, u: Use<'a>) {
         if self.in_try == 0 {
             self.found.push(u);
@@ -207,22 +291,28 @@ fn catches_type_error(t: &Expr) -> bool {
     }
 }
 
-fn diagnostic(ck: &Checker, h: &Handler, u: &Use, headers: Option<&Argument>) -> Diagnostic {
-    let src = &h.module.source;
+fn diagnostic(
+    ck: &Checker,
+    h: &Handler,
+    module: &ModuleData,
+    u: &Use,
+    headers: Option<&Argument>,
+    hops: &[Hop],
+) -> Diagnostic {
+    let src = &module.source;
     let written = src.slice(u.expr.span());
     let raises = match u.method {
         Some(m) => format!("a tuple has no `.{m}()`: AttributeError"),
         None => "tuple indices must be integers: TypeError".to_string(),
     };
     let message = format!(
-        "`{written}` fails: `body` is a tuple under message protocol 2 (Celery 4+), not a dict"
+        "`{written}` fails: a publish handler's `body` is a tuple under message protocol 2 (Celery 4+)"
     );
-    let mut d = Diagnostic::new(
-        Rule::PublishBodyProtocol1,
-        ck.file(h.func.module),
-        u.expr.span(),
-        message,
-    );
+    let loc = Loc {
+        module: module.id,
+        span: u.expr.span(),
+    };
+    let mut d = ck.at(Rule::PublishBodyProtocol1, h, loc, hops, message);
     d.notes.push(format!(
         "{raises}. Since Celery 4.0 (`task_protocol = 2`, the default) `body` is \
          `(args, kwargs, embed)` and the message's fields (`id`, `task`, `eta`...) are in `headers`"

@@ -5,10 +5,12 @@
 
 use crate::checker::{Checker, Handler};
 use crate::diagnostic::Diagnostic;
-use crate::resolve::{Ctx, Value};
-use crate::rules::arguments::Argument;
+use crate::effects::{Hop, Loc};
+use crate::project::ModuleData;
+use crate::resolve::{Ctx, FuncRef, Value};
+use crate::rules::arguments::{passed_to, Argument, MAX_DEPTH};
 use crate::rules::Rule;
-use crate::syntax::ir::{Expr, Scope, Span};
+use crate::syntax::ir::{Call, Expr, Scope, Span};
 use crate::syntax::visitor::{walk_body, walk_expr, Visitor};
 
 /// Who sends the signal from the main process, which decides what `sender.request` is there.
@@ -40,22 +42,85 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
     let Some(sent) = sent(h.signal.name) else {
         return;
     };
-    let ctx = Ctx::new(h.module.clone(), Scope::Function(h.func.func));
-    let sender = Argument::of(h.def, "sender");
+    scan(ck, h, sent, h.func, "sender", &mut Vec::new(), out);
+}
+
+/// The reads of a request context in `func`, whose parameter `param` holds the signal's
+/// sender (the handler's `sender`, or the parameter of a function it is passed on to), and in
+/// the functions the sender is passed on to in turn.
+fn scan(
+    ck: &Checker,
+    h: &Handler,
+    sent: Sent,
+    func: FuncRef,
+    param: &str,
+    hops: &mut Vec<Hop>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(module) = ck.analyzer.project().module(func.module) else {
+        return;
+    };
+    let Some(def) = module.parsed.module.function(func.func) else {
+        return;
+    };
+    let ctx = Ctx::new(module.clone(), Scope::Function(func.func));
+    let sender = Argument::of(def, param);
     let mut reads = Reads {
         ck,
         ctx: &ctx,
         sender: sender.as_ref(),
         found: Vec::new(),
+        calls: Vec::new(),
         current_task_tested: false,
+        request_tested: false,
     };
-    walk_body(&mut reads, &h.def.body);
+    walk_body(&mut reads, &def.body);
     let tested = reads.current_task_tested;
-    for (span, read) in reads.found {
-        if read == Read::CurrentTask && tested {
+    for (span, read) in &reads.found {
+        if (*read == Read::CurrentTask && tested)
+            || (*read != Read::CurrentTask && reads.request_tested)
+        {
             continue;
         }
-        out.push(diagnostic(ck, h, span, read, sent));
+        let loc = Loc {
+            module: module.id,
+            span: *span,
+        };
+        out.push(diagnostic(ck, h, &module, loc, hops, *read, sent));
+    }
+    let Some(sender) = sender.as_ref() else {
+        return;
+    };
+    if hops.len() >= MAX_DEPTH {
+        return;
+    }
+    for call in reads.calls {
+        let Some((callee, name)) = passed_to(&ck.analyzer.resolver, &ctx, call, sender) else {
+            continue;
+        };
+        if callee == func {
+            continue;
+        }
+        let callee_name = ck
+            .analyzer
+            .project()
+            .module(callee.module)
+            .and_then(|m| {
+                m.parsed
+                    .module
+                    .function(callee.func)
+                    .map(|f| f.name.clone())
+            })
+            .unwrap_or_default();
+        hops.push(Hop {
+            call: Loc {
+                module: module.id,
+                span: call.span,
+            },
+            callee: callee_name,
+        });
+        scan(ck, h, sent, callee, &name, hops, out);
+        hops.pop();
     }
 }
 
@@ -69,18 +134,40 @@ enum Read {
     CurrentTask,
 }
 
-struct Reads<'c, 'k, 'p> {
+struct Reads<'a, 'c, 'k, 'p> {
     ck: &'c Checker<'k, 'p>,
     ctx: &'c Ctx,
     sender: Option<&'c Argument<'c>>,
     found: Vec<(Span, Read)>,
+    /// Every call, which may pass the sender on.
+    calls: Vec<&'a Call>,
     /// `current_task` is used otherwise than for an attribute (`if current_task:`,
     /// `current_task is None`): the handler expects it to be None sometimes.
     current_task_tested: bool,
+    /// A request is probed (`hasattr(task.request, 'x')`, `getattr(sender.request, 'x', None)`):
+    /// the function expects an empty one.
+    request_tested: bool,
 }
 
-impl<'a> Visitor<'a> for Reads<'_, '_, '_> {
+impl<'a> Visitor<'a> for Reads<'a, '_, '_, '_> {
     fn visit_expr(&mut self, e: &'a Expr) {
+        if let Expr::Call(call) = e {
+            self.calls.push(call);
+            let probe = match &call.func {
+                Expr::Name { id, .. } => {
+                    id == "hasattr" || (id == "getattr" && call.args.len() == 3)
+                }
+                _ => false,
+            };
+            if probe
+                && call
+                    .args
+                    .first()
+                    .is_some_and(|a| matches!(a, Expr::Attribute { attr, .. } if attr == "request"))
+            {
+                self.request_tested = true;
+            }
+        }
         if let Expr::Attribute {
             value, attr, span, ..
         } = e
@@ -107,7 +194,7 @@ impl<'a> Visitor<'a> for Reads<'_, '_, '_> {
     }
 }
 
-impl Reads<'_, '_, '_> {
+impl Reads<'_, '_, '_, '_> {
     fn is_current_task(&self, e: &Expr) -> bool {
         if !matches!(e, Expr::Name { id, .. } | Expr::Attribute { attr: id, .. } if id == "current_task")
         {
@@ -131,9 +218,17 @@ impl Reads<'_, '_, '_> {
     }
 }
 
-fn diagnostic(ck: &Checker, h: &Handler, span: Span, read: Read, sent: Sent) -> Diagnostic {
+fn diagnostic(
+    ck: &Checker,
+    h: &Handler,
+    module: &ModuleData,
+    loc: Loc,
+    hops: &[Hop],
+    read: Read,
+    sent: Sent,
+) -> Diagnostic {
     let signal = h.signal.name;
-    let written = h.module.source.slice(span).to_string();
+    let written = module.source.slice(loc.span).to_string();
     let message = match (read, sent) {
         (Read::SenderRequest, Sent::ByConsumer) => format!(
             "`{written}` in a `{signal}` handler: the sender is the worker's Consumer, which has \
@@ -153,12 +248,7 @@ fn diagnostic(ck: &Checker, h: &Handler, span: Span, read: Read, sent: Sent) -> 
             "`{written}` in a `{signal}` handler: the worker's main process has no request context"
         ),
     };
-    let mut d = Diagnostic::new(
-        Rule::NoRequestContext,
-        ck.file(h.func.module),
-        span,
-        message,
-    );
+    let mut d = ck.at(Rule::NoRequestContext, h, loc, hops, message);
     d.notes.push(match sent {
         Sent::SomePaths => format!(
             "`{signal}` is sent from the pool child when the task raises, and from the worker's \
