@@ -344,17 +344,22 @@ fn ignores_options(ck: &Checker, h: &Handler) -> Option<Diagnostic> {
     Some(d)
 }
 
-/// The logging option a command line gives, as written.
+/// The logging option a command line gives, as written (without the quotes around it in an
+/// exec-form list).
 fn log_option(form: &str) -> Option<&str> {
-    form.split_whitespace().find(|t| {
-        let t = t.trim_matches(|c| c == '"' || c == '\'');
-        t == "-l"
-            || t == "-f"
-            || t.starts_with("--loglevel")
-            || t.starts_with("--logfile")
-            || t.starts_with("--log-level")
-            || (t.starts_with("-l") && t.len() > 2 && !t.starts_with("--"))
-    })
+    form.split_whitespace()
+        .map(|t| t.trim_matches(|c| matches!(c, '"' | '\'' | ',' | '[' | ']')))
+        // Celery's own options: after its subcommand, up to the end of that command.
+        .skip_while(|t| !matches!(*t, "worker" | "beat" | "multi"))
+        .take_while(|t| !matches!(*t, "&&" | "||" | ";" | "|" | "&"))
+        .find(|t| {
+            *t == "-l"
+                || *t == "-f"
+                || t.starts_with("--loglevel")
+                || t.starts_with("--logfile")
+                || t.starts_with("--log-level")
+                || (t.starts_with("-l") && t.len() > 2 && !t.starts_with("--"))
+        })
 }
 
 /// Does `def`'s body read the argument?
@@ -381,4 +386,33 @@ fn reads<'a>(def: &'a crate::syntax::ir::Function, arg: &Argument<'a>) -> bool {
     };
     walk_body(&mut r, &def.body);
     r.found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_option;
+
+    #[test]
+    fn logging_options_of_a_command_line() {
+        assert_eq!(
+            log_option("worker: celery -A proj worker -l info -c 2"),
+            Some("-l")
+        );
+        assert_eq!(
+            log_option(r#"["celery", "-A", "proj", "worker", "--loglevel=info"]"#),
+            Some("--loglevel=info")
+        );
+        assert_eq!(log_option("celery -A proj beat -linfo"), Some("-linfo"));
+        assert_eq!(
+            log_option("celery multi start w1 -A proj --logfile=/var/log/%n.log"),
+            Some("--logfile=/var/log/%n.log")
+        );
+        // Another program's options, before Celery's subcommand or after its command.
+        assert_eq!(
+            log_option("celery -A proj worker && tail -f worker.log"),
+            None
+        );
+        assert_eq!(log_option("bash -l -c celery -A proj worker"), None);
+        assert_eq!(log_option("celery -A proj worker -Q fast"), None);
+    }
 }
