@@ -13,6 +13,10 @@ use crate::rules::Rule;
 use crate::syntax::ir::{Call, Expr, Scope, Span};
 use crate::syntax::visitor::{walk_body, walk_expr, Visitor};
 
+fn is_request(e: &Expr) -> bool {
+    matches!(e, Expr::Attribute { attr, .. } if attr == "request")
+}
+
 /// Who sends the signal from the main process, which decides what `sender.request` is there.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Sent {
@@ -144,8 +148,8 @@ struct Reads<'a, 'c, 'k, 'p> {
     /// `current_task` is used otherwise than for an attribute (`if current_task:`,
     /// `current_task is None`): the handler expects it to be None sometimes.
     current_task_tested: bool,
-    /// A request is probed (`hasattr(task.request, 'x')`, `getattr(sender.request, 'x', None)`):
-    /// the function expects an empty one.
+    /// A request is probed (`hasattr(task.request, 'x')`, `getattr(sender.request, 'x', None)`,
+    /// `task.request.get('x')`): the function expects an empty one.
     request_tested: bool,
 }
 
@@ -159,12 +163,10 @@ impl<'a> Visitor<'a> for Reads<'a, '_, '_, '_> {
                 }
                 _ => false,
             };
-            if probe
-                && call
-                    .args
-                    .first()
-                    .is_some_and(|a| matches!(a, Expr::Attribute { attr, .. } if attr == "request"))
-            {
+            // `task.request.get("headers")`: a Context's `get` takes a default.
+            let get = matches!(&call.func, Expr::Attribute { value, attr, .. }
+                if attr == "get" && is_request(value));
+            if get || (probe && call.args.first().is_some_and(is_request)) {
                 self.request_tested = true;
             }
         }

@@ -218,10 +218,16 @@ impl Lowerer {
             ast::Stmt::Expr(expr) => Stmt::Expr(self.expr(&expr.value, scope)),
             ast::Stmt::Break(_) => Stmt::Break,
             ast::Stmt::Continue(_) => Stmt::Continue,
-            ast::Stmt::Delete(_)
-            | ast::Stmt::TypeAlias(_)
-            | ast::Stmt::Pass(_)
-            | ast::Stmt::IpyEscapeCommand(_) => Stmt::Pass,
+            // `del body['eta']`: the targets are read as expressions (a subscript of a tuple
+            // fails there as well).
+            ast::Stmt::Delete(del) => Stmt::Expr(Expr::Other {
+                children: del.targets.iter().map(|t| self.expr(t, scope)).collect(),
+                kind: OtherKind::Other,
+                span: span(del.range),
+            }),
+            ast::Stmt::TypeAlias(_) | ast::Stmt::Pass(_) | ast::Stmt::IpyEscapeCommand(_) => {
+                Stmt::Pass
+            }
         }
     }
 
