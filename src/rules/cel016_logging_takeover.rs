@@ -20,7 +20,7 @@ use crate::project::ModuleData;
 use crate::resolve::{Ctx, FuncRef, Value};
 use crate::rules::arguments::Argument;
 use crate::rules::Rule;
-use crate::syntax::ir::{Call, Expr, Scope, Span, Stmt};
+use crate::syntax::ir::{Call, Expr, Module, Scope, Span, Stmt};
 use crate::syntax::visitor::{walk_body, walk_expr, walk_stmt, Visitor};
 
 /// The signals Celery sends only from its own logging set-up.
@@ -92,7 +92,28 @@ fn takeover_for<'c>(ck: &'c Checker, c: &Connection) -> Option<&'c Connection> {
             && s.sender.as_ref().is_none_or(|a| a.given == Given::None)
             && s.module.root == c.module.root
             && (s.module.id == c.module.id || started.contains(&s.module.id))
+            && unconditional(&s.module.parsed.module, s.site)
     })
+}
+
+/// Is `site` in a statement that runs whenever its module is imported (not under an `if` or a
+/// loop: `if settings.OWN_LOGGING: setup_logging.connect(...)` takes over only sometimes)?
+fn unconditional(module: &Module, site: Span) -> bool {
+    fn within(module: &Module, body: &[Stmt], site: Span) -> bool {
+        let holds = |span: Span| span.start <= site.start && site.end <= span.end;
+        body.iter().any(|stmt| match stmt {
+            Stmt::Def(idx) => module.function(*idx).is_some_and(|f| holds(f.span)),
+            Stmt::Class(idx) => module.class(*idx).is_some_and(|c| holds(c.span)),
+            Stmt::Expr(e) => holds(e.span()),
+            Stmt::Assign { value, .. } => holds(value.span()),
+            Stmt::Try {
+                body, finalbody, ..
+            } => within(module, body, site) || within(module, finalbody, site),
+            Stmt::With { body, .. } => within(module, body, site),
+            _ => false,
+        })
+    }
+    within(module, &module.body, site)
 }
 
 fn dead_connection(ck: &Checker, h: &Handler, taker: &Connection) -> Diagnostic {
