@@ -173,3 +173,41 @@ pub fn passed_to(
     };
     Some((func, name))
 }
+
+/// Where `arg` goes next from `from`'s body: each of `calls` that passes it to another project
+/// function, with the parameter that takes it there and the call as a step of the trace.
+pub fn passed_on(
+    ck: &crate::checker::Checker,
+    ctx: &Ctx,
+    from: FuncRef,
+    calls: &[&Call],
+    arg: &Argument,
+) -> Vec<(FuncRef, String, crate::effects::Hop)> {
+    let project = ck.analyzer.project();
+    calls
+        .iter()
+        .filter_map(|call| {
+            let (callee, name) = passed_to(&ck.analyzer.resolver, ctx, call, arg)?;
+            if callee == from {
+                return None;
+            }
+            let callee_name = project
+                .module(callee.module)
+                .and_then(|m| {
+                    m.parsed
+                        .module
+                        .function(callee.func)
+                        .map(|f| f.name.clone())
+                })
+                .unwrap_or_default();
+            let hop = crate::effects::Hop {
+                call: crate::effects::Loc {
+                    module: from.module,
+                    span: call.span,
+                },
+                callee: callee_name,
+            };
+            Some((callee, name, hop))
+        })
+        .collect()
+}

@@ -10,7 +10,7 @@ use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::effects::{Hop, Loc};
 use crate::project::ModuleData;
 use crate::resolve::{Ctx, FuncRef};
-use crate::rules::arguments::{passed_to, Argument, MAX_DEPTH};
+use crate::rules::arguments::{passed_on, Argument, MAX_DEPTH};
 use crate::rules::Rule;
 use crate::syntax::ir::{Call, Expr, OtherKind, Scope, Span, Stmt};
 use crate::syntax::visitor::{walk_body, walk_expr, walk_stmt, Visitor};
@@ -107,32 +107,8 @@ fn scan(
         return;
     }
     let ctx = Ctx::new(module.clone(), Scope::Function(func.func));
-    for call in uses.calls {
-        let resolver = &ck.analyzer.resolver;
-        let Some((callee, name)) = passed_to(resolver, &ctx, call, &body) else {
-            continue;
-        };
-        if callee == func {
-            continue;
-        }
-        let callee_name = ck
-            .analyzer
-            .project()
-            .module(callee.module)
-            .and_then(|m| {
-                m.parsed
-                    .module
-                    .function(callee.func)
-                    .map(|f| f.name.clone())
-            })
-            .unwrap_or_default();
-        hops.push(Hop {
-            call: Loc {
-                module: module.id,
-                span: call.span,
-            },
-            callee: callee_name,
-        });
+    for (callee, name, hop) in passed_on(ck, &ctx, func, &uses.calls, &body) {
+        hops.push(hop);
         scan(ck, h, callee, &name, hops, out);
         hops.pop();
     }

@@ -8,7 +8,7 @@ use crate::diagnostic::Diagnostic;
 use crate::effects::{Hop, Loc};
 use crate::project::ModuleData;
 use crate::resolve::{Ctx, FuncRef, Value};
-use crate::rules::arguments::{passed_to, Argument, MAX_DEPTH};
+use crate::rules::arguments::{passed_on, Argument, MAX_DEPTH};
 use crate::rules::Rule;
 use crate::syntax::ir::{Call, Expr, Scope, Span};
 use crate::syntax::visitor::{walk_body, walk_expr, Visitor};
@@ -98,31 +98,8 @@ fn scan(
     if hops.len() >= MAX_DEPTH {
         return;
     }
-    for call in reads.calls {
-        let Some((callee, name)) = passed_to(&ck.analyzer.resolver, &ctx, call, sender) else {
-            continue;
-        };
-        if callee == func {
-            continue;
-        }
-        let callee_name = ck
-            .analyzer
-            .project()
-            .module(callee.module)
-            .and_then(|m| {
-                m.parsed
-                    .module
-                    .function(callee.func)
-                    .map(|f| f.name.clone())
-            })
-            .unwrap_or_default();
-        hops.push(Hop {
-            call: Loc {
-                module: module.id,
-                span: call.span,
-            },
-            callee: callee_name,
-        });
+    for (callee, name, hop) in passed_on(ck, &ctx, func, &reads.calls, sender) {
+        hops.push(hop);
         scan(ck, h, sent, callee, &name, hops, out);
         hops.pop();
     }
