@@ -132,6 +132,7 @@ import hashlib
 import json
 import http.server
 import os
+import queue
 import re
 import shutil
 import signal
@@ -148,8 +149,15 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 VENV = ROOT / "target" / "runtime-venv"
 REQUIREMENTS = HERE / "requirements.txt"
-STAMP = VENV / ".celint-runtime-stamp"
+STAMP_NAME = ".celint-runtime-stamp"
 IN_VENV_FLAG = "CELINT_RT_IN_VENV"
+# The Celery minors the rows run on (--celery, --matrix), oldest first; the newest is the default and
+# the one the harness itself runs in. Each has a pin file and a venv of its own under target/.
+VERSIONS = ("4.4", "5.3", "5.4", "5.5", "5.6", "5.7")
+NEWEST = VERSIONS[-1]
+PINS = HERE / "pins"
+VENVS_ENV = "CELINT_RT_VENVS"  # set by the bootstrap for the harness: {"5.3": venv dir, ...}
+SKIPPED_ENV = "CELINT_RT_SKIPPED"  # {"4.4": why its venv could not be built}
 
 RULES = [f"CEL{i:03d}" for i in range(1, 19)]
 CLASSES = [
@@ -263,34 +271,97 @@ RE_FILE = re.compile(r"^# file: (\w+)\.py[ \t]*$", re.M)
 # ------------------------------------------------------------------------------------------------
 
 
-def venv_stamp() -> str:
+def vkey(v: str) -> tuple:
+    return tuple(int(x) for x in v.split("."))
+
+
+def pin_file(v: str) -> Path:
+    """The pin file of Celery minor `v`: tests/runtime/requirements.txt for the newest,
+    tests/runtime/pins/celery-X.Y.txt for the others."""
+    return REQUIREMENTS if v == NEWEST else PINS / f"celery-{v}.txt"
+
+
+def venv_dir(v: str) -> Path:
+    return VENV if v == NEWEST else ROOT / "target" / f"runtime-venv-{v}"
+
+
+def find_python(v: str) -> tuple:
+    """The interpreter to build `v`'s venv with, and "" ; or "" and why there is none. A pin file's
+    `# Python: 3.8` line names the minors it was resolved on (looked for in pyenv's versions, newest
+    patch first, then as python3.X on PATH; CELINT_RT_PYTHON_3_8=/path names one); without such a
+    line, the python3 running this."""
+    m = re.search(r"^# Python: (.+)$", pin_file(v).read_text(), re.M)
+    if not m:
+        return sys.executable, ""
+    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
+    tried = []
+    for minor in m[1].split():
+        found = []
+        named = os.environ.get(f"CELINT_RT_PYTHON_{minor.replace('.', '_')}")
+        if named:
+            found.append(Path(named))
+        found += sorted(root.glob(f"{minor}.*/bin/python{minor}"),
+                        key=lambda p: [int(x) if x.isdigit() else -1 for x in p.parent.parent.name.split(".")],
+                        reverse=True)
+        on_path = shutil.which(f"python{minor}")
+        if on_path:
+            found.append(Path(on_path))
+        for cand in found:
+            try:
+                r = subprocess.run([str(cand), "-c", "import sys, venv, ssl; print('%d.%d' % sys.version_info[:2])"],
+                                   capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
+            except (OSError, subprocess.SubprocessError):
+                r = None
+            if r is not None and r.returncode == 0 and r.stdout.strip() == minor:
+                return str(cand), ""
+            tried.append(str(cand))
+    return "", (f"no Python {' or '.join(m[1].split())} with venv and ssl found (pyenv's {root}, PATH"
+                + (f"; tried {', '.join(tried)}" if tried else "") + ")")
+
+
+def venv_stamp(v: str, base: str) -> str:
     h = hashlib.sha256()
-    h.update(REQUIREMENTS.read_bytes())
-    h.update(sys.version.encode())
+    h.update(pin_file(v).read_bytes())
+    r = subprocess.run([base, "-c", "import sys; print(sys.version)"], capture_output=True, text=True,
+                       stdin=subprocess.DEVNULL)
+    h.update((r.stdout or base).encode())
     return h.hexdigest()
 
 
-def ensure_venv() -> Path:
-    python = VENV / "bin" / "python"
-    want = venv_stamp()
-    if python.exists() and STAMP.exists() and STAMP.read_text().strip() == want:
-        return python
-    print(f"runtime: building {VENV.relative_to(ROOT)} from {REQUIREMENTS.relative_to(ROOT)}", flush=True)
-    shutil.rmtree(VENV, ignore_errors=True)
-    VENV.parent.mkdir(parents=True, exist_ok=True)
-    r = subprocess.run([sys.executable, "-m", "venv", str(VENV)], stdin=subprocess.DEVNULL)
-    if r.returncode != 0:
-        sys.exit("runtime: `python3 -m venv` failed (is the venv module installed?)")
-    r = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "--no-input", "-r", str(REQUIREMENTS)],
-        stdin=subprocess.DEVNULL,
-    )
-    if r.returncode != 0:
-        shutil.rmtree(VENV, ignore_errors=True)
-        sys.exit("runtime: pip install of the pinned packages failed")
-    STAMP.write_text(want + "\n")
-    return python
+def ensure_venv(v: str) -> tuple:
+    """Build or reuse Celery `v`'s pinned venv: (its python, "") or (None, why it cannot be built on
+    this machine: no interpreter the pins were made for). Rebuilt whenever the pin file or the
+    interpreter changes. A failed pip install is an error (exit 2), never a skip."""
+    venv, req = venv_dir(v), pin_file(v)
+    base, why = find_python(v)
+    if not base:
+        return None, why
+    python = venv / "bin" / "python"
+    stamp = venv / STAMP_NAME
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    # One build at a time per venv: CI builds them in the background while other phases run.
+    with open(venv.parent / f".{venv.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        want = venv_stamp(v, base)
+        if python.exists() and stamp.exists() and stamp.read_text().strip() == want:
+            return python, ""
+        print(f"runtime: building {venv.relative_to(ROOT)} from {req.relative_to(ROOT)} with {base}", flush=True)
+        t0 = time.monotonic()
+        shutil.rmtree(venv, ignore_errors=True)
+        r = subprocess.run([base, "-m", "venv", str(venv)], stdin=subprocess.DEVNULL)
+        if r.returncode != 0:
+            raise SystemExit(f"runtime: `{base} -m venv {venv}` failed (is the venv module installed?)")
+        r = subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+             "--no-input", "-r", str(req)],
+            stdin=subprocess.DEVNULL,
+        )
+        if r.returncode != 0:
+            shutil.rmtree(venv, ignore_errors=True)
+            raise SystemExit(f"runtime: pip install of {req.relative_to(ROOT)} failed")
+        stamp.write_text(want + "\n")
+        print(f"runtime: built {venv.relative_to(ROOT)} in {time.monotonic() - t0:.0f} s", flush=True)
+        return python, ""
 
 
 def other_venv(argv) -> str:
@@ -304,12 +375,32 @@ def other_venv(argv) -> str:
 
 
 def bootstrap() -> None:
+    """Build (in parallel) or reuse the pinned venv of every Celery the rows run on, and always the
+    newest's, then re-execute this script inside the newest's venv: the harness's own client (the
+    pings, the tasks it sends) is that Celery; each row's workers and client program run with the
+    venv of the row's version."""
     other = other_venv(sys.argv[1:])
-    python = Path(other).resolve() / "bin" / "python" if other else ensure_venv()
-    if not python.exists():
-        sys.exit(f"runtime: --venv {other}: no {python}")
     env = dict(os.environ)
     env[IN_VENV_FLAG] = "1"
+    if other:
+        python = Path(other).resolve() / "bin" / "python"
+        if not python.exists():
+            sys.exit(f"runtime: --venv {other}: no {python}")
+    else:
+        args = parse_args(sys.argv[1:])
+        wanted = sorted(set(args.celery) | {NEWEST}, key=vkey)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=len(wanted)) as pool:
+            built = dict(zip(wanted, pool.map(ensure_venv, wanted)))
+        python, why = built[NEWEST]
+        if python is None:
+            sys.exit(f"runtime: Celery {NEWEST}: {why}")
+        skipped = {v: why for v, (py, why) in built.items() if py is None}
+        for v, why in skipped.items():
+            print(f"runtime: Celery {v}: skipped: {why}", flush=True)
+        if args.build_only:
+            sys.exit(0)
+        env[VENVS_ENV] = json.dumps({v: str(venv_dir(v)) for v, (py, _) in built.items() if py is not None})
+        env[SKIPPED_ENV] = json.dumps(skipped)
     os.execve(str(python), [str(python), str(Path(__file__).resolve()), *sys.argv[1:]], env)
 
 
@@ -343,7 +434,16 @@ class Scenario:
     procfile: list = dataclasses.field(default_factory=list)  # `# Procfile:` lines, for celint only
     measure: bool = False  # MEASURE_FOR, `# Measure: dispatch`: round-trips measured (dispatch stalls)
     task_id_check: bool = False  # TASK_ID_FOR, `# Check: task id`: ids in what the handlers print
-    by_version: dict = dataclasses.field(default_factory=dict)  # "X.Y" -> expected, `# Expected on Celery X.Y:`
+    # `Expected on Celery <versions>: <class>` lines, in the order written: (versions, expected)
+    by_version: list = dataclasses.field(default_factory=list)
+
+    def expected_on(self, version: str) -> dict:
+        """The expectation on Celery `version` ("X.Y"): the first `Expected on Celery` line whose
+        versions hold it, else the one of `Expected on a live worker`."""
+        for spec, expected in self.by_version:
+            if version_matches(spec, version):
+                return dict(expected)
+        return dict(self.expected)
 
     @property
     def files(self) -> list:
@@ -422,9 +522,41 @@ def parse_expected(text: str, where: str) -> dict:
     return exp
 
 
+RE_VERSIONS_ITEM = re.compile(r"(?:(<=|>=|<|>)\s*)?(\d+\.\d+)(?:\s*-\s*(\d+\.\d+))?")
+RE_BY_VERSION = re.compile(r"^(?:#\s*)?Expected on Celery ([^:]+):\s*(.+?)\s*$")
+# In a rule document's Verified section: "Expected on Celery <versions> for the Example: <class>" (or
+# "for Use instead"), which the harness reads for that block.
+RE_VERIFIED_BY_VERSION = re.compile(
+    r"^Expected on Celery ([^:]+?) for (the Example|Use instead):\s*(.+?)\.?\s*$", re.M)
+
+
+def parse_versions(spec: str, where: str) -> str:
+    """`Expected on Celery <versions>`: a comma-separated list of "X.Y", "X.Y-X.Y" (both ends
+    included), "<X.Y", "<=X.Y", ">X.Y", ">=X.Y". Returned as written, checked."""
+    for item in spec.split(","):
+        m = RE_VERSIONS_ITEM.fullmatch(item.strip())
+        if not m or (m[1] and m[3]):
+            raise SetupError(f"{where}: `Expected on Celery {spec}:`: want X.Y, X.Y-X.Y, <X.Y, <=X.Y, >X.Y "
+                             "or >=X.Y, comma-separated")
+    return spec.strip()
+
+
+def version_matches(spec: str, version: str) -> bool:
+    have = vkey(version)
+    for item in spec.split(","):
+        m = RE_VERSIONS_ITEM.fullmatch(item.strip())
+        op, lo, hi = m[1], vkey(m[2]), vkey(m[3]) if m[3] else None
+        if (hi is not None and lo <= have <= hi) or (hi is None and (
+                (op is None and have == lo) or (op == "<" and have < lo) or (op == "<=" and have <= lo)
+                or (op == ">" and have > lo) or (op == ">=" and have >= lo))):
+            return True
+    return False
+
+
 def doc_block(doc: str, heading: str, where: str) -> tuple:
-    """The single ```python block under `heading` (as tests/rule_docs.rs reads it) and the
-    expectation line right after it."""
+    """The single ```python block under `heading` (as tests/rule_docs.rs reads it), the
+    expectation line right after it, and the `Expected on Celery <versions>: <class>` lines that
+    follow that line (list of (versions, expected))."""
     start = doc.find("\n" + heading + "\n")
     if start < 0:
         raise SetupError(f"{where}: no {heading!r} section")
@@ -439,7 +571,29 @@ def doc_block(doc: str, heading: str, where: str) -> tuple:
     first = after[0] if after else ""
     if not first.startswith(EXPECT_PREFIX):
         raise SetupError(f"{where} {heading}: the line after the block must be `{EXPECT_PREFIX} <class>`")
-    return section[open_:close], parse_expected(first[len(EXPECT_PREFIX):], f"{where} {heading}")
+    by_version = []
+    for line in after[1:]:
+        m = RE_BY_VERSION.match(line)
+        if not m:
+            break
+        by_version.append((parse_versions(m[1], f"{where} {heading}"), parse_expected(m[2], f"{where} {heading}")))
+    return section[open_:close], parse_expected(first[len(EXPECT_PREFIX):], f"{where} {heading}"), by_version
+
+
+def verified_by_version(doc: str, where: str) -> dict:
+    """The `Expected on Celery <versions> for the Example: <class>` (or `for Use instead`) lines of a
+    rule document's Verified section: label ("example", "fixed") -> [(versions, expected)]."""
+    start = doc.find("\n## Verified\n")
+    if start < 0:
+        return {}
+    rest = doc[start + 1:]
+    end = rest.find("\n## ", 1)
+    out = {}
+    for m in RE_VERIFIED_BY_VERSION.finditer(rest if end < 0 else rest[:end]):
+        label = "example" if m[2] == "the Example" else "fixed"
+        out.setdefault(label, []).append((parse_versions(m[1], f"{where} Verified"),
+                                          parse_expected(m[3], f"{where} Verified")))
+    return out
 
 
 def split_files(source: str, default: str) -> list:
@@ -486,8 +640,9 @@ def load_scenarios() -> list:
         path = ROOT / "rules" / f"{rule}.md"
         doc = path.read_text()
         where = str(path.relative_to(ROOT))
+        verified = verified_by_version(doc, where)
         for heading, label in (("## Example", "example"), ("## Use instead", "fixed")):
-            source, expected = doc_block(doc, heading, where)
+            source, expected, by_version = doc_block(doc, heading, where)
             try:
                 files = split_files(source, f"{rule.lower()}_{label}")
             except SetupError as e:
@@ -497,6 +652,7 @@ def load_scenarios() -> list:
                           own=own_tasks(files) if rule in OWN_TASKS_FOR else [],
                           exit_race=EXIT_RACE_FOR.get(rule, "") if label == "example" else "",
                           measure=rule in MEASURE_FOR, task_id_check=rule in TASK_ID_FOR)
+            sc.by_version = by_version + verified.get(label, [])
             if sc.measure:
                 sc.pool_args = MEASURE_POOL_ARGS
             check_client(sc, f"{where} {heading}")
@@ -506,13 +662,13 @@ def load_scenarios() -> list:
         where = str(path.relative_to(ROOT))
         header = {}
         controls, procfile = [], []
-        by_version = {}
+        by_version = []
         for line in source.splitlines():
             if not line.startswith("#") or RE_FILE.match(line):
                 break
-            m = re.match(r"#\s*Expected on Celery (\d+\.\d+):\s*(.*)$", line)
+            m = RE_BY_VERSION.match(line)
             if m:
-                by_version[m[1]] = parse_expected(m[2], where)
+                by_version.append((parse_versions(m[1], where), parse_expected(m[2], where)))
                 continue
             m = re.match(r"#\s*([A-Za-z ]+):\s*(.*)$", line)
             if m:
@@ -693,48 +849,59 @@ def free_port() -> int:
 
 
 class RedisBroker:
-    """One Redis database per running scenario (1..15; 0 is left alone). A database is used only
-    if it is empty or carries this harness's marker key from an earlier run; it is flushed after."""
+    """One Redis database per running scenario: databases 1..15 of each server given (0 is left
+    alone on a server the harness did not start). A database is used only if it is empty or carries
+    this harness's marker key from an earlier run; it is flushed after."""
 
     MARKER = "celint-runtime:owner"
 
-    def __init__(self, port: int):
+    def __init__(self, servers):
+        """servers: [(port, started by the harness?)], the first one's databases handed out first."""
         import queue
 
         import redis
 
-        self.port = port
         self._redis = redis
+        self.first_port = servers[0][0]
         self.lock = threading.Lock()
         self.outstanding = set()  # databases in use: flushed at exit
         self.pool = queue.Queue()
-        skipped = []
-        for db in range(1, 16):
-            r = redis.Redis(host="127.0.0.1", port=port, db=db)
-            if r.dbsize() == 0 or r.exists(self.MARKER):
-                r.flushdb()
-                self.pool.put(db)
-            else:
-                skipped.append(db)
-            r.close()
+        notes = []
+        for port, own in servers:
+            skipped, usable = [], 0
+            for db in range(0 if own else 1, 16):
+                r = redis.Redis(host="127.0.0.1", port=port, db=db)
+                if r.dbsize() == 0 or r.exists(self.MARKER):
+                    r.flushdb()
+                    self.pool.put((port, db))
+                    usable += 1
+                else:
+                    skipped.append(db)
+                r.close()
+            notes.append(f"Redis 127.0.0.1:{port}{' (started by the harness)' if own else ''}, {usable} databases"
+                         + (f" (skipping non-empty {skipped})" if skipped else ""))
         if self.pool.empty():
-            raise SetupError(f"Redis on port {port}: databases 1-15 all hold foreign data")
+            raise SetupError(f"Redis on port {servers[0][0]}: databases 1-15 all hold foreign data")
         _cleanups.append(self.close)
-        self.note = f"Redis 127.0.0.1:{port}, databases from 1-15" + (
-            f" (skipping non-empty {skipped})" if skipped else "")
+        self.note = "; ".join(notes) + ", one per scenario"
+
+    def _client(self, handle, **kw):
+        port, db = handle
+        return self._redis.Redis(host="127.0.0.1", port=port, db=db, **kw)
 
     def acquire(self, tag: str):
-        db = self.pool.get()
+        handle = self.pool.get()
         with self.lock:
-            self.outstanding.add(db)
-        r = self._redis.Redis(host="127.0.0.1", port=self.port, db=db)
+            self.outstanding.add(handle)
+        r = self._client(handle)
         r.flushdb()
         r.set(self.MARKER, RUN_ID)
         r.close()
-        return f"redis://127.0.0.1:{self.port}/{db}", {}, {}, db
+        port, db = handle
+        return f"redis://127.0.0.1:{port}/{db}", {}, {}, handle
 
     def release(self, handle) -> None:
-        r = self._redis.Redis(host="127.0.0.1", port=self.port, db=handle)
+        r = self._client(handle)
         r.flushdb()
         r.close()
         with self.lock:
@@ -743,24 +910,50 @@ class RedisBroker:
 
     def close(self) -> None:
         with self.lock:
-            dbs, self.outstanding = list(self.outstanding), set()
-        for db in dbs:
-            r = self._redis.Redis(host="127.0.0.1", port=self.port, db=db, socket_timeout=2)
-            r.flushdb()
-            r.close()
+            handles, self.outstanding = list(self.outstanding), set()
+        for handle in handles:
+            try:
+                r = self._client(handle, socket_timeout=2)
+                r.flushdb()
+                r.close()
+            except Exception:  # noqa: BLE001 - a server the harness started may be gone already
+                pass
 
     def where(self, handle) -> str:
-        return f"db {handle}"
+        port, db = handle
+        return f"db {db}" if port == self.first_port else f"port {port} db {db}"
+
+
+def start_redis_server() -> int:
+    """A redis-server of the harness's own on a free port (no persistence), stopped at exit."""
+    port = free_port()
+    p = spawn(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+               "--appendonly", "no", "--daemonize", "no"], env=base_env(), cwd=RUN_TMP,
+              log_path=RUN_TMP / f"redis-server-{port}.log")
+    _cleanups.append(lambda: stop_group(p))
+    for _ in range(50):
+        if listening(("127.0.0.1", port)):
+            break
+        time.sleep(0.1)
+    return port
 
 
 class AmqpBroker:
-    """One RabbitMQ vhost per scenario (rabbitmqctl add_vhost / delete_vhost), or, where vhosts
-    cannot be made, vhost "/" with a queue, pidbox and event exchange of the scenario's own."""
+    """One RabbitMQ vhost per scenario, or, where vhosts cannot be made, vhost "/" with a queue, pidbox
+    and event exchange of the scenario's own. Each rabbitmqctl call starts an Erlang VM (about 0.4 s
+    of CPU), so vhosts are made ahead, a batch at a time in one `rabbitmqctl import_definitions`
+    (each still used by one scenario only, never reused), and deleted a batch at a time in one
+    `rabbitmqctl eval` of rabbit_vhost:delete/2 (delete_vhost one by one where that fails)."""
 
-    def __init__(self, isolation: str):
+    def __init__(self, isolation: str, batch: int = 8):
         self.mode = isolation
+        self.batch = max(1, batch)
         self.lock = threading.Lock()
+        self.make_lock = threading.Lock()
         self.outstanding = set()  # vhosts made and not yet deleted: deleted at exit
+        self.fresh = []  # made, never used
+        self.used = []  # used, to delete
+        self.made = 0
         _cleanups.append(self.close)
         if isolation in ("auto", "vhost"):
             ok, why = self._probe_vhosts()
@@ -777,36 +970,58 @@ class AmqpBroker:
     @staticmethod
     def _ctl(*args) -> subprocess.CompletedProcess:
         return subprocess.run(["rabbitmqctl", "-q", *args], capture_output=True, text=True,
-                              stdin=subprocess.DEVNULL, timeout=60)
+                              stdin=subprocess.DEVNULL, timeout=120)
 
     def _probe_vhosts(self):
         if not shutil.which("rabbitmqctl"):
             return False, "no rabbitmqctl"
         # vhosts left by a harness that was killed (only one runs at a time: the lock in main)
         r = self._ctl("list_vhosts", "name")
-        for stale in r.stdout.split() if r.returncode == 0 else []:
-            if stale.startswith("celint-rt-"):
-                print(f"runtime: deleting vhost {stale} left by an earlier run")
-                self._ctl("delete_vhost", stale)
-        name = f"celint-rt-{RUN_ID}-probe"
+        stale = [v for v in (r.stdout.split() if r.returncode == 0 else []) if v.startswith("celint-rt-")]
+        if stale:
+            print(f"runtime: deleting {len(stale)} vhosts left by an earlier run")
+            self._delete(stale)
         try:
-            r = self._ctl("add_vhost", name)
-            if r.returncode != 0:
-                return False, (r.stderr or r.stdout).strip().splitlines()[-1:] or "add_vhost failed"
-            self._ctl("delete_vhost", name)
+            self._make()
             return True, ""
+        except SetupError as e:
+            return False, str(e)
         except (OSError, subprocess.SubprocessError) as e:
             return False, str(e)
 
+    def _make(self) -> None:
+        """VHOST_BATCH new vhosts with guest's permissions, in one call."""
+        names = [f"celint-rt-{RUN_ID}-v{self.made + i + 1:03d}" for i in range(self.batch)]
+        self.made += len(names)
+        defs = {"vhosts": [{"name": n} for n in names],
+                "permissions": [{"user": "guest", "vhost": n, "configure": ".*", "write": ".*", "read": ".*"}
+                                for n in names]}
+        RUN_TMP.mkdir(parents=True, exist_ok=True)
+        path = RUN_TMP / f"vhosts-{self.made}.json"
+        path.write_text(json.dumps(defs))
+        with self.lock:
+            self.outstanding.update(names)
+        r = self._ctl("import_definitions", str(path))
+        path.unlink()
+        if r.returncode != 0:
+            raise SetupError(f"rabbitmqctl import_definitions: {(r.stderr or r.stdout).strip()[-300:]}")
+        self.fresh.extend(names)
+
+    def _delete(self, names) -> None:
+        quoted = ", ".join('<<"' + n + '">>' for n in names)
+        r = self._ctl("eval", f'[rabbit_vhost:delete(V, <<"celint-rt">>) || V <- [{quoted}]].')
+        if r.returncode != 0:
+            for n in names:
+                self._ctl("delete_vhost", n)
+        with self.lock:
+            self.outstanding.difference_update(names)
+
     def acquire(self, tag: str):
         if self.mode == "vhost":
-            name = f"celint-rt-{RUN_ID}-{tag}"
-            with self.lock:
-                self.outstanding.add(name)
-            for args in (("add_vhost", name), ("set_permissions", "-p", name, "guest", ".*", ".*", ".*")):
-                r = self._ctl(*args)
-                if r.returncode != 0:
-                    raise SetupError(f"rabbitmqctl {' '.join(args)}: {r.stderr.strip()}")
+            with self.make_lock:
+                if not self.fresh:
+                    self._make()
+                name = self.fresh.pop(0)
             return f"amqp://guest:guest@127.0.0.1:5672/{name}", {}, {}, name
         env = {"CELERY_CONFIG_MODULE": "celint_rt_isolation", "CELINT_RT_SCENARIO_TAG": tag}
         n = "celint_rt_" + tag
@@ -815,9 +1030,11 @@ class AmqpBroker:
 
     def release(self, handle) -> None:
         if self.mode == "vhost":
-            self._ctl("delete_vhost", handle)
             with self.lock:
-                self.outstanding.discard(handle)
+                self.used.append(handle)
+                doomed, self.used = (self.used, []) if len(self.used) >= self.batch else ([], self.used)
+            if doomed:
+                self._delete(doomed)
             return
         from kombu import Connection
 
@@ -836,9 +1053,10 @@ class AmqpBroker:
 
     def close(self) -> None:
         with self.lock:
-            names, self.outstanding = list(self.outstanding), set()
-        for name in names:
-            self._ctl("delete_vhost", name)
+            names = sorted(self.outstanding)
+            self.used, self.fresh = [], []
+        if names:
+            self._delete(names)
 
     def where(self, handle) -> str:
         return f"vhost {handle}" if self.mode == "vhost" else f"names {handle}"
@@ -899,6 +1117,29 @@ RE_ALONE = re.compile(r"celint-rt: round (\d+): alone in child (\d+) after ([\d.
 
 
 @dataclasses.dataclass
+class Env:
+    """One Celery the rows run on: its pinned venv (or --venv's), the versions installed there, where
+    its rows' logs go, and whether it runs the full set or the rule documents' blocks only."""
+    name: str  # "X.Y"
+    venv: Path
+    logdir: Path = None
+    full: bool = True
+    versions: dict = dataclasses.field(default_factory=dict)  # package -> installed version
+    python_version: str = ""
+
+    @property
+    def python(self) -> Path:
+        return self.venv / "bin" / "python"
+
+    @property
+    def celery(self) -> Path:
+        return self.venv / "bin" / "celery"
+
+    def describe(self) -> str:
+        return (", ".join(f"{p} {v}" for p, v in self.versions.items()) + f", Python {self.python_version}")
+
+
+@dataclasses.dataclass
 class Result:
     scenario: Scenario
     broker: str
@@ -908,6 +1149,7 @@ class Result:
     ok: bool
     seconds: float = 0.0
     missed: str = ""  # the scenario's precondition did not happen: why (observed is "not run: ...")
+    env: Env = None
 
 
 class Ctx:
@@ -1098,7 +1340,13 @@ def answered_ping(app):
     return names[0] if names else None
 
 
-def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
+def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str, env_: Env) -> Result:
+    r = run_one_on(sc, broker_name, ctx, expected, env_)
+    r.env = env_
+    return r
+
+
+def run_one_on(sc: Scenario, broker_name: str, ctx: Ctx, expected: str, env_: Env) -> Result:
     t_start = time.monotonic()
     broker = ctx.brokers[broker_name]
     if isinstance(broker, str):  # not run
@@ -1109,7 +1357,7 @@ def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
     url, extra_env, conf, handle = broker.acquire(tag)
     tmp = RUN_TMP / tag
     tmp.mkdir(parents=True)
-    logbase = ctx.logdir / f"{sc.rule}-{sc.label}-{broker_name}"
+    logbase = env_.logdir / f"{sc.rule}-{sc.label}-{broker_name}"
     wlog, blog = Path(f"{logbase}.worker.log"), Path(f"{logbase}.bystander.log")
     clog = Path(f"{logbase}.client.log")
     bystander = worker = app = cl = None
@@ -1127,7 +1375,7 @@ def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
             barrier = tmp / "side-by-side"
             barrier.mkdir()
             env["CELINT_RT_SIDE_BY_SIDE"] = f"{sc.side_by_side} {SIDE_BY_SIDE_TIMEOUT} {barrier}"
-        celery = str(Path(sys.executable).parent / "celery")
+        celery = str(env_.celery)
         app = client_app(url, conf)
 
         # 1. the bystander, and proof that it consumes remote control before the example starts
@@ -1171,7 +1419,7 @@ def run_one(sc: Scenario, broker_name: str, ctx: Ctx, expected: str) -> Result:
                 ready_at = now
             if cl is not None:
                 if cl.proc is None and ready and alive:
-                    cl.proc = spawn([sys.executable, f"{CLIENT_MODULE}.py"], env=env, cwd=tmp, log_path=clog)
+                    cl.proc = spawn([str(env_.python), f"{CLIENT_MODULE}.py"], env=env, cwd=tmp, log_path=clog)
                     cl.started = now
                 cl.watch(now, text)
             if meas is not None and ready and alive and now - ready_at >= 1.0:
@@ -1577,7 +1825,8 @@ def autofix_scenarios(binary: Path, scenarios: list, workdir: Path) -> list:
         def row(source: str, error: str = "") -> Scenario:
             return Scenario(ex.rule, "autofix", f"{ex.rule.lower()}_autofix", source, dict(fixed.expected),
                             origin, tasks=fixed.tasks, error=error, measure=fixed.measure,
-                            task_id_check=fixed.task_id_check, pool_args=fixed.pool_args)
+                            task_id_check=fixed.task_id_check, pool_args=fixed.pool_args,
+                            by_version=list(fixed.by_version))
 
         if len(ex.files) > 1:
             # An Example of several files: written out as the worker gets them, fixed as a directory,
@@ -1675,8 +1924,36 @@ def parse_args(argv):
     ap.add_argument("--venv", default="", metavar="DIR",
                     help="run in this venv instead of the pinned one (another Celery version; needs celery "
                          "and redis in it); the pin check is skipped")
+    ap.add_argument("--celery", default="", metavar="X.Y[,X.Y]|all",
+                    help=f"the Celery versions the rows run on, each in its pinned venv, side by side "
+                         f"(default {NEWEST}; all: {', '.join(VERSIONS)})")
+    ap.add_argument("--matrix", action="store_true",
+                    help=f"every version: the full set on {NEWEST}, the rule documents' Example and Use instead "
+                         "blocks on the others (what CI runs)")
+    ap.add_argument("--examples-only", action="store_true",
+                    help="only the rule documents' Example and Use instead blocks (no scenarios, no autofix rows), "
+                         "on every version run")
+    ap.add_argument("--old-broker", choices=["both", "redis", "amqp", "rabbitmq"], default="both",
+                    help=f"the brokers of the versions other than {NEWEST} (default: both)")
+    ap.add_argument("--build-only", action="store_true", help="build the venvs of the versions asked for, run nothing")
+    ap.add_argument("--celint-wait", type=float, default=0.0, metavar="SECONDS",
+                    help="with --celint PATH not built yet: run the rows that do not need it, and wait up to SECONDS "
+                         "for it before the autofix rows and the scenarios' celint check (CI builds it meanwhile)")
     args = ap.parse_args(argv)
     args.only = [c.strip().upper() for o in args.only for c in o.split(",") if c.strip()]
+    if args.venv and (args.celery or args.matrix):
+        ap.error("--venv runs the one Celery of that venv: not with --celery or --matrix")
+    if args.matrix and args.celery:
+        ap.error("--matrix runs every version: not with --celery")
+    celery = VERSIONS if args.matrix or args.celery == "all" else [
+        c.strip() for c in (args.celery or NEWEST).split(",") if c.strip()]
+    unknown = [c for c in celery if c not in VERSIONS]
+    if unknown:
+        ap.error(f"--celery {args.celery}: unknown {', '.join(unknown)} (one of {', '.join(VERSIONS)}, or all)")
+    args.celery = sorted(set(celery), key=vkey)
+    # the versions that run the full set (the others run the rule documents' blocks only)
+    args.full = set() if args.examples_only else {NEWEST} if args.matrix else set(args.celery)
+    args.old_broker = {"both": BROKERS, "rabbitmq": ["amqp"]}.get(args.old_broker, [args.old_broker])
     args.broker = {"both": BROKERS, "rabbitmq": ["amqp"]}.get(args.broker, [args.broker])
     overrides = []
     for o in args.expect_override:
@@ -1692,6 +1969,51 @@ def table(rows, headers) -> str:
     widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
     line = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
     return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+def installed_versions(python: Path) -> tuple:
+    """The versions of the packages the table shows, installed for `python`, and its Python version."""
+    code = ("import json, sys\nfrom importlib.metadata import version\n"
+            "print(json.dumps([{p: version(p) for p in ('celery', 'kombu', 'billiard', 'redis', 'amqp')},"
+            " sys.version.split()[0]]))")
+    r = subprocess.run([str(python), "-c", code], capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                       timeout=120)
+    if r.returncode != 0:
+        raise SetupError(f"{python}: cannot read its installed versions: {r.stderr.strip()[-300:]}")
+    versions, py = json.loads(r.stdout)
+    return versions, py
+
+
+def celery_envs(args, logdir: Path) -> tuple:
+    """The Celerys the rows run on (Env, oldest first) and {version: why not run} for those asked for
+    whose venv could not be built on this machine."""
+    if args.venv:
+        from importlib.metadata import version as installed
+
+        name = ".".join(installed("celery").split(".")[:2])
+        envs = [Env(name, Path(sys.prefix))]
+        skipped = {}
+    else:
+        venvs = json.loads(os.environ.get(VENVS_ENV) or json.dumps({NEWEST: sys.prefix}))
+        skipped = json.loads(os.environ.get(SKIPPED_ENV) or "{}")
+        envs = [Env(v, Path(venvs[v])) for v in args.celery if v in venvs]
+        skipped = {v: why for v, why in skipped.items() if v in args.celery}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, len(envs))) as pool:
+        found = list(pool.map(lambda e: installed_versions(e.python), envs))
+    for e, (versions, py) in zip(envs, found):
+        e.versions, e.python_version = versions, py
+        e.full = args.venv != "" or e.name in args.full
+        e.logdir = logdir / f"celery-{e.name}"
+        if args.venv:
+            continue
+        pinned = dict(re.findall(r"^([\w-]+)==(\S+)", pin_file(e.name).read_text(), re.M))
+        drift = [f"{p} {v} (pinned {pinned.get(p)})" for p, v in versions.items() if pinned.get(p) != v]
+        if drift:
+            raise SetupError(f"venv {e.venv} does not match {pin_file(e.name).relative_to(ROOT)}: {drift}; "
+                             f"delete it")
+    if args.venv:
+        print(f"runtime: --venv {args.venv}: Celery {envs[0].name} ({envs[0].describe()})")
+    return envs, skipped
 
 
 def main(argv) -> int:
@@ -1710,47 +2032,69 @@ def main(argv) -> int:
             print(f"runtime: --only: unknown rule(s) {sorted(unknown)}", file=sys.stderr)
             return 2
         scenarios = [s for s in scenarios if s.rule in args.only]
-    # `# Expected on Celery X.Y:` lines, for the Celery the rows run on (this venv's)
-    from importlib.metadata import version as installed
-
-    running = ".".join(installed("celery").split(".")[:2])
-    for s in scenarios:
-        if running in s.by_version:
-            s.expected = dict(s.by_version[running])
+    logdir = Path(args.logs)
+    try:
+        envs, skipped = celery_envs(args, logdir)
+    except (SetupError, OSError, subprocess.SubprocessError, ValueError) as e:
+        print(f"runtime: {e}", file=sys.stderr)
+        return 2
 
     # The autofix scenarios: celint (built from this tree) fixes each document's Example; a row for
-    # each rule whose fix has edits, right after that rule's "fixed" row.
+    # each rule whose fix has edits, right after that rule's "fixed" row. Run by the versions that run
+    # the full set.
+    # With --celint-wait, a binary that is not there yet is waited for while the rows that do not
+    # need it run (CI starts the proof while it builds celint); then the autofix rows are added.
     binary = Path(args.celint).resolve() if args.celint else None
-    if binary is not None and not binary.exists():
+    full = any(e.full for e in envs)
+    wants_autofix = not args.no_autofix and full and any(s.label == "example" for s in scenarios)
+    deferred = binary is not None and not binary.exists() and args.celint_wait > 0 and full and not args.list
+    if binary is not None and not binary.exists() and not deferred and (full or args.list):
         print(f"runtime: --celint {args.celint}: no such file", file=sys.stderr)
         return 2
-    if not args.no_autofix and any(s.label == "example" for s in scenarios):
-        try:
-            binary = binary or build_celint_release()
-            with tempfile.TemporaryDirectory(prefix="celint-autofix-") as d:
-                autofix = autofix_scenarios(binary, scenarios, Path(d))
-        except (SetupError, OSError, subprocess.SubprocessError) as e:
-            print(f"runtime: {e}", file=sys.stderr)
-            return 2
+
+    def make_autofix(binary: Path) -> list:
+        with tempfile.TemporaryDirectory(prefix="celint-autofix-") as d:
+            autofix = autofix_scenarios(binary, scenarios, Path(d))
         for a in autofix:
             at = next(i for i, s in enumerate(scenarios) if s.rule == a.rule and s.label == "fixed")
             scenarios.insert(at + 1, a)
         print("runtime: autofix scenarios: " + (", ".join(a.rule for a in autofix) or "none"), flush=True)
+        return autofix
 
+    if wants_autofix and not deferred:
+        try:
+            binary = binary or build_celint_release()
+            make_autofix(binary)
+        except (SetupError, OSError, subprocess.SubprocessError) as e:
+            print(f"runtime: {e}", file=sys.stderr)
+            return 2
+
+    overrides = {}
     for rule, label, broker, cls in args.overrides:
-        hit = [s for s in scenarios if s.rule == rule and s.label == label]
-        if not hit:
+        if label != "autofix" and not any(s.rule == rule and s.label == label for s in scenarios):
             print(f"runtime: --expect-override: no scenario {rule}:{label}", file=sys.stderr)
             return 2
-        for s in hit:
-            for b in ([broker] if broker else BROKERS):
-                s.expected[b] = cls
+        for b in ([broker] if broker else BROKERS):
+            overrides[(rule, label, b)] = cls
 
-    jobs = [(s, b) for s in scenarios for b in args.broker]
+    def expected(s: Scenario, e: Env, b: str) -> str:
+        return overrides.get((s.rule, s.label, b)) or s.expected_on(e.name)[b]
+
+    # The jobs of each version: its rows (the full set, or the documents' blocks) on its brokers.
+    def brokers_of(e: Env) -> list:
+        return args.broker if e.name == NEWEST or args.venv else [b for b in args.broker if b in args.old_broker]
+
+    per_env = {}
+    for e in envs:
+        rows = scenarios if e.full else [s for s in scenarios if s.label in ("example", "fixed")]
+        per_env[e.name] = [(s, b, e) for s in rows for b in brokers_of(e)]
+    jobs = [j for e in envs for j in per_env[e.name]]
     if args.list:
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-        print(table([[s.rule, s.label, b, s.expected[b], s.origin] for s, b in jobs],
-                    ["rule", "example", "broker", "expected", "from"]))
+        print(table([[e.name, s.rule, s.label, b, expected(s, e, b), s.origin] for s, b, e in jobs],
+                    ["celery", "rule", "example", "broker", "expected", "from"]))
+        for v, why in skipped.items():
+            print(f"runtime: Celery {v}: not run: {why}")
         return 0
 
     signal.signal(signal.SIGINT, on_signal)
@@ -1777,48 +2121,60 @@ def main(argv) -> int:
     RUN_TMP.mkdir()
     _cleanups.insert(0, lambda: shutil.rmtree(RUN_TMP, ignore_errors=True))
 
-    from importlib.metadata import version
-
     import celery  # noqa: F401 - celery's lazy module is not safe to import first from threads
     from celery import Celery  # noqa: F401
     from kombu import Connection  # noqa: F401
 
-    versions = {p: version(p) for p in ("celery", "kombu", "billiard", "redis", "amqp")}
-    pinned = dict(re.findall(r"^([\w-]+)==(\S+)", REQUIREMENTS.read_text(), re.M))
-    drift = [f"{p} {v} (pinned {pinned[p]})" for p, v in versions.items() if pinned.get(p) != v]
-    if drift and args.venv:
-        print(f"runtime: --venv {args.venv}: not the pinned versions ({', '.join(drift)})")
-    elif drift:
-        print(f"runtime: venv does not match {REQUIREMENTS.name}: {drift}; delete {VENV}", file=sys.stderr)
-        return 2
-    print("runtime: " + ", ".join(f"{p} {v}" for p, v in versions.items()) + f", Python {sys.version.split()[0]}")
+    for e in envs:
+        print(f"runtime: Celery {e.name}: {e.describe()} ({e.venv}); "
+              + ("the full set" if e.full else "the rule documents' Example and Use instead blocks"))
+    for v, why in skipped.items():
+        print(f"runtime: Celery {v}: not run: {why}")
 
-    problems = check_extra_with_celint(scenarios, binary)
+    problems = check_extra_with_celint(scenarios, binary) if full and not deferred else []
     for p in problems:
         print(f"runtime: {p}", file=sys.stderr)
+    later = queue.Queue()  # what the wait for celint gives: ("rows", autofix rows) or ("problem", text)
+
+    def wait_for_celint() -> None:
+        deadline = time.monotonic() + args.celint_wait
+        while not binary.exists():
+            if time.monotonic() > deadline or _stopping.is_set():
+                later.put(("problem", f"--celint {args.celint}: not there after {args.celint_wait:.0f} s: no "
+                                      "autofix rows, scenarios not checked with celint"))
+                later.put(("done", None))
+                return
+            time.sleep(1.0)
+        print(f"runtime: {binary} is there: checking the scenarios with it"
+              + (", making the autofix rows" if wants_autofix else ""), flush=True)
+        try:
+            for p in check_extra_with_celint(scenarios, binary):
+                later.put(("problem", p))
+            if wants_autofix:
+                later.put(("rows", make_autofix(binary)))
+        except (SetupError, OSError, subprocess.SubprocessError) as e:
+            later.put(("problem", f"the autofix rows: {e}"))
+        later.put(("done", None))
+
+    if deferred:
+        print(f"runtime: waiting for {binary} (up to {args.celint_wait:.0f} s) while the rows that do not need it "
+              "run", flush=True)
+        threading.Thread(target=wait_for_celint, daemon=True).start()
 
     brokers = {}
     try:
         if "redis" in args.broker:
+            servers = []
             if listening(REDIS_ADDR):
-                brokers["redis"] = RedisBroker(REDIS_ADDR[1])
-            elif shutil.which("redis-server"):
-                port = free_port()
-                env = base_env()
-                p = spawn(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                           "--appendonly", "no", "--daemonize", "no"], env=env, cwd=RUN_TMP,
-                          log_path=RUN_TMP / "redis-server.log")
-                _cleanups.append(lambda: stop_group(p))
-                for _ in range(50):
-                    if listening(("127.0.0.1", port)):
-                        break
-                    time.sleep(0.1)
-                brokers["redis"] = RedisBroker(port)
-                brokers["redis"].note += " (started by the harness)"
-            else:
-                brokers["redis"] = f"not run: no broker on {REDIS_ADDR[0]}:{REDIS_ADDR[1]} and no redis-server"
+                servers.append((REDIS_ADDR[1], False))
+            if shutil.which("redis-server") and (not servers or args.jobs > 15):
+                # none listening, or more scenarios at a time than 15 databases: one of the harness's own
+                servers.append((start_redis_server(), True))
+            brokers["redis"] = (RedisBroker(servers) if servers else
+                                f"not run: no broker on {REDIS_ADDR[0]}:{REDIS_ADDR[1]} and no redis-server")
         if "amqp" in args.broker:
-            brokers["amqp"] = (AmqpBroker(args.amqp_isolation) if listening(AMQP_ADDR)
+            brokers["amqp"] = (AmqpBroker(args.amqp_isolation, min(16, max(4, args.jobs // 2)))
+                               if listening(AMQP_ADDR)
                                else f"not run: no broker on {AMQP_ADDR[0]}:{AMQP_ADDR[1]}")
     except SetupError as e:
         print(f"runtime: {e}", file=sys.stderr)
@@ -1826,65 +2182,79 @@ def main(argv) -> int:
     for b in args.broker:
         print(f"runtime: {b}: {brokers[b] if isinstance(brokers[b], str) else brokers[b].note}")
 
-    logdir = Path(args.logs)
     logdir.mkdir(parents=True, exist_ok=True)
     for old in [*logdir.glob("*.worker.log"), *logdir.glob("*.bystander.log"), *logdir.glob("*.client.log"),
-                *logdir.glob("*-autofix.py")]:
-        old.unlink()
+                *logdir.glob("*-autofix.py"), *logdir.glob("celery-*/*")]:
+        if old.is_file():
+            old.unlink()
+    for e in envs:
+        e.logdir.mkdir(parents=True, exist_ok=True)
     for s in scenarios:  # what celint's fix made of each Example, to read next to the worker logs
         if s.label == "autofix":
             (logdir / f"{s.rule}-autofix.py").write_text(s.source)
     ctx = Ctx(args, brokers, FlagServer(), logdir)
 
     t0 = time.monotonic()
-    print(f"runtime: {len(jobs)} runs, {args.jobs} at a time, {args.budget:.0f} s budget each; logs in {logdir}",
-          flush=True)
+    several = len(envs) > 1
+    print(f"runtime: {len(jobs)} runs" + (f" on {len(envs)} Celery versions" if several else "")
+          + f", {args.jobs} at a time, {args.budget:.0f} s budget each; logs in {logdir}", flush=True)
     results = []
-    reruns = []  # (scenario, broker, attempt, why): runs whose precondition did not happen
-    # The start-up races (EXIT_RACE_FOR, `# Child exit:`) go last: fewer scenarios run by then.
-    submit_order = sorted(jobs, key=lambda j: bool(j[0].exit_race))
+    reruns = []  # (scenario, broker, env, attempt, why): runs whose precondition did not happen
+    # Every version's rows side by side: each version's list in order, the lists interleaved so that
+    # each advances at the same pace; the start-up races (EXIT_RACE_FOR, `# Child exit:`) go last,
+    # when fewer scenarios run.
+    pace = {id(j): i / len(per_env[j[2].name]) for js in per_env.values() for i, j in enumerate(js)}
+    submit_order = sorted(jobs, key=lambda j: (bool(j[0].exit_race), pace[id(j)]))
+    waiting = deferred
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        futs = {pool.submit(run_one, s, b, ctx, s.expected[b]): (s, b, 1) for s, b in submit_order}
-        while futs:
-            finished, _ = concurrent.futures.wait(futs, return_when=concurrent.futures.FIRST_COMPLETED)
+        futs = {pool.submit(run_one, s, b, ctx, expected(s, e, b), e): (s, b, e, 1) for s, b, e in submit_order}
+        while futs or waiting:
+            while waiting and not later.empty():
+                kind, what = later.get()
+                if kind == "done":
+                    waiting = False
+                elif kind == "problem":
+                    problems.append(what)
+                    print(f"runtime: {what}", file=sys.stderr, flush=True)
+                else:
+                    for a in what:
+                        if a.label == "autofix":
+                            (logdir / f"{a.rule}-autofix.py").write_text(a.source)
+                    new = [(a, b, e) for e in envs if e.full for a in what for b in brokers_of(e)]
+                    jobs.extend(new)
+                    for s, b, e in new:
+                        futs[pool.submit(run_one, s, b, ctx, expected(s, e, b), e)] = (s, b, e, 1)
+            if not futs:
+                time.sleep(0.5)
+                continue
+            finished, _ = concurrent.futures.wait(futs, timeout=1.0, return_when=concurrent.futures.FIRST_COMPLETED)
             for f in finished:
-                s, b, attempt = futs.pop(f)
+                s, b, e, attempt = futs.pop(f)
                 try:
                     r = f.result()
-                except Exception as e:  # noqa: BLE001 - a harness bug must show in the table
-                    r = Result(s, b, s.expected[b], "error", f"{type(e).__name__}: {e}", False)
+                except Exception as ex:  # noqa: BLE001 - a harness bug must show in the table
+                    r = Result(s, b, expected(s, e, b), "error", f"{type(ex).__name__}: {ex}", False, env=e)
+                where = f"{e.name} " if several else ""
                 if r.missed and attempt < ATTEMPTS:
                     # Not evidence either way: keep its logs aside and run it again (at the back of
                     # the queue, when the machine is usually less busy).
-                    base = logdir / f"{s.rule}-{s.label}-{b}"
-                    for kind in ("worker", "bystander"):
+                    base = e.logdir / f"{s.rule}-{s.label}-{b}"
+                    for kind in ("worker", "bystander", "client"):
                         src = Path(f"{base}.{kind}.log")
                         if src.exists():
                             src.rename(f"{base}.attempt{attempt}.{kind}.log")
-                    reruns.append((s, b, attempt, r.missed))
-                    print(f"  re-run {s.rule} {s.label} {b}: precondition not met ({r.missed}); attempt "
+                    reruns.append((s, b, e, attempt, r.missed))
+                    print(f"  re-run {where}{s.rule} {s.label} {b}: precondition not met ({r.missed}); attempt "
                           f"{attempt + 1} of {ATTEMPTS}", flush=True)
-                    futs[pool.submit(run_one, s, b, ctx, s.expected[b])] = (s, b, attempt + 1)
+                    futs[pool.submit(run_one, s, b, ctx, expected(s, e, b), e)] = (s, b, e, attempt + 1)
                     continue
                 if r.missed:
                     r.evidence = f"{attempt} attempts, the last: {r.evidence}"
                 results.append(r)
                 if not isinstance(brokers[b], str):
                     mark = "ok " if r.ok else "NOT RUN" if r.missed else "BAD"
-                    print(f"  {mark} {s.rule} {s.label} {b}: {r.observed} ({r.seconds:.0f}s)", flush=True)
+                    print(f"  {mark} {where}{s.rule} {s.label} {b}: {r.observed} ({r.seconds:.0f}s)", flush=True)
     wall = time.monotonic() - t0
-
-    order = {(s.rule, s.label, b): i for i, (s, b) in enumerate(jobs)}
-    results.sort(key=lambda r: order[(r.scenario.rule, r.scenario.label, r.broker)])
-    rows = []
-    for r in results:
-        if isinstance(brokers[r.broker], str) or r.missed:
-            okc = "NOT RUN"
-        else:
-            okc = "ok" if r.ok else "MISMATCH" if r.observed in CLASSES else "ERROR"
-        rows.append([r.scenario.rule, r.scenario.label, r.broker, r.expected, r.observed, okc, r.evidence])
-    print()
-    print(table(rows, ["rule", "example", "broker", "expected", "observed", "ok", "evidence"]))
 
     cleanup_all()
     left = leftovers()
@@ -1895,25 +2265,62 @@ def main(argv) -> int:
         except OSError:
             pass
 
-    not_run = [r for r in results if isinstance(brokers[r.broker], str) or r.missed]
-    bad = [r for r in results if not r.ok and not (isinstance(brokers[r.broker], str) or r.missed)]
+    # in the order of the documents and scenarios (autofix rows after their rule's "fixed" row)
+    place = {id(s): i for i, s in enumerate(scenarios)}
+    results.sort(key=lambda r: (place.get(id(r.scenario), len(place)), BROKERS.index(r.broker)))
+
+    def not_run(r) -> bool:
+        return isinstance(brokers[r.broker], str) or bool(r.missed)
+
+    lines = []
+    for e in envs:
+        mine = [r for r in results if r.env is e]
+        rows = []
+        for r in mine:
+            okc = "NOT RUN" if not_run(r) else "ok" if r.ok else "MISMATCH" if r.observed in CLASSES else "ERROR"
+            rows.append([r.scenario.rule, r.scenario.label, r.broker, r.expected, r.observed, okc, r.evidence])
+        print(f"\n== Celery {e.name}: {e.describe()}; "
+              + ("the full set" if e.full else "the rule documents' Example and Use instead blocks"))
+        print(table(rows, ["rule", "example", "broker", "expected", "observed", "ok", "evidence"]))
+        nr = [r for r in mine if not_run(r)]
+        bad = [r for r in mine if not r.ok and not not_run(r)]
+        per_broker = "; ".join(
+            f"{BROKER_TITLE[b]} {sum(1 for r in mine if r.broker == b and r.ok and not not_run(r))} of "
+            f"{sum(1 for r in mine if r.broker == b)}" for b in args.broker if any(r.broker == b for r in mine))
+        lines.append(f"runtime: Celery {e.name}: {len(mine) - len(bad) - len(nr)} of {len(mine)} ok ({per_broker}), "
+                     f"{len(bad)} failed, {len(nr)} not run")
+    for v, why in skipped.items():
+        lines.append(f"runtime: Celery {v}: not run: {why}")
+
+    not_run_all = [r for r in results if not_run(r)]
+    bad_all = [r for r in results if not r.ok and not not_run(r)]
     if reruns:
         print()
-        for s, b, attempt, why in reruns:
-            print(f"runtime: re-ran {s.rule} {s.label} {b} after attempt {attempt}: precondition not met: {why}")
-    if any(r.missed for r in not_run):
+        for s, b, e, attempt, why in reruns:
+            print(f"runtime: re-ran {e.name + ' ' if several else ''}{s.rule} {s.label} {b} after attempt "
+                  f"{attempt}: precondition not met: {why}")
+    if any(r.missed for r in not_run_all):
         print()
-        for r in not_run:
+        for r in not_run_all:
             if r.missed:
-                print(f"runtime: NOT RUN {r.scenario.rule} {r.scenario.label} {r.broker}: its precondition did "
-                      f"not happen in {ATTEMPTS} attempts ({r.missed}); nothing was proven either way")
-    print(f"\nruntime: {len(results) - len(bad) - len(not_run)} of {len(results)} ok, {len(bad)} failed, "
-          f"{len(not_run)} not run ({sum(1 for r in not_run if r.missed)} precondition not met), "
+                print(f"runtime: NOT RUN {r.env.name + ' ' if several else ''}{r.scenario.rule} {r.scenario.label} "
+                      f"{r.broker}: its precondition did not happen in {ATTEMPTS} attempts ({r.missed}); nothing was "
+                      "proven either way")
+    print()
+    if several or skipped:
+        print("\n".join(lines))
+    print(f"runtime: {len(results) - len(bad_all) - len(not_run_all)} of {len(results)} ok, {len(bad_all)} failed, "
+          f"{len(not_run_all)} not run ({sum(1 for r in not_run_all if r.missed)} precondition not met), "
           f"{len(reruns)} re-runs, {len(left)} leftover processes, {len(problems)} scenario problems; "
           f"{wall:.0f} s")
-    if bad or left or problems:
+    import resource
+
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(f"runtime: CPU: the harness {me.ru_utime + me.ru_stime:.0f} s, what it started and waited for "
+          f"{kids.ru_utime + kids.ru_stime:.0f} s")
+    if bad_all or left or problems:
         return 1
-    if not_run:
+    if not_run_all:
         return 3
     return 0
 
