@@ -436,6 +436,11 @@ class Scenario:
     task_id_check: bool = False  # TASK_ID_FOR, `# Check: task id`: ids in what the handlers print
     # `Expected on Celery <versions>: <class>` lines, in the order written: (versions, expected)
     by_version: list = dataclasses.field(default_factory=list)
+    # `# Not run on Celery <versions>: <why>` lines: (versions, why); the row shows "skipped: <why>"
+    not_on: list = dataclasses.field(default_factory=list)
+
+    def skipped_on(self, version: str) -> str:
+        return next((why for spec, why in self.not_on if version_matches(spec, version)), "")
 
     def expected_on(self, version: str) -> dict:
         """The expectation on Celery `version` ("X.Y"): the first `Expected on Celery` line whose
@@ -483,6 +488,11 @@ class Scenario:
         return re.findall(RE_MARKER, self.worker_source)
 
     @property
+    def continued_markers(self) -> set:
+        """The markers printed with more arguments after them (`print("revoked", task_id)`)."""
+        return set(re.findall(RE_MARKER.pattern + r"\s*,", self.worker_source))
+
+    @property
     def function_markers(self) -> list:
         """(function name, its markers in order) for each function of the example (not the client)
         that prints two markers or more: its first one printed and not its last is a handler that
@@ -524,6 +534,7 @@ def parse_expected(text: str, where: str) -> dict:
 
 RE_VERSIONS_ITEM = re.compile(r"(?:(<=|>=|<|>)\s*)?(\d+\.\d+)(?:\s*-\s*(\d+\.\d+))?")
 RE_BY_VERSION = re.compile(r"^(?:#\s*)?Expected on Celery ([^:]+):\s*(.+?)\s*$")
+RE_NOT_ON = re.compile(r"^#\s*Not run on Celery ([^:]+):\s*(.+?)\s*$")
 # In a rule document's Verified section: "Expected on Celery <versions> for the Example: <class>" (or
 # "for Use instead"), which the harness reads for that block.
 RE_VERIFIED_BY_VERSION = re.compile(
@@ -662,13 +673,17 @@ def load_scenarios() -> list:
         where = str(path.relative_to(ROOT))
         header = {}
         controls, procfile = [], []
-        by_version = []
+        by_version, not_on = [], []
         for line in source.splitlines():
             if not line.startswith("#") or RE_FILE.match(line):
                 break
             m = RE_BY_VERSION.match(line)
             if m:
                 by_version.append((parse_versions(m[1], where), parse_expected(m[2], where)))
+                continue
+            m = RE_NOT_ON.match(line)
+            if m:
+                not_on.append((parse_versions(m[1], where), m[2]))
                 continue
             m = re.match(r"#\s*([A-Za-z ]+):\s*(.*)$", line)
             if m:
@@ -693,6 +708,7 @@ def load_scenarios() -> list:
         sc.controls = controls
         sc.procfile = procfile
         sc.by_version = by_version
+        sc.not_on = not_on
         sc.measure = header.get("measure", "").lower() == "dispatch"
         if sc.measure:
             sc.pool_args = MEASURE_POOL_ARGS  # unless its `# Worker:` line says otherwise (below)
@@ -1150,6 +1166,7 @@ class Result:
     seconds: float = 0.0
     missed: str = ""  # the scenario's precondition did not happen: why (observed is "not run: ...")
     env: Env = None
+    skipped: bool = False  # `# Not run on Celery <versions>:` (observed is "skipped: <why>")
 
 
 class Ctx:
@@ -1204,12 +1221,15 @@ RE_QUOTED_SOURCE = re.compile(r"^\s+.*\bprint\(")
 RE_PRINT_RECORD = re.compile(r"^\[[^\]]*?: WARNING/([^\]]+)\] (.*)$")
 
 
-def printed_lines(text: str) -> list:
+def printed_lines(text: str, continued=()) -> list:
     """The log's lines, with what one print() wrote put back on one line. A worker redirects its
     standard output to logging (worker_redirect_stdouts): each write is a WARNING record, so
     `print("revoked task", task_id)` is three records, "revoked task", " " and the id. Records of
-    one process are joined where a separator record (" ") comes between two pieces."""
-    out, cur, cur_proc, prev_sep = [], None, None, True
+    one process are joined where a separator record (" ") comes between two pieces. Celery 4.4's
+    proxy strips each write and drops the " ": there a record that is exactly one of `continued`
+    (the literal of a `print("literal", ...)` with more arguments) is joined with the next record of
+    its process."""
+    out, cur, cur_proc, prev_sep, last = [], None, None, True, None
     for raw in text.splitlines():
         m = RE_PRINT_RECORD.match(raw)
         if not m:
@@ -1221,13 +1241,14 @@ def printed_lines(text: str) -> list:
             continue
         proc, msg = m[1], m[2]
         sep = msg == " "
-        if cur is not None and proc == cur_proc and (sep or prev_sep):
-            cur += msg
+        stripped = not sep and not prev_sep and last in continued  # 4.4: the " " record was dropped
+        if cur is not None and proc == cur_proc and (sep or prev_sep or stripped):
+            cur += (" " if stripped else "") + msg
         else:
             if cur is not None:
                 out.append(cur)
             cur, cur_proc = msg, proc
-        prev_sep = sep
+        prev_sep, last = sep, msg
     if cur is not None:
         out.append(cur)
     return out
@@ -1696,7 +1717,7 @@ def classify(sc, wtext, btext, rc, exited_at, brc, b_exited_at, end, sent_at, ex
     if markers and len(seen) == len(markers):
         if sc.task_id_check:
             ids = set(RE_TASK_ID.findall(wtext))
-            lines = [ln.strip() for ln in printed_lines(htext) if any(m in ln for m in markers)]
+            lines = [ln.strip() for ln in printed_lines(htext, sc.continued_markers) if any(m in ln for m in markers)]
             bare = [ln for ln in lines if not any(i in ln for i in ids)]
             if not ids:
                 return "unclassified", f"the worker logged no task id to look for; {ev}"
@@ -2206,6 +2227,10 @@ def main(argv) -> int:
     pace = {id(j): i / len(per_env[j[2].name]) for js in per_env.values() for i, j in enumerate(js)}
     submit_order = sorted(jobs, key=lambda j: (bool(j[0].exit_race), pace[id(j)]))
     waiting = deferred
+    for s, b, e in [j for j in submit_order if j[0].skipped_on(j[2].name)]:
+        results.append(Result(s, b, expected(s, e, b), f"skipped: {s.skipped_on(e.name)}", "", True, env=e,
+                              skipped=True))
+    submit_order = [j for j in submit_order if not j[0].skipped_on(j[2].name)]
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         futs = {pool.submit(run_one, s, b, ctx, expected(s, e, b), e): (s, b, e, 1) for s, b, e in submit_order}
         while futs or waiting:
@@ -2277,18 +2302,22 @@ def main(argv) -> int:
         mine = [r for r in results if r.env is e]
         rows = []
         for r in mine:
-            okc = "NOT RUN" if not_run(r) else "ok" if r.ok else "MISMATCH" if r.observed in CLASSES else "ERROR"
+            okc = ("SKIPPED" if r.skipped else "NOT RUN" if not_run(r) else "ok" if r.ok
+                   else "MISMATCH" if r.observed in CLASSES else "ERROR")
             rows.append([r.scenario.rule, r.scenario.label, r.broker, r.expected, r.observed, okc, r.evidence])
         print(f"\n== Celery {e.name}: {e.describe()}; "
               + ("the full set" if e.full else "the rule documents' Example and Use instead blocks"))
         print(table(rows, ["rule", "example", "broker", "expected", "observed", "ok", "evidence"]))
         nr = [r for r in mine if not_run(r)]
+        sk = [r for r in mine if r.skipped]
         bad = [r for r in mine if not r.ok and not not_run(r)]
         per_broker = "; ".join(
-            f"{BROKER_TITLE[b]} {sum(1 for r in mine if r.broker == b and r.ok and not not_run(r))} of "
-            f"{sum(1 for r in mine if r.broker == b)}" for b in args.broker if any(r.broker == b for r in mine))
-        lines.append(f"runtime: Celery {e.name}: {len(mine) - len(bad) - len(nr)} of {len(mine)} ok ({per_broker}), "
-                     f"{len(bad)} failed, {len(nr)} not run")
+            f"{BROKER_TITLE[b]} {sum(1 for r in mine if r.broker == b and r.ok and not not_run(r) and not r.skipped)} of "
+            f"{sum(1 for r in mine if r.broker == b and not r.skipped)}"
+            for b in args.broker if any(r.broker == b for r in mine))
+        lines.append(f"runtime: Celery {e.name}: {len(mine) - len(bad) - len(nr) - len(sk)} of {len(mine) - len(sk)} ok "
+                     f"({per_broker}), {len(bad)} failed, {len(nr)} not run"
+                     + (f", {len(sk)} skipped on this version (the reason in the table)" if sk else ""))
     for v, why in skipped.items():
         lines.append(f"runtime: Celery {v}: not run: {why}")
 
@@ -2309,9 +2338,12 @@ def main(argv) -> int:
     print()
     if several or skipped:
         print("\n".join(lines))
-    print(f"runtime: {len(results) - len(bad_all) - len(not_run_all)} of {len(results)} ok, {len(bad_all)} failed, "
+    skipped_all = [r for r in results if r.skipped]
+    print(f"runtime: {len(results) - len(bad_all) - len(not_run_all) - len(skipped_all)} of "
+          f"{len(results) - len(skipped_all)} ok, {len(bad_all)} failed, "
           f"{len(not_run_all)} not run ({sum(1 for r in not_run_all if r.missed)} precondition not met), "
-          f"{len(reruns)} re-runs, {len(left)} leftover processes, {len(problems)} scenario problems; "
+          + (f"{len(skipped_all)} skipped on a version (`# Not run on Celery`), " if skipped_all else "")
+          + f"{len(reruns)} re-runs, {len(left)} leftover processes, {len(problems)} scenario problems; "
           f"{wall:.0f} s")
     import resource
 

@@ -1,5 +1,6 @@
 # Rule: CEL013
 # Expected on a live worker: handler never called
+# Expected on Celery <5.7: handler ran
 # celint reports: CEL013
 # Tasks: own
 # Control: control: task_prerun connected at import
@@ -8,9 +9,9 @@
 # import the modules again; they inherit nothing of the main process. A task_prerun receiver
 # connected in a worker_init handler (main process, before the pool starts) is connected in the
 # main process only, and never runs in a child, while the one connected at import (the control, an
-# f-string print) runs before every task. Celery 5.5 has no such setting (its pool forks): run
-# there, the handler runs (`--expect-override 'CEL013:cel013_spawn_connect_in_worker_init=handler
-# ran'`).
+# f-string print) runs before every task. Before 5.7 Celery has no such setting (the pool forks
+# whatever it says): there the receiver is inherited by every child and runs (seen on 4.4 and
+# 5.3-5.6).
 from celery import Celery
 from celery.signals import task_prerun, worker_init
 

@@ -2,6 +2,7 @@
 # Expected on a live worker: handler never called
 # celint reports: CEL013
 # Control: control: user_preload_options in the app module
+# Not run on Celery 4.4: the preload option is a click Option, Celery 5's command line; 4.4's is argparse (the worker stops at import: "'option' object has no attribute 'action'")
 #
 # user_preload_options is sent by the `celery` command once it has parsed the command line, before
 # the worker is built, so before the worker imports the modules of `include=`: a receiver connected

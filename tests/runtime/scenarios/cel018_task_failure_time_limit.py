@@ -3,6 +3,7 @@
 # celint reports: CEL018
 # Check: task id
 # Control: task_failure sent for
+# Not run on Celery 4.4: task_failure is not sent on a hard time limit there (Request.on_timeout marks the failure in the result backend only; neither the handler nor the control prints)
 #
 # task_failure on a hard time limit: the child is SIGKILLed and the MainProcess sends the signal.
 # On Celery 5.5 `sender.request.id` is None in it; on 5.7 it is sent twice, once with the id
