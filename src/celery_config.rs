@@ -75,9 +75,11 @@ pub struct CeleryConfig {
     /// each with the source root of the module that sets it: sibling projects linted together
     /// keep their own.
     pub protocols: Vec<(Setting<f64>, std::path::PathBuf)>,
-    /// The `celery` command lines of the project's deployment files (`worker::commands::find`,
+    /// The `celery` command lines of the project's deployment files (`worker::commands::from_files`,
     /// read once per run: take them from here).
     pub commands: Vec<crate::worker::commands::Command>,
+    /// The Celery versions each part of the project runs.
+    pub versions: crate::celery_version::ProjectVersions,
 }
 
 /// Where the effective timeout comes from.
@@ -146,7 +148,12 @@ impl Timeout {
 /// Scans every module read so far, and the configuration modules they name
 /// (`config_from_object("celeryconfig")`, `DJANGO_SETTINGS_MODULE`), read on demand; then keeps
 /// what Celery reads under the namespaces the project gives.
-pub fn scan(project: &Project, resolver: &Resolver, roots: &[PathBuf]) -> CeleryConfig {
+pub fn scan(
+    project: &Project,
+    resolver: &Resolver,
+    roots: &[PathBuf],
+    versions: Option<&crate::celery_version::Pin>,
+) -> CeleryConfig {
     let mut col = scanner::Collected::default();
     let mut seen = 0usize;
     loop {
@@ -186,7 +193,25 @@ pub fn scan(project: &Project, resolver: &Resolver, roots: &[PathBuf]) -> Celery
             }
         }
     }
-    config.commands = crate::worker::commands::find(project, roots);
+    // Deployment files (command lines) and dependency files (the Celery version): one search.
+    let is_command = |p: &std::path::Path| {
+        p.file_name()
+            .is_some_and(|n| is_command_file(&n.to_string_lossy()))
+    };
+    let files = project
+        .loader()
+        .text_files(roots, crate::worker::commands::DEPTH, &|p| {
+            is_command(p) || crate::celery_version::is_dependency_path(p)
+        });
+    // A YAML file can be both (a conda environment is named like a compose file could be).
+    let dependencies: Vec<_> = files
+        .iter()
+        .filter(|(p, _)| crate::celery_version::is_dependency_path(p))
+        .cloned()
+        .collect();
+    let commands: Vec<_> = files.into_iter().filter(|(p, _)| is_command(p)).collect();
+    config.commands = crate::worker::commands::from_files(&commands, roots);
+    config.versions = crate::celery_version::from_files(dependencies, roots, versions);
     config
 }
 

@@ -78,7 +78,68 @@ impl Handler<'_> {
     }
 }
 
+/// Where a version fact holds among the Celery versions a module runs under.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Holds {
+    /// On every one of them.
+    Always,
+    /// On none: a claim resting on the fact is false for this module.
+    Never,
+    /// On some: a finding says which (`suffix` for its message, `note` with the source).
+    Partly { suffix: String, note: String },
+}
+
+impl Holds {
+    /// Adds what a partial hold says to a finding.
+    pub fn mark(&self, d: &mut Diagnostic) {
+        if let Holds::Partly { suffix, note } = self {
+            d.message.push_str(suffix);
+            d.notes.push(note.clone());
+        }
+    }
+}
+
 impl Checker<'_, '_> {
+    /// The Celery versions the module runs under (`celery_version`).
+    pub fn pin(&self, module: &ModuleData) -> &crate::celery_version::Pin {
+        self.config.versions.for_path(&module.source.path)
+    }
+
+    /// The module's Celery versions that do not read the `worker_proc_alive_timeout` the
+    /// project sets (before 4.4 the 4 s constant holds): empty when the project sets none, or
+    /// when the timeout was given to celint.
+    pub fn timeout_ignored_on(&self, module: &ModuleData) -> crate::celery_version::VersionSet {
+        use crate::catalog::versions::Fact;
+        match self.timeout {
+            Timeout::Project(_) | Timeout::Unknown(_) => self
+                .pin(module)
+                .versions
+                .minus(Fact::ProcAliveTimeoutSetting.versions()),
+            Timeout::Default | Timeout::Override(_) => crate::celery_version::VersionSet::EMPTY,
+        }
+    }
+
+    /// Where `fact` holds among the module's Celery versions.
+    pub fn holds(&self, module: &ModuleData, fact: crate::catalog::versions::Fact) -> Holds {
+        self.holds_on(module, fact.versions())
+    }
+
+    /// Where a claim true on `on` holds among the module's Celery versions.
+    pub fn holds_on(&self, module: &ModuleData, on: crate::celery_version::VersionSet) -> Holds {
+        let pin = self.pin(module);
+        let yes = pin.versions.intersect(on);
+        if yes.is_empty() {
+            return Holds::Never;
+        }
+        match pin.only_on(on) {
+            None => Holds::Always,
+            Some(note) => Holds::Partly {
+                suffix: format!(" (on Celery {} only)", yes.describe()),
+                note,
+            },
+        }
+    }
+
     pub fn place(&self, loc: Loc) -> Place {
         Place {
             file: self.file(loc.module),
@@ -156,30 +217,44 @@ impl Checker<'_, '_> {
     }
 }
 
-/// Lints the given modules; with `show_worker`, also describes the worker model.
-pub fn check(
+/// Every connection in the linted modules, and each one's summary. The summaries come first:
+/// they read the modules the handlers' calls lead into, whose settings count too.
+fn connections_and_summaries(
     analyzer: &Analyzer,
     linted: &[Arc<ModuleData>],
-    proc_alive_timeout: Option<&crate::TimeoutOverride>,
-    roots: &[std::path::PathBuf],
-    show_worker: bool,
-) -> (Vec<Diagnostic>, Option<String>) {
+) -> (Vec<Connection>, Vec<Rc<Summary>>) {
     let connections: Vec<Connection> = linted
         .iter()
         .flat_map(|m| handlers::find(&analyzer.resolver, m))
         .collect();
     // A receiver bound to `self` in a base class runs on the subclasses the project makes.
     let connections = handlers::instances::expand(&analyzer.resolver, connections);
-    // Summaries first: they read the modules the handlers' calls lead into, whose settings
-    // count too.
-    let summaries: Vec<Rc<Summary>> = connections
+    let summaries = connections
         .iter()
         .map(|c| match c.wrapper {
             Some(w) => analyzer.wrapper_summary(w.func, w.decorator, c.receiver),
             None => analyzer.summary_as(c.receiver, c.this),
         })
         .collect();
-    let config = crate::celery_config::scan(analyzer.project(), &analyzer.resolver, roots);
+    (connections, summaries)
+}
+
+/// Lints the given modules; with `show_worker`, also describes the worker model.
+pub fn check(
+    analyzer: &Analyzer,
+    linted: &[Arc<ModuleData>],
+    proc_alive_timeout: Option<&crate::TimeoutOverride>,
+    celery_version: Option<&crate::celery_version::Pin>,
+    roots: &[std::path::PathBuf],
+    show_worker: bool,
+) -> (Vec<Diagnostic>, Option<String>) {
+    let (connections, summaries) = connections_and_summaries(analyzer, linted);
+    let config = crate::celery_config::scan(
+        analyzer.project(),
+        &analyzer.resolver,
+        roots,
+        celery_version,
+    );
     // The workers the project runs, each with its pool: a rule that depends on the pool
     // holds for the pool every worker runs.
     // The app's own signals (`app.on_after_configure`) are checked as connections only: their
@@ -256,8 +331,14 @@ pub fn check(
             check(&checker, &facts, &mut out);
         }
     }
-    let worker =
-        show_worker.then(|| crate::worker::show::render(analyzer, &model, &worker_connections));
+    let worker = show_worker.then(|| {
+        crate::worker::show::render(
+            analyzer,
+            &model,
+            &worker_connections,
+            &checker.config.versions,
+        )
+    });
     // The registry declares each rule's fix level; the checks build their fixes by hand.
     debug_assert!(
         out.iter()

@@ -109,6 +109,11 @@ pub struct CheckArgs {
     #[arg(long, value_name = "NAME")]
     pub explain_call: Option<String>,
 
+    /// The Celery version the project runs (5.3, 5.3.6, or a range such as '>=5.3,<5.5'),
+    /// instead of the one read from its dependency files
+    #[arg(long, value_name = "VERSION")]
+    pub celery_version: Option<String>,
+
     /// Use this worker_proc_alive_timeout instead of the one found in the project
     #[arg(long, value_name = "SECONDS")]
     pub proc_alive_timeout: Option<f64>,

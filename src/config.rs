@@ -30,6 +30,8 @@ pub struct Options {
     pub respect_gitignore: Option<bool>,
     pub src: Option<Vec<String>>,
     pub proc_alive_timeout: Option<f64>,
+    /// The Celery version the project runs (`"5.3"`, `">=5.3,<5.5"`), over its dependency files.
+    pub celery_version: Option<String>,
     pub extend_blocking_calls: Option<Vec<String>>,
     /// Entries with the catalogue's schema (`[[tool.celint.blocking-calls]]`), checked one by
     /// one in `Config::check` so that an error names its entry.
@@ -243,6 +245,19 @@ impl Config {
                     file.key_span(&[], "proc-alive-timeout"),
                     "`proc-alive-timeout` must be a positive number of seconds",
                     "e.g. proc-alive-timeout = 10",
+                ));
+            }
+        }
+        if let Some(v) = &options.celery_version {
+            let given = crate::celery_version::Given {
+                spec: v.clone(),
+                by: String::new(),
+            };
+            if let Err(e) = given.pin() {
+                return Err(file.error(
+                    file.key_span(&[], "celery-version"),
+                    &e,
+                    "e.g. celery-version = \"5.3\", or a range: celery-version = \">=5.3,<5.5\"",
                 ));
             }
         }

@@ -13,6 +13,7 @@
 pub(crate) mod add_noqa;
 pub mod catalog;
 pub(crate) mod celery_config;
+pub mod celery_version;
 pub(crate) mod checker;
 pub mod cli;
 pub mod commands;
@@ -76,6 +77,9 @@ pub struct Settings {
     pub selection: config::CliSelection,
     pub configs: Arc<config::Configs>,
     pub proc_alive_timeout: Option<TimeoutOverride>,
+    /// The Celery versions given to celint (`--celery-version`, `celery-version`) rather than
+    /// read from the project's dependency files.
+    pub celery_version: Option<celery_version::Pin>,
     /// The user's blocking calls: entries from the configuration, names from both.
     pub extra_blocking: catalog::blocking::UserEntries,
     /// Extra source roots (`src` in the configuration).
@@ -105,6 +109,7 @@ impl Settings {
             selection: config::CliSelection::default(),
             configs: Arc::new(config::Configs::new(None, true)),
             proc_alive_timeout: None,
+            celery_version: None,
             extra_blocking: catalog::blocking::UserEntries::default(),
             src: Vec::new(),
             excludes: discover::Excludes::default(),
@@ -218,7 +223,7 @@ fn check_source_here(name: &str, bytes: &[u8]) -> Vec<Diagnostic> {
     let project = Project::isolated(vec![module]);
     let analyzer = effects::Analyzer::new(&project, catalog::blocking::UserEntries::default());
     let linted = project.modules();
-    let (mut out, _) = checker::check(&analyzer, &linted, None, &[], false);
+    let (mut out, _) = checker::check(&analyzer, &linted, None, None, &[], false);
     out.extend(linted.iter().filter_map(parse_diagnostic));
     out.sort_by_cached_key(|d| d.sort_key());
     out

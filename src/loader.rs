@@ -325,7 +325,7 @@ impl Loader {
         &self,
         roots: &[PathBuf],
         depth: usize,
-        wanted: &dyn Fn(&str) -> bool,
+        wanted: &dyn Fn(&Path) -> bool,
     ) -> Vec<(PathBuf, String)> {
         if self.hermetic {
             return Vec::new();
@@ -359,12 +359,11 @@ impl Loader {
         &self,
         root: &Path,
         depth: usize,
-        wanted: &dyn Fn(&str) -> bool,
+        wanted: &dyn Fn(&Path) -> bool,
         files: &mut Vec<PathBuf>,
     ) {
         for f in &self.walked.noted {
-            let name = f.file_name().unwrap_or_default().to_string_lossy();
-            if wanted(&name) && level_below(root, f, false).is_some_and(|l| l <= depth) {
+            if wanted(f) && level_below(root, f, false).is_some_and(|l| l <= depth) {
                 files.push(f.clone());
             }
         }
@@ -531,7 +530,7 @@ fn level_below(root: &Path, path: &Path, is_dir: bool) -> Option<usize> {
 fn walk_text_files(
     root: &Path,
     depth: usize,
-    wanted: &dyn Fn(&str) -> bool,
+    wanted: &dyn Fn(&Path) -> bool,
     files: &mut Vec<PathBuf>,
 ) {
     let walker = ignore::WalkBuilder::new(root)
@@ -547,8 +546,7 @@ fn walk_text_files(
         })
         .build();
     for entry in walker.flatten() {
-        let name = entry.file_name().to_string_lossy();
-        if entry.file_type().is_some_and(|t| t.is_file()) && wanted(&name) {
+        if entry.file_type().is_some_and(|t| t.is_file()) && wanted(entry.path()) {
             files.push(entry.into_path());
         }
     }

@@ -40,6 +40,12 @@ impl Timing {
     }
 }
 
+/// The files the walk records besides Python's: deployment files (`celery` command lines) and
+/// dependency files (the Celery version).
+fn noted(name: &str) -> bool {
+    crate::celery_config::is_command_file(name) || crate::celery_version::is_dependency_file(name)
+}
+
 /// The whole run, on the calling thread (which needs a deep stack: see `crate::STACK_SIZE`).
 pub fn run(settings: &Settings, overlay: &Overlay) -> Report {
     let timing = Timing::new();
@@ -256,7 +262,7 @@ impl Walk<'_> {
             self.paths,
             &settings.excludes,
             settings.threads,
-            crate::celery_config::is_command_file,
+            noted,
             &|p: &Path, regular: bool| {
                 if Some(p) == self.skip {
                     let bytes = Vec::new();
@@ -344,6 +350,7 @@ fn analyse(
         analyzer,
         &linted,
         settings.proc_alive_timeout.as_ref(),
+        settings.celery_version.as_ref(),
         &command_roots,
         settings.show_worker,
     )

@@ -281,6 +281,124 @@ fn silently_failing_handlers_output() {
     ]);
 }
 
+/// The findings whose truth depends on the Celery version: the same handlers under four pins,
+/// and a range that straddles a change (reported, saying on which versions it holds).
+#[test]
+fn version_dependent_findings_output() {
+    full_output_snapshots(&[
+        ("fixtures/versions/facts_3_1", "versions.facts-3.1.txt"),
+        ("fixtures/versions/facts_4_3", "versions.facts-4.3.txt"),
+        ("fixtures/versions/facts_5_5", "versions.facts-5.5.txt"),
+        ("fixtures/versions/facts_5_7", "versions.facts-5.7.txt"),
+        ("fixtures/versions/straddle", "versions.straddle.txt"),
+    ]);
+}
+
+/// `--show-worker` names each worker's Celery and where it came from, and lists the
+/// sub-projects that declare different ones.
+#[test]
+fn show_worker_names_the_celery_version() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    common::write(dir.path(), "legacy/requirements.txt", "celery==3.1.25\n");
+    common::write(
+        dir.path(),
+        "legacy/proj/celery.py",
+        "from celery import Celery\n\napp = Celery('legacy')\n",
+    );
+    common::write(
+        dir.path(),
+        "legacy/Procfile",
+        "worker: celery -A proj worker\n",
+    );
+    common::write(
+        dir.path(),
+        "new/pyproject.toml",
+        "[tool.poetry.dependencies]\ncelery = { version = \"^5.3\", extras = [\"redis\"] }\n",
+    );
+    common::write(
+        dir.path(),
+        "new/shop/celery.py",
+        "from celery import Celery\n\napp = Celery('shop')\n",
+    );
+    common::write(
+        dir.path(),
+        "new/Procfile",
+        "worker: celery -A shop worker\n",
+    );
+    let o = common::celint_in(dir.path(), &["--isolated", "--show-worker", "."]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    let celery: Vec<&str> = text
+        .lines()
+        .filter(|l| {
+            l.contains("celery:")
+                || l.starts_with("Celery")
+                || l.starts_with("  legacy:")
+                || l.starts_with("  new:")
+        })
+        .collect();
+    assert_eq!(
+        celery,
+        [
+            "  celery: 3.1 (legacy/requirements.txt:1: `celery==3.1.25`)",
+            "  celery: 5.3 to 5.7 (new/pyproject.toml:2: `celery = \"^5.3\"`)",
+            "Celery, by the directory that declares it:",
+            "  legacy: 3.1 (legacy/requirements.txt:1: `celery==3.1.25`)",
+            "  new: 5.3 to 5.7 (new/pyproject.toml:2: `celery = \"^5.3\"`)",
+        ],
+        "{text}"
+    );
+}
+
+/// `--celery-version` and `celery-version` in the configuration stand in for the dependency
+/// files; a value that is no version is refused with exit status 2.
+#[test]
+fn celery_version_given_to_celint() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    common::write(dir.path(), "requirements.txt", "celery==3.1.25\n");
+    common::write(
+        dir.path(),
+        "signals.py",
+        "from celery.signals import before_task_publish\n\n\n@before_task_publish.connect\ndef record(body=None, **kwargs):\n    print(body['id'])\n",
+    );
+    let run = |args: &[&str]| {
+        let mut all = vec!["--isolated", "--output-format", "concise"];
+        all.extend_from_slice(args);
+        all.push(".");
+        common::celint_in(dir.path(), &all)
+    };
+    // Celery 3.1 publishes with protocol 1: nothing to report.
+    assert_eq!(run(&[]).status.code(), Some(0));
+    let o = run(&["--celery-version", "5.5"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("signals.py:6:11: CEL015"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&["--celery-version", ">=3.1,<5"]);
+    assert!(
+        stdout(&o).contains("under message protocol 2 (on Celery 4.0 to 4.4 only)"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&["--celery-version", "latest"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("`latest` is not a Celery version or version specifier"),
+        "{}",
+        stderr(&o)
+    );
+    // The configuration's key, without --isolated.
+    common::write(dir.path(), "celint.toml", "celery-version = \"5.7\"\n");
+    let o = common::celint_in(dir.path(), &["--output-format", "concise", "."]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    common::write(dir.path(), "celint.toml", "celery-version = \"five\"\n");
+    let o = common::celint_in(dir.path(), &["--output-format", "concise", "."]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("celery-version"), "{}", stderr(&o));
+}
+
 /// Each fixture copied alone into a directory of its own, linted there with the full output,
 /// and the output compared with its snapshot.
 fn full_output_snapshots(cases: &[(&str, &str)]) {

@@ -10,3 +10,4 @@ pub mod heuristic;
 pub mod senders;
 pub mod signals;
 pub mod stdlib;
+pub mod versions;

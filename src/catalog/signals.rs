@@ -186,9 +186,22 @@ pub struct Signal {
 }
 
 impl Signal {
-    /// `Signal.send` catches `Exception` from receivers of every signal but `import_modules`.
+    /// The Celery versions on which a receiver's `Exception` goes no further than `Signal.send`
+    /// (`versions.toml`): from 4.0, but for `import_modules` from 4.2 and `setup_logging` from
+    /// 5.7, whose senders raise it again.
+    pub fn swallowed_on(&self) -> crate::celery_version::VersionSet {
+        use crate::catalog::versions::Fact;
+        let catches = Fact::SignalSendCatches.versions();
+        match self.name {
+            "import_modules" => catches.minus(Fact::ImportModulesRaisesThrough.versions()),
+            "setup_logging" => catches.minus(Fact::SetupLoggingRaisesThrough.versions()),
+            _ => catches,
+        }
+    }
+
+    /// Does the newest Celery swallow a receiver's `Exception`?
     pub fn swallows_exceptions(&self) -> bool {
-        self.name != "import_modules"
+        self.swallowed_on().contains(NEWEST)
     }
     pub fn is_process_init(&self) -> bool {
         self.name == "worker_process_init"
@@ -578,9 +591,12 @@ mod tests {
         assert_eq!(ready.process, Process::Main);
         assert_eq!(ready.before_control, BeforeControl::UnlessAmqp);
         assert_eq!(ready.order, Some(9));
-        assert!(!from_path("celery.signals.import_modules")
-            .unwrap()
-            .swallows_exceptions());
+        let import_modules = from_path("celery.signals.import_modules").unwrap();
+        assert!(!import_modules.swallows_exceptions());
+        assert_eq!(import_modules.swallowed_on().describe(), "4.0, 4.1");
+        let logging = from_path("celery.signals.setup_logging").unwrap();
+        assert_eq!(logging.swallowed_on().describe(), "4.0 to 5.6");
+        assert_eq!(ready.swallowed_on().describe(), "4.0 to 5.7");
     }
 
     #[test]

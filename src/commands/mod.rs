@@ -160,6 +160,7 @@ fn settings(
         selection: cli_sel,
         configs,
         proc_alive_timeout: timeout_override(cli.proc_alive_timeout, root),
+        celery_version: given_celery_version(cli.celery_version.as_deref(), root)?,
         extra_blocking,
         src: options
             .src
@@ -194,6 +195,24 @@ fn timeout_override(cli: Option<f64>, root: Option<&Config>) -> Option<crate::Ti
             "`proc-alive-timeout` in {}",
             crate::source::display_path(&config.path)
         ),
+    })
+}
+
+/// The Celery versions given to celint: the command line over the root configuration.
+fn given_celery_version(
+    cli: Option<&str>,
+    root: Option<&Config>,
+) -> Result<Option<crate::celery_version::Pin>, Report> {
+    let config = root.and_then(|c| Some((c.options.celery_version.as_deref()?, c.path.as_path())));
+    let Some(given) = crate::celery_version::Given::from(cli, config) else {
+        return Ok(None);
+    };
+    given.pin().map(Some).map_err(|e| {
+        miette!(
+            help = "e.g. --celery-version 5.3, or a range: --celery-version '>=5.3,<5.5'",
+            "{e} (given by {})",
+            given.by
+        )
     })
 }
 
@@ -267,6 +286,16 @@ fn show_settings(
             .as_ref()
             .map(|t| format!("{} s (from {})", t.seconds, t.source))
             .unwrap_or_else(|| "(found in the project, else Celery's default of 4 s)".to_string())
+    ));
+    out.push_str(&format!(
+        "celery-version: {}\n",
+        settings
+            .celery_version
+            .as_ref()
+            .map(|p| p.describe())
+            .unwrap_or_else(|| {
+                "(read from the project's dependency files; `--show-worker` shows it)".to_string()
+            })
     ));
     out.push_str(&format!(
         "extend-blocking-calls: {:?}\n",

@@ -1,8 +1,8 @@
 //! CEL004 slow-process-init: the bounded blocking time of a worker_process_init handler reaches
 //! the effective worker_proc_alive_timeout.
 
-use crate::celery_config::Timeout;
-use crate::checker::{Checker, Handler};
+use crate::celery_config::{Timeout, DEFAULT_PROC_ALIVE_TIMEOUT};
+use crate::checker::{Checker, Handler, Holds};
 use crate::diagnostic::{Applicability, Diagnostic, Fix};
 use crate::rules::Rule;
 
@@ -10,13 +10,17 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
     if !h.signal.is_process_init() || !ck.process_init_applies() || ck.is_solo() {
         return;
     }
-    let Some(limit) = ck.timeout.seconds() else {
-        return;
-    };
     let total = h.summary.seconds;
-    if total < limit {
-        return;
-    }
+    // Before Celery 4.4 the setting is not read: the 4 s constant is the limit there.
+    let ignored = ck.timeout_ignored_on(&h.module);
+    let everywhere = ignored == ck.pin(&h.module).versions;
+    let (limit, holds) = match ck.timeout.seconds() {
+        Some(set) if !everywhere && total >= set => (set, Holds::Always),
+        _ if !ignored.is_empty() && total >= DEFAULT_PROC_ALIVE_TIMEOUT => {
+            (DEFAULT_PROC_ALIVE_TIMEOUT, ck.holds_on(&h.module, ignored))
+        }
+        _ => return,
+    };
     let message = format!(
         "`{}` blocks for about {} s, at or above `worker_proc_alive_timeout` ({} s)",
         h.name(),
@@ -58,7 +62,20 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
     }
     d.notes
         .push(format!("estimated total: {} s (worst path)", secs(total)));
+    holds.mark(&mut d);
     d.notes.push(match &ck.timeout {
+        Timeout::Project(s) | Timeout::Unknown(s)
+            if limit != s.value.unwrap_or(limit) || s.value.is_none() =>
+        {
+            format!(
+                "`worker_proc_alive_timeout` is set by `{}` ({}), but Celery {} does not read it: \
+             prefork waits a fixed {} s for each child",
+                s.form,
+                s.at,
+                ignored.describe(),
+                secs(limit)
+            )
+        }
         Timeout::Default => format!(
             "`worker_proc_alive_timeout` is {} s: Celery's default, not set in the project",
             secs(limit)
@@ -94,7 +111,11 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
     });
     d.fix = Some(Fix {
         applicability: Applicability::DisplayOnly,
-        message: "Initialise lazily on first use in the child, move the work to `worker_init`, or raise `worker_proc_alive_timeout` above the worst case".to_string(),
+        message: if limit == DEFAULT_PROC_ALIVE_TIMEOUT && !ignored.is_empty() {
+            format!("Initialise lazily on first use in the child, or move the work to `worker_init` (Celery {} has no setting for the 4 s)", ignored.describe())
+        } else {
+            "Initialise lazily on first use in the child, move the work to `worker_init`, or raise `worker_proc_alive_timeout` above the worst case".to_string()
+        },
         edits: Vec::new(),
     });
     out.push(d);

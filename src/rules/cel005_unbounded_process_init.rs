@@ -1,6 +1,7 @@
 //! CEL005 unbounded-process-init: blocking work of unknown or unbounded duration reachable
 //! from a worker_process_init handler.
 
+use crate::celery_config::DEFAULT_PROC_ALIVE_TIMEOUT;
 use crate::checker::{Checker, Handler};
 use crate::diagnostic::{Applicability, Diagnostic, Fix};
 use crate::rules::cel004_slow_process_init::secs;
@@ -10,7 +11,14 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
     if !h.signal.is_process_init() || !ck.process_init_applies() || ck.is_solo() {
         return;
     }
+    // Before Celery 4.4 the setting is not read: the 4 s constant is the budget there.
+    let ignored = ck.timeout_ignored_on(&h.module);
+    let constant = format!("{} s", secs(DEFAULT_PROC_ALIVE_TIMEOUT));
     let budget = match ck.timeout.seconds() {
+        _ if !ignored.is_empty() && ignored == ck.pin(&h.module).versions => constant,
+        Some(t) if !ignored.is_empty() => {
+            format!("{} s; {constant} on Celery {}", secs(t), ignored.describe())
+        }
         Some(t) => format!("{} s", secs(t)),
         None => "its value".to_string(),
     };

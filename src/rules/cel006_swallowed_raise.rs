@@ -5,7 +5,7 @@
 
 use crate::catalog::exceptions::{self, Derives};
 use crate::catalog::signals::Process;
-use crate::checker::{Checker, Handler};
+use crate::checker::{Checker, Handler, Holds};
 use crate::diagnostic::{Applicability, Diagnostic, Fix};
 use crate::project::ModuleData;
 use crate::resolve::{ClassRef, Ctx, Value};
@@ -16,7 +16,12 @@ use crate::syntax::visitor::{walk_body, walk_stmt, Visitor};
 pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
     // A `setup_logging` receiver's exception is swallowed up to Celery 5.6 and re-raised by
     // 5.7 (start-up aborts): CEL016 reports it, with both outcomes.
-    if !h.signal.swallows_exceptions() || h.signal.name == "setup_logging" {
+    if h.signal.name == "setup_logging" {
+        return;
+    }
+    // Celery 3.x lets every receiver's exception through; `import_modules` re-raises from 4.2.
+    let holds = ck.holds_on(&h.module, h.signal.swallowed_on());
+    if holds == Holds::Never {
         return;
     }
     // Thread pools never send worker_process_init: its handlers never run.
@@ -57,6 +62,7 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
         );
         let mut d = Diagnostic::new(Rule::SwallowedRaise, ck.file(h.func.module), span, message);
         d.notes.push(fate.to_string());
+        holds.mark(&mut d);
         let advice = match h.signal.process {
             Process::Main if !matches!(h.signal.before_control, crate::catalog::signals::BeforeControl::No) => {
                 "To stop the worker, `raise SystemExit(1)` (it is not an `Exception` and propagates)"

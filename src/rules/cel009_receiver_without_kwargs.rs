@@ -1,7 +1,8 @@
 //! CEL009 receiver-without-kwargs: `Signal.connect` raises ValueError at import for a receiver
 //! that cannot take `**kwargs`.
 
-use crate::checker::{Checker, Handler};
+use crate::catalog::versions::Fact;
+use crate::checker::{Checker, Handler, Holds};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::rules::cel008_weak_local_receiver::insert_argument;
 use crate::rules::Rule;
@@ -28,13 +29,28 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
     } else {
         format!("`{}`", h.name())
     };
-    let message = format!("{what} lacks `**kwargs`: connecting it raises ValueError at import");
+    // Before Celery 4.1 `connect` takes any receiver: each send then fails instead.
+    let holds = ck.holds(&h.module, Fact::ConnectChecksKwargs);
+    let message = if holds == Holds::Never {
+        format!("{what} lacks `**kwargs`: every send calls it with keywords it cannot take")
+    } else {
+        format!("{what} lacks `**kwargs`: connecting it raises ValueError at import")
+    };
     let mut d = Diagnostic::new(
         Rule::ReceiverWithoutKwargs,
         ck.file(func.module),
         def.name_span,
         message,
     );
+    holds.mark(&mut d);
+    if holds == Holds::Never {
+        d.notes.push(format!(
+            "Celery {} connects it unchecked; each `{}.send` passes `signal` and the signal's \
+             keywords, and the call raises TypeError",
+            ck.pin(&h.module).describe(),
+            h.signal.name
+        ));
+    }
     if h.called.is_some() {
         d.notes.push(format!(
             "`{}` is the wrapper a decorator puts around `{}`: it is what is connected",
@@ -42,7 +58,9 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
             h.name()
         ));
     }
-    d.notes.push(format!("`{}.connect` checks its receivers: \"ValueError: Signal receiver must accept keyword arguments.\"", h.signal.name));
+    if holds != Holds::Never {
+        d.notes.push(format!("`{}.connect` checks its receivers: \"ValueError: Signal receiver must accept keyword arguments.\"", h.signal.name));
+    }
     let name = if params.names.iter().any(|n| n == "kwargs")
         || params.vararg.as_deref() == Some("kwargs")
     {

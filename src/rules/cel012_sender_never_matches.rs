@@ -14,14 +14,14 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
     let Some(arg) = &c.sender else {
         return;
     };
-    // Never on any Celery version the signal table describes.
-    let kinds = c.signal.sender.values();
-    if kinds.is_empty() || kinds.iter().any(|k| !never(&arg.given, **k)) {
-        return;
-    }
-    let Some(sent) = c.signal.sender() else {
+    // The versions of the project's Celery on which the sender is never of that kind
+    // (`worker_process_init`'s is None before 5.7).
+    let versions = ck.pin(&c.module).versions;
+    let never_on = versions.filter(|v| c.signal.sender_at(v).is_some_and(|k| never(&arg.given, k)));
+    let Some(sent) = never_on.newest().and_then(|v| c.signal.sender_at(v)) else {
         return;
     };
+    let holds = ck.holds_on(&c.module, never_on);
     let text = &c.module.source.text;
     let written = slice(text, arg.span).unwrap_or("...");
     let message = format!(
@@ -44,10 +44,7 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
         given_as(&arg.given, sent),
         h.name()
     ));
-    if kinds.len() > 1 {
-        d.notes
-            .push("this holds on every Celery version the signal table describes".to_string());
-    }
+    holds.mark(&mut d);
     let task = match (&arg.given, sent) {
         (Given::Text { .. }, Sender::TaskInstance) => task_named(ck, h, written),
         _ => None,

@@ -242,6 +242,14 @@ fn lost_under_spawn(ck: &Checker, h: &Handler) -> Option<Diagnostic> {
     if !starts.iter().all(|s| s.value == Some(StartMethod::Spawn)) {
         return None;
     }
+    // Before Celery 5.7 the setting is not read and the pool forks.
+    let holds = ck.holds(
+        &c.module,
+        crate::catalog::versions::Fact::PoolStartMethodSetting,
+    );
+    if holds == crate::checker::Holds::Never {
+        return None;
+    }
     let parent = ck
         .connections
         .iter()
@@ -263,6 +271,7 @@ fn lost_under_spawn(ck: &Checker, h: &Handler) -> Option<Diagnostic> {
     ));
     d.notes
         .push("connect the receiver at module level, in a module the worker imports".to_string());
+    holds.mark(&mut d);
     Some(d)
 }
 

@@ -4,7 +4,8 @@
 //! the receiver (`connect` cannot weakly reference a `@shared_task` proxy; an `@app.task`
 //! runs inline, never queued).
 
-use crate::checker::{Checker, Handler};
+use crate::celery_version::VersionSet;
+use crate::checker::{Checker, Handler, Holds};
 use crate::diagnostic::{Diagnostic, FileRef};
 use crate::handlers::{TaskReceiver, Weak};
 use crate::rules::Rule;
@@ -56,11 +57,20 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
     if def.params.kwarg.is_none() || c.partial {
         return;
     }
-    if let Some((param, missing)) = missing_parameter(h, def) {
+    let versions = ck.pin(&h.module).versions;
+    if let Some((param, missing, dead_on)) = missing_parameter(h, def, versions) {
+        let holds = ck.holds_on(&h.module, dead_on);
         let message = match missing {
-            Missing::Never => format!(
+            Missing::Never if holds == Holds::Always => format!(
                 "`{}` requires `{param}`, which `{}` never passes: every call raises TypeError",
                 def.name, h.signal.name
+            ),
+            Missing::Never => format!(
+                "`{}` requires `{param}`, which `{}` does not pass on Celery {}: calls raise \
+                 TypeError",
+                def.name,
+                h.signal.name,
+                dead_on.describe()
             ),
             Missing::PositionOnly => format!(
                 "`{}` takes `{param}` by position only, Celery passes keywords: every call raises \
@@ -74,7 +84,13 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
             ),
         };
         let mut d = Diagnostic::new(Rule::DeadReceiver, file, def.name_span, message);
-        let passed: Vec<String> = passed(h).iter().map(|k| format!("`{k}`")).collect();
+        if let Holds::Partly { note, .. } = &holds {
+            d.notes.push(note.clone());
+        }
+        let passed: Vec<String> = passed(h, versions)
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect();
         d.notes.push(format!(
             "Celery calls receivers with keywords only: `sender`, `signal` and {}",
             if passed.is_empty() {
@@ -98,11 +114,11 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The keywords the signal passes on any Celery version the table describes.
-fn passed(h: &Handler) -> Vec<&'static str> {
+/// The keywords the signal passes on any of `versions` (the project's).
+fn passed(h: &Handler, versions: VersionSet) -> Vec<&'static str> {
     let mut out: Vec<&str> = Vec::new();
-    for names in h.signal.kwargs.values() {
-        for n in names {
+    for v in versions.iter() {
+        for n in h.signal.kwargs_at(v) {
             if !out.contains(&n.as_str()) {
                 out.push(n);
             }
@@ -122,13 +138,17 @@ enum Missing {
     Sometimes,
 }
 
-/// The first required parameter Celery does not pass, and why.
-fn missing_parameter<'d>(h: &Handler, def: &'d Function) -> Option<(&'d str, Missing)> {
+/// The first required parameter Celery does not pass, why, and on which of `versions` (the
+/// project's Celery versions).
+fn missing_parameter<'d>(
+    h: &Handler,
+    def: &'d Function,
+    versions: VersionSet,
+) -> Option<(&'d str, Missing, VersionSet)> {
     let params = &def.params;
     // A method is called bound (`obj.method`, `self.method`): its first parameter is the
     // instance. A static method has none.
     let bound = matches!(def.parent, Scope::Class(_)) && !is_staticmethod(def);
-    let passed = passed(h);
     params
         .names
         .iter()
@@ -137,16 +157,18 @@ fn missing_parameter<'d>(h: &Handler, def: &'d Function) -> Option<(&'d str, Mis
         .filter(|(i, _)| !params.defaulted.get(*i).copied().unwrap_or(true))
         .find_map(|(i, name)| {
             if i < params.posonly {
-                return Some((name.as_str(), Missing::PositionOnly));
+                return Some((name.as_str(), Missing::PositionOnly, versions));
             }
-            if !(name == "sender" || name == "signal" || passed.contains(&name.as_str())) {
-                return Some((name.as_str(), Missing::Never));
+            let always = name == "sender" || name == "signal";
+            let dead = versions.filter(|v| !h.signal.kwargs_at(v).iter().any(|k| k == name));
+            if !always && !dead.is_empty() {
+                return Some((name.as_str(), Missing::Never, dead));
             }
             h.signal
                 .kwargs_sometimes_missing
                 .iter()
                 .any(|k| k == name)
-                .then_some((name.as_str(), Missing::Sometimes))
+                .then_some((name.as_str(), Missing::Sometimes, versions))
         })
 }
 

@@ -5,7 +5,8 @@
 
 use std::collections::HashSet;
 
-use crate::checker::{Checker, Handler};
+use crate::catalog::versions::Fact;
+use crate::checker::{Checker, Handler, Holds};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::effects::{Hop, Loc};
 use crate::project::ModuleData;
@@ -56,7 +57,16 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
     if !PUBLISH.contains(&h.signal.name) || sets_protocol_1(ck, h) {
         return;
     }
+    // Celery 3.x publishes with protocol 1 only: there `body` is the dict these reads expect.
+    let holds = ck.holds(&h.module, Fact::MessageProtocol2);
+    if holds == Holds::Never {
+        return;
+    }
+    let start = out.len();
     scan(ck, h, h.func, "body", &mut Vec::new(), out);
+    for d in out.iter_mut().skip(start) {
+        holds.mark(d);
+    }
 }
 
 /// The dict reads of the argument `param` of `func` (the handler's `body`, or the parameter of
@@ -282,7 +292,7 @@ fn diagnostic(
         None => "tuple indices must be integers: TypeError".to_string(),
     };
     let message = format!(
-        "`{written}` fails: a publish handler's `body` is a tuple under message protocol 2 (Celery 4+)"
+        "`{written}` fails: a publish handler's `body` is a tuple under message protocol 2"
     );
     let loc = Loc {
         module: module.id,

@@ -11,6 +11,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::catalog::signals::Kind;
+use crate::catalog::versions::Fact;
 use crate::checker::{Checker, Handler};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::effects::{Hop, Loc};
@@ -163,19 +164,41 @@ fn may_raise(ck: &Checker, h: &Handler) -> Option<Diagnostic> {
         seen: HashSet::new(),
     };
     let (loc, hops, what) = search.function(h.func, 0)?;
-    let message = format!(
-        "`setup_logging` receiver can raise (`{what}`): no worker logs (Celery 5.6 and older) or no \
-         start (5.7)"
-    );
+    // What follows depends on the version: swallowed from 4.0 to 5.6, raised through on 5.7
+    // (and on 3.x, whose `Signal.send` catches nothing).
+    let pin = ck.pin(&h.module);
+    let stops = Fact::SetupLoggingRaisesThrough.on(pin);
+    let silent = pin.versions.minus(stops);
+    let outcome = match (silent.is_empty(), stops.is_empty()) {
+        (false, false) => format!(
+            "no worker logs (Celery {}) or no start ({})",
+            silent.describe(),
+            stops.describe()
+        ),
+        (true, _) => format!("the worker does not start (Celery {})", stops.describe()),
+        (false, true) => format!(
+            "the worker runs without logs (Celery {})",
+            silent.describe()
+        ),
+    };
+    let message = format!("`setup_logging` receiver can raise (`{what}`): {outcome}");
     let mut d = ck.at(Rule::LoggingTakeover, h, loc, &hops, message);
     d.severity = Some(Severity::Warning);
-    d.notes.push(
-        "Celery up to 5.6 swallows the exception: the worker runs with no logging at all (no \
-         \"ready.\", no task errors) and prints nothing about it"
-            .to_string(),
-    );
+    if !silent.is_empty() {
+        d.notes.push(format!(
+            "Celery {} swallows the exception: the worker runs with no logging at all (no \
+             \"ready.\", no task errors) and prints nothing about it",
+            silent.describe()
+        ));
+    }
+    if !stops.is_empty() {
+        d.notes.push(format!(
+            "Celery {} lets it through: the worker does not start",
+            stops.describe()
+        ));
+    }
     d.notes
-        .push("Celery 5.7 re-raises it: the worker does not start".to_string());
+        .push(format!("the project's Celery version: {}", pin.describe()));
     d.notes.push(
         "catch the exception and fall back to a basic configuration (`logging.basicConfig`), \
          printing the error to stderr"

@@ -3,7 +3,8 @@
 //! runs no task: the context is empty (ids are None), `current_task` is None, and the Consumer
 //! that sends `task_received` has no `request` at all.
 
-use crate::checker::{Checker, Handler};
+use crate::catalog::versions::Fact;
+use crate::checker::{Checker, Handler, Holds};
 use crate::diagnostic::Diagnostic;
 use crate::effects::{Hop, Loc};
 use crate::project::ModuleData;
@@ -46,7 +47,19 @@ pub fn check(ck: &Checker, h: &Handler, out: &mut Vec<Diagnostic>) {
     let Some(sent) = sent(h.signal.name) else {
         return;
     };
+    // Before Celery 5.2 only the pool child sends `task_failure`, with the request set.
+    let holds = match sent {
+        Sent::SomePaths => ck.holds(&h.module, Fact::TaskFailureFromMainProcess),
+        _ => Holds::Always,
+    };
+    if holds == Holds::Never {
+        return;
+    }
+    let start = out.len();
     scan(ck, h, sent, h.func, "sender", &mut Vec::new(), out);
+    for d in out.iter_mut().skip(start) {
+        holds.mark(d);
+    }
 }
 
 /// The reads of a request context in `func`, whose parameter `param` holds the signal's

@@ -168,13 +168,6 @@ pub fn is_command_file(name: &str) -> bool {
     named(name).is_some()
 }
 
-/// Every `celery` worker, beat and `multi start` command in the project's deployment files at
-/// most [`DEPTH`] levels below `roots`, in file and line order.
-pub fn find(project: &crate::project::Project, roots: &[PathBuf]) -> Vec<Command> {
-    let files = project.loader().text_files(roots, DEPTH, &is_command_file);
-    from_files(&files, roots)
-}
-
 /// What a file is, once its text is known.
 enum Kind {
     Procfile,

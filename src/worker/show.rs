@@ -9,20 +9,34 @@ use super::commands::Source;
 use super::timeline::{self, Loads, STEPS};
 use super::{Model, Worker};
 use crate::celery_config::Pool;
+use crate::celery_version::ProjectVersions;
 use crate::effects::Analyzer;
 use crate::handlers::Connection;
 use crate::source::display_path;
 
-pub fn render(an: &Analyzer, model: &Model, connections: &[Connection]) -> String {
+pub fn render(
+    an: &Analyzer,
+    model: &Model,
+    connections: &[Connection],
+    versions: &ProjectVersions,
+) -> String {
     let mut out = String::new();
     for (i, w) in model.workers.iter().enumerate() {
-        worker(an, i + 1, w, &mut out);
+        worker(an, i + 1, w, versions, &mut out);
+    }
+    let pins = versions.pins();
+    if pins.len() > 1 {
+        let _ = writeln!(out, "Celery, by the directory that declares it:");
+        for (dir, pin) in pins {
+            let dir = dir.map_or("(everywhere)".to_string(), display_path);
+            let _ = writeln!(out, "  {dir}: {}", pin.describe());
+        }
     }
     timeline(model, connections, &mut out);
     out
 }
 
-fn worker(an: &Analyzer, n: usize, w: &Worker, out: &mut String) {
+fn worker(an: &Analyzer, n: usize, w: &Worker, versions: &ProjectVersions, out: &mut String) {
     let project = an.project();
     match &w.command {
         Some(c) => {
@@ -61,6 +75,16 @@ fn worker(an: &Analyzer, n: usize, w: &Worker, out: &mut String) {
         let _ = writeln!(out, "    ({note})");
     }
     let _ = writeln!(out, "  pool: {} ({})", pool_name(w.pool), w.pool_from);
+    // The worker runs the Celery of the (sub-)project its entry module is in, else of the
+    // directory its command line runs in.
+    let entry = w.entry.first().and_then(|id| project.module(*id));
+    let place = match (&entry, &w.command) {
+        (Some(m), _) => m.source.path.clone(),
+        (None, Some(c)) => c.workdir.clone().unwrap_or_else(|| c.file.clone()),
+        (None, None) => std::path::PathBuf::new(),
+    };
+    let pin = versions.for_path(&place);
+    let _ = writeln!(out, "  celery: {}", pin.describe());
 }
 
 fn source_label(s: Source) -> &'static str {
