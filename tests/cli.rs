@@ -281,12 +281,13 @@ fn silently_failing_handlers_output() {
     ]);
 }
 
-/// The findings whose truth depends on the Celery version: the same handlers under four pins,
+/// The findings whose truth depends on the Celery version: the same handlers under five pins,
 /// and a range that straddles a change (reported, saying on which versions it holds).
 #[test]
 fn version_dependent_findings_output() {
     full_output_snapshots(&[
         ("fixtures/versions/facts_3_1", "versions.facts-3.1.txt"),
+        ("fixtures/versions/facts_4_0", "versions.facts-4.0.txt"),
         ("fixtures/versions/facts_4_3", "versions.facts-4.3.txt"),
         ("fixtures/versions/facts_5_5", "versions.facts-5.5.txt"),
         ("fixtures/versions/facts_5_7", "versions.facts-5.7.txt"),
