@@ -759,6 +759,12 @@ def spawn(argv, *, env, cwd, log_path) -> subprocess.Popen:
 
 def group_alive(pgid: int) -> bool:
     """Whether a live (not zombie) process is left in process group `pgid`."""
+    try:
+        os.killpg(pgid, 0)  # nothing at all left in the group: no need to read /proc
+    except ProcessLookupError:
+        return False
+    except OSError:
+        pass
     for d in Path("/proc").iterdir():
         if not d.name.isdigit():
             continue
@@ -787,7 +793,7 @@ def stop_group(p: subprocess.Popen, term_wait: float = 6.0) -> None:
             p.poll()
             if not group_alive(p.pid):
                 break
-            time.sleep(0.1)
+            time.sleep(0.2)
     try:
         p.wait(timeout=3)
     except subprocess.TimeoutExpired:
@@ -1209,6 +1215,23 @@ def read(path: Path) -> str:
         return ""
 
 
+class Tail:
+    """A log file watched while it is written: read again only when its size changed (the same str
+    object is returned otherwise, so that what was computed from it can be kept)."""
+
+    def __init__(self, path: Path):
+        self.path, self.size, self.text = path, -1, ""
+
+    def get(self) -> str:
+        try:
+            size = os.stat(self.path).st_size
+        except OSError:
+            size = 0
+        if size != self.size:
+            self.size, self.text = size, read(self.path)
+        return self.text
+
+
 RE_RECEIVED = re.compile(r"(?:Task [\w.]+\[([^\]]+)\] received|Received task: [\w.]+\[([^\]]+)\])")
 RE_TASK_ENDED = re.compile(r"(?:Task [\w.]+\[([^\]]+)\] (?:succeeded|raised)"
                            r"|Discarding revoked task: [\w.]+\[([^\]]+)\]"
@@ -1266,6 +1289,7 @@ class ClientRun:
         self.ended_at = None  # when every task the worker received had ended (after the exit)
         self.received = 0
         self.text = ""
+        self._parsed, self._received, self._ended = None, set(), set()
 
     def watch(self, now: float, wtext: str) -> None:
         if self.proc is None:
@@ -1279,8 +1303,11 @@ class ClientRun:
                 self.rc, self.exited = "timeout", now
         if self.rc is None:
             return
-        received = {next(g for g in m if g) for m in RE_RECEIVED.findall(wtext)}
-        ended = {next(g for g in m if g) for m in RE_TASK_ENDED.findall(wtext)}
+        if wtext is not self._parsed:
+            self._parsed = wtext
+            self._received = {next(g for g in m if g) for m in RE_RECEIVED.findall(wtext)}
+            self._ended = {next(g for g in m if g) for m in RE_TASK_ENDED.findall(wtext)}
+        received, ended = self._received, self._ended
         self.received = len(received)
         if received <= ended:
             self.ended_at = self.ended_at if self.ended_at is not None else now
@@ -1431,10 +1458,16 @@ def run_one_on(sc: Scenario, broker_name: str, ctx: Ctx, expected: str, env_: En
         meas = Measure() if sc.measure else None
         ready_at = pinged = None
         pinged_at = -10.0
+        wtail, btail = Tail(wlog), Tail(blog)
+        parsed = None  # the worker log's text the counts below were taken from
         while True:
             now = time.monotonic() - t0
-            text, btext = read(wlog), read(blog)
-            ready = bool(RE_READY.search(text))
+            text, btext = wtail.get(), btail.get()
+            if text is not parsed:  # re-read and re-counted only when the log grew
+                parsed = text
+                ready = bool(RE_READY.search(text))
+                done = len(RE_TASK_DONE.findall(text))
+                exits, kills = len(RE_EXIT.findall(text)), text.count(RE_UP_TIMEOUT)
             alive = worker.poll() is None
             if ready and ready_at is None:
                 ready_at = now
@@ -1448,7 +1481,6 @@ def run_one_on(sc: Scenario, broker_name: str, ctx: Ctx, expected: str, env_: En
             if start_lock is not None and (ready or not alive):
                 start_lock.release()
                 start_lock = None
-            done = len(RE_TASK_DONE.findall(text))
             if sc.tasks and sent_at is None and ready:
                 # one failing task then one ping: two child recycles (--max-tasks-per-child=1)
                 app.send_task("celint_rt.fail")
@@ -1477,7 +1509,6 @@ def run_one_on(sc: Scenario, broker_name: str, ctx: Ctx, expected: str, env_: En
             if exited_at is not None and (bystander_exited_at is not None or (
                     now - exited_at >= GRACE_AFTER_EXIT and not bystander_stopping)):
                 break
-            exits, kills = len(RE_EXIT.findall(text)), text.count(RE_UP_TIMEOUT)
             if exits >= LOOP_EVENTS or kills >= LOOP_EVENTS:
                 break
             if now >= ctx.args.budget and alive and not ready and pinged is None and now - pinged_at >= 3.0:
@@ -1976,6 +2007,9 @@ def parse_args(argv):
                          "on every version run")
     ap.add_argument("--old-broker", choices=["both", "redis", "amqp", "rabbitmq"], default="both",
                     help=f"the brokers of the versions other than {NEWEST} (default: both)")
+    ap.add_argument("--old-blocks", choices=["both", "example"], default="both",
+                    help=f"which rule-document blocks the versions other than {NEWEST} run when they run the blocks only "
+                         "(--matrix, --examples-only): Example and Use instead (default), or the Examples alone")
     ap.add_argument("--build-only", action="store_true", help="build the venvs of the versions asked for, run nothing")
     ap.add_argument("--celint-wait", type=float, default=0.0, metavar="SECONDS",
                     help="with --celint PATH not built yet: run the rows that do not need it, and wait up to SECONDS "
@@ -2118,6 +2152,13 @@ def main(argv) -> int:
         for b in ([broker] if broker else BROKERS):
             overrides[(rule, label, b)] = cls
 
+    def scope_of(e: Env) -> str:
+        if e.full:
+            return "the full set"
+        if args.old_blocks == "example" and e.name != NEWEST:
+            return "the rule documents' Example blocks"
+        return "the rule documents' Example and Use instead blocks"
+
     def expected(s: Scenario, e: Env, b: str) -> str:
         return overrides.get((s.rule, s.label, b)) or s.expected_on(e.name)[b]
 
@@ -2127,7 +2168,8 @@ def main(argv) -> int:
 
     per_env = {}
     for e in envs:
-        rows = scenarios if e.full else [s for s in scenarios if s.label in ("example", "fixed")]
+        blocks = ("example",) if args.old_blocks == "example" and e.name != NEWEST else ("example", "fixed")
+        rows = scenarios if e.full else [s for s in scenarios if s.label in blocks]
         per_env[e.name] = [(s, b, e) for s in rows for b in brokers_of(e)]
     jobs = [j for e in envs for j in per_env[e.name]]
     if args.list:
@@ -2168,7 +2210,7 @@ def main(argv) -> int:
 
     for e in envs:
         print(f"runtime: Celery {e.name}: {e.describe()} ({e.venv}); "
-              + ("the full set" if e.full else "the rule documents' Example and Use instead blocks"))
+              + scope_of(e))
     for v, why in skipped.items():
         print(f"runtime: Celery {v}: not run: {why}")
 
@@ -2326,7 +2368,7 @@ def main(argv) -> int:
                    else "MISMATCH" if r.observed in CLASSES else "ERROR")
             rows.append([r.scenario.rule, r.scenario.label, r.broker, r.expected, r.observed, okc, r.evidence])
         print(f"\n== Celery {e.name}: {e.describe()}; "
-              + ("the full set" if e.full else "the rule documents' Example and Use instead blocks"))
+              + scope_of(e))
         print(table(rows, ["rule", "example", "broker", "expected", "observed", "ok", "evidence"]))
         nr = [r for r in mine if not_run(r)]
         sk = [r for r in mine if r.skipped]
