@@ -343,11 +343,7 @@ impl Loader {
         files
             .into_iter()
             .filter_map(|path| {
-                let meta = std::fs::metadata(&path).ok()?;
-                if meta.len() > 1_000_000 {
-                    return None;
-                }
-                let text = std::fs::read_to_string(&path).ok()?;
+                let text = read_text(&path)?;
                 Some((path, text))
             })
             .collect()
@@ -527,6 +523,36 @@ fn level_below(root: &Path, path: &Path, is_dir: bool) -> Option<usize> {
 
 /// The files `wanted` names at most `depth` levels below `root`, as `Loader::text_files`
 /// describes.
+/// A text file's contents: UTF-8, or UTF-16 with its byte-order mark (Windows editors save
+/// requirements files so). Files over 1 MB are skipped, but for lock files, which a large
+/// project's are (uv.lock, poetry.lock), up to 64 MB: they are scanned a line at a time.
+pub fn read_text(path: &Path) -> Option<String> {
+    let meta = std::fs::metadata(path).ok()?;
+    let is_lock = path.extension().is_some_and(|e| e == "lock");
+    let limit = if is_lock { 64_000_000 } else { 1_000_000 };
+    if meta.len() > limit {
+        return None;
+    }
+    let bytes = std::fs::read(path).ok()?;
+    let utf16 = match bytes.get(..2) {
+        Some([0xFF, 0xFE]) => Some(encoding_rs::UTF_16LE),
+        Some([0xFE, 0xFF]) => Some(encoding_rs::UTF_16BE),
+        _ => None,
+    };
+    match utf16 {
+        Some(encoding) => {
+            let (text, _, malformed) = encoding.decode(&bytes);
+            (!malformed).then(|| text.into_owned())
+        }
+        None => String::from_utf8(bytes)
+            .ok()
+            .map(|s| match s.strip_prefix('\u{feff}') {
+                Some(rest) => rest.to_string(),
+                None => s,
+            }),
+    }
+}
+
 fn walk_text_files(
     root: &Path,
     depth: usize,

@@ -367,24 +367,28 @@ pub fn from_files(
     }
     let mut texts: BTreeMap<PathBuf, String> = files.into_iter().collect();
     for path in above(roots) {
-        if let Ok(text) = std::fs::read_to_string(&path) {
+        if let Some(text) = crate::loader::read_text(&path) {
             texts.entry(path).or_insert(text);
         }
     }
-    let mut by_dir: BTreeMap<PathBuf, Vec<(Form, Vec<Entry>)>> = BTreeMap::new();
+    let mut by_dir: BTreeMap<PathBuf, Vec<Declared>> = BTreeMap::new();
     let mut reader = Reader {
         texts: &texts,
         extra: BTreeMap::new(),
     };
     for (path, text) in &texts {
-        let Some(form) = files::form(path) else {
+        let Some(form) = files::form(path).map(|f| files::refine(f, text)) else {
             continue;
         };
         let found = reader.effective(form, path, text);
         if found.is_empty() {
             continue;
         }
-        by_dir.entry(owner(path)).or_default().push((form, found));
+        by_dir.entry(owner(path)).or_default().push(Declared {
+            tier: form.tier(),
+            auxiliary: files::is_auxiliary(path),
+            found,
+        });
     }
     let dirs: Vec<(PathBuf, Pin)> = by_dir
         .into_iter()
@@ -418,9 +422,11 @@ fn owner(path: &Path) -> PathBuf {
     }
 }
 
-/// The dependency files in the directories above the roots that are inside a project (and in
-/// their requirements directories), up to the project's top: the nearest directory with a
-/// project marker (`pyproject.toml`, `setup.py`, `setup.cfg`, `.git`).
+/// The dependency files in the directories above the roots (and in their requirements
+/// directories), up to the repository's top (`.git`); for a root outside a repository that is
+/// not a project's top itself, up to the nearest directory with a project marker
+/// (`pyproject.toml`, `setup.py`, `setup.cfg`). A sub-project linted alone still finds the
+/// Celery its repository declares.
 fn above(roots: &[PathBuf]) -> Vec<PathBuf> {
     let marked = |d: &Path| {
         crate::scope::PROJECT_MARKERS
@@ -429,13 +435,20 @@ fn above(roots: &[PathBuf]) -> Vec<PathBuf> {
     };
     let mut out = Vec::new();
     let mut seen = HashSet::new();
+    let repository = |d: &Path| d.join(".git").exists();
     for root in roots {
-        if marked(root) {
+        if repository(root) {
             continue;
         }
         // Outside any project (no marker within reach), nothing above speaks for it.
-        let Some(top) = root.ancestors().skip(1).take(ABOVE).position(marked) else {
-            continue;
+        let mut up = root.ancestors().skip(1).take(ABOVE);
+        let top = match up.clone().position(repository) {
+            Some(top) => top,
+            None if marked(root) => continue,
+            None => match up.position(marked) {
+                Some(top) => top,
+                None => continue,
+            },
         };
         for dir in root.ancestors().skip(1).take(top + 1) {
             if !seen.insert(dir.to_path_buf()) {
@@ -474,19 +487,14 @@ impl Reader<'_> {
         }
         self.extra
             .entry(path.to_path_buf())
-            .or_insert_with(|| {
-                let meta = std::fs::metadata(path).ok()?;
-                (meta.is_file() && meta.len() <= 1_000_000)
-                    .then(|| std::fs::read_to_string(path).ok())
-                    .flatten()
-            })
+            .or_insert_with(|| crate::loader::read_text(path))
             .clone()
     }
 
     /// What the file says of Celery: for a requirements file, with what it includes, and
     /// narrowed by its constraints files.
     fn effective(&mut self, form: Form, path: &Path, text: &str) -> Vec<Entry> {
-        if form != Form::Requirements {
+        if !form.is_requirements() {
             return files::read(form, path, text)
                 .found
                 .into_iter()
@@ -550,16 +558,34 @@ fn constrained(found: Vec<Entry>, constraints: Vec<Entry>) -> Vec<Entry> {
     out
 }
 
-/// The pin of a directory: its first kind of file that names Celery. Versioned requirements
-/// join; one without a version adds nothing to them (alone, it is the newest); constraints
-/// narrow the result where they leave something.
-fn pin_of(files: Vec<(Form, Vec<Entry>)>) -> Option<Pin> {
-    let tier = files.iter().map(|(f, _)| f.tier()).min()?;
+/// What one dependency file declares.
+struct Declared {
+    tier: u8,
+    /// A file for tests, documentation or development (`files::is_auxiliary`).
+    auxiliary: bool,
+    found: Vec<Entry>,
+}
+
+/// The pin of a directory: its first kind of file that names Celery, among the files for the
+/// project itself (a test matrix's pins are not what the worker runs), else among the files
+/// for its tests or documentation. Versioned requirements join; one without a version adds
+/// nothing to them (alone, it is the newest); constraints narrow the result where they leave
+/// something.
+fn pin_of(files: Vec<Declared>) -> Option<Pin> {
+    let auxiliary = files.iter().all(|d| d.auxiliary);
+    let tier = files
+        .iter()
+        .filter(|d| auxiliary || !d.auxiliary)
+        .map(|d| d.tier)
+        .min()?;
     let mut versions = VersionSet::EMPTY;
     let mut narrowed: Option<VersionSet> = None;
     let mut beyond = false;
     let mut origins: Vec<Origin> = Vec::new();
-    for (_, found) in files.into_iter().filter(|(f, _)| f.tier() == tier) {
+    let chosen = files
+        .into_iter()
+        .filter(|d| d.tier == tier && (auxiliary || !d.auxiliary));
+    for Declared { found, .. } in chosen {
         for (f, path) in found {
             if let Some(a) = f.allowed {
                 let (set, out_of_range) = settle(a);

@@ -64,8 +64,18 @@ pub fn allowed(text: &str, dialect: Dialect) -> Option<Allowed> {
             set = set.with(i);
         }
     }
-    let newer = [[5, 8, 0], [6, 0, 0], [7, 0, 0]].iter().any(|r| holds(r));
-    let older = [[2, 5, 0], [1, 0, 0]].iter().any(|r| holds(r));
+    // Versions before and after those celint describes, each minor through its patches
+    // (`==2.5.3` is older, `>=5.8.1` newer).
+    let some_release = |majors: std::ops::RangeInclusive<u32>,
+                        minors: std::ops::RangeInclusive<u32>| {
+        majors.into_iter().any(|major| {
+            minors
+                .clone()
+                .any(|minor| (0..=MAX_PATCH).any(|p| holds(&[major, minor, p])))
+        })
+    };
+    let newer = some_release(5..=5, 8..=20) || some_release(6..=9, 0..=20);
+    let older = some_release(0..=2, 0..=20);
     Some(Allowed { set, newer, older })
 }
 
@@ -307,6 +317,8 @@ mod tests {
         assert_eq!(minors("==5.5.0rc1", p), "5.5");
         assert_eq!(minors("", p), "3.0 to 5.7 +newer +older");
         assert_eq!(minors("==6.0", p), "(none) +newer");
+        assert_eq!(minors("==2.5.3", p), "(none) +older");
+        assert_eq!(minors(">=5.8.1", p), "(none) +newer");
         assert!(allowed("=>5", p).is_none());
     }
 
