@@ -18,6 +18,35 @@ report the rule on it) and expects what the document expects of its "Use instead
     python3 tests/runtime/run.py --no-autofix           # without the autofix scenarios (no cargo build)
     python3 tests/runtime/run.py --only CEL012 --no-autofix --venv /tmp/celery553   # another Celery
     python3 tests/runtime/run.py --only CEL015 --celint target/release/celint      # a celint already built
+    python3 tests/runtime/run.py --celery all --jobs 20       # everything on Celery 4.4 and 5.3-5.7
+    python3 tests/runtime/run.py --matrix --old-broker redis --old-blocks example --jobs 20   # as CI
+    python3 tests/runtime/run.py --celery 5.3,5.4 --examples-only --only CEL016
+
+Celery versions. The rows run on Celery 5.7 by default; `--celery X.Y[,X.Y]` (or `all`: 4.4, 5.3,
+5.4, 5.5, 5.6, 5.7) runs them on several, each version's rows side by side with the others' (one
+pool of --jobs), each in the pinned venv of its version: target/runtime-venv for 5.7 (from
+tests/runtime/requirements.txt), target/runtime-venv-X.Y for the others (from
+tests/runtime/pins/celery-X.Y.txt: the minor's newest patch, kombu's newest patch of the same series,
+the newest billiard, amqp, vine and redis those allow, frozen). The venvs are built in parallel
+before anything runs and rebuilt when their pin file (or interpreter) changes; `--build-only` only
+builds them. A pin file's `# Python: 3.8` line names the Python it needs (4.4's), looked for among
+pyenv's versions and on PATH; without it that version is not run, and the run says why (it does not
+fail for it). The harness itself (its pings, the tasks it sends) always runs in 5.7's venv; each
+row's workers and client program run with its version's. `--examples-only` runs the rule documents'
+Example and Use instead blocks only (no scenarios, no autofix rows); `--matrix` is what CI runs:
+the full set on 5.7 and the documents' blocks on the others, `--old-broker` and `--old-blocks
+example` narrowing what the others run. One table per version, a summary line per version with
+each broker's count, one exit status for all.
+
+Where a version behaves differently, its expectation is written down with what it does:
+`Expected on Celery <versions>: <class>`, where <versions> is a comma-separated list of X.Y,
+X.Y-X.Y (both ends included), <X.Y, <=X.Y, >X.Y, >=X.Y; the first line whose versions hold the
+row's wins, else `Expected on a live worker`. It is written in a scenario's header (`# Expected on
+Celery <5.7: running without logs`), on the lines right after a rule document block's `Expected on
+a live worker:` line, or in the document's Verified section as `Expected on Celery <versions> for
+the Example: <class>` (or `for Use instead`). A scenario whose premise does not hold on a version
+says `# Not run on Celery <versions>: <why>`: its row there shows `skipped: <why>`, counted apart,
+never a failure and never silent.
 
 A block or scenario may hold several files: each starts at a line `# file: NAME.py` (what comes
 before the first such line, a scenario's header, goes with the first file). The first file is the
@@ -52,6 +81,9 @@ child's exit landed on the side the document describes ("Could not start worker 
 not). A run where it did not happen proves nothing either way: it is run again, up to ATTEMPTS
 times in all (the earlier attempts' logs are kept as *.attemptN.*.log), and if it never happens the
 row says "not run: <why>" (NOT RUN, counted in the summary), never a mismatch.
+So is a run that would be "unclassified" because its worker began a warm shutdown that never ended
+while a task it had received waited for a pool child (the child had just exited under
+--max-tasks-per-child=1: Celery 5.3-5.5 on RabbitMQ, about one run in three of CEL007's rows).
 
 The classes, first match wins:
 
@@ -110,15 +142,17 @@ child lost, tasks ran):
   running without logs   alive at the deadline, "ready." never logged, but the worker answered a
                          remote-control ping (it is up and consuming: its logging is what is gone)
 
-A scenario's `# Expected on Celery X.Y: <class>` header line (Redis/RabbitMQ form allowed) replaces
-its expectation when the Celery the rows run on is version X.Y (`--venv`).
+A scenario's `# Expected on Celery <versions>: <class>` header line (Redis/RabbitMQ form allowed)
+replaces its expectation on those versions (above).
 
 Exit status: 0 all rows match; 1 a mismatch, a scenario error or a leftover process; 2 usage or
 set-up error; 3 no mismatch but a row was not run (no broker listening, or a precondition that did
 not happen in ATTEMPTS attempts).
 
-It runs with the system python3 (standard library only) long enough to build or reuse its pinned
-venv (target/runtime-venv, from tests/runtime/requirements.txt), then re-executes itself inside it.
+It runs with the system python3 (standard library only) long enough to build or reuse the pinned
+venvs it needs, then re-executes itself inside 5.7's (target/runtime-venv). RabbitMQ vhosts are made
+and deleted a batch at a time (one rabbitmqctl call each way: each starts an Erlang VM); past 15
+rows at a time the Redis rows also use a redis-server of the harness's own (databases 0-15).
 """
 
 from __future__ import annotations
