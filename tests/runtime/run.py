@@ -83,7 +83,7 @@ times in all (the earlier attempts' logs are kept as *.attemptN.*.log), and if i
 row says "not run: <why>" (NOT RUN, counted in the summary), never a mismatch.
 So is a run that would be "unclassified" because its worker began a warm shutdown that never ended
 while a task it had received waited for a pool child (the child had just exited under
---max-tasks-per-child=1: Celery 5.3-5.5 on RabbitMQ, about one run in three of CEL007's rows).
+--max-tasks-per-child=1: Celery 5.3-5.6 on RabbitMQ, 11 of 60 runs of CEL007's rows).
 
 The classes, first match wins:
 
@@ -1670,8 +1670,8 @@ def shutdown_hang(wtext: str, rc) -> str:
     """Why a run that is otherwise unclassified proves nothing, if its worker began a warm shutdown and
     never ended it while a task it had received never ran: with `-c 1 --max-tasks-per-child=1` that
     task waits for a child to replace the one that just exited, and a shutdown that comes meanwhile
-    can wait for it forever (Celery 5.3-5.5 on RabbitMQ, about one run in three where the harness
-    sends a second task right after a failing one: CEL007). The harness's recycling, not the code
+    can wait for it forever (Celery 5.3-5.6 on RabbitMQ: 11 of 60 runs of CEL007's rows, where the
+    harness sends a second task right after a failing one). The harness's recycling, not the code
     under test: it is run again (ATTEMPTS)."""
     if rc is not None or ("Warm shutdown" not in wtext and RE_REMOTE not in wtext):
         return ""
