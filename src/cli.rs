@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::render::OutputFormat;
+use celint_output::render::OutputFormat;
 
 /// celint: find the Celery worker life-cycle hazards in your signal handlers.
 ///
@@ -15,7 +15,7 @@ use crate::render::OutputFormat;
 /// import, filtered on a sender never sent, connected after the signal, or dead on every call.
 #[derive(Debug, Parser)]
 #[command(name = "celint", version, about, long_about, max_term_width = 100)]
-#[command(args_conflicts_with_subcommands = true, after_help = crate::rules::listing::after_help())]
+#[command(args_conflicts_with_subcommands = true, after_help = celint_linter::rules::listing::after_help())]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -27,7 +27,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Lint paths (what `celint [PATHS]` does; a directory named `check` is `./check`)
-    #[command(after_help = crate::rules::listing::after_help())]
+    #[command(after_help = celint_linter::rules::listing::after_help())]
     Check(Box<CheckArgs>),
     /// Print a rule's document, or every rule with --all
     Rule(RuleArgs),

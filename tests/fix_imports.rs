@@ -1,6 +1,6 @@
 //! The imports of fixes as Ruff wants them: every fixed file of `tests/fix/` passes Ruff's
 //! `F401` (unused import) and `I001` (unsorted imports), and the placement and removal rules of
-//! `src/rules/fixes/imports.rs` on small files.
+//! `crates/celint_linter/src/rules/fixes/imports.rs` on small files.
 //!
 //! Ruff is `$RUFF`, else `ruff` on `PATH`, else `target/ruff-venv/bin/ruff`, which this test
 //! installs (`python3 -m venv`, then pip, version `RUFF_VERSION`) when it is missing. When none

@@ -34,8 +34,18 @@ fn no_file_names_the_invented_home() {
     assert!(named.is_empty(), "{named:?}");
     // Cargo.toml's `repository` is the one place a home is named, and it is unset until there
     // is a real one; the binary then prints no URL of its own.
-    let cargo = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
-    assert!(!cargo.contains("repository"), "set it only to a real home");
+    let manifests = std::iter::once(root().join("Cargo.toml")).chain(
+        std::fs::read_dir(root().join("crates"))
+            .unwrap()
+            .map(|e| e.unwrap().path().join("Cargo.toml")),
+    );
+    for manifest in manifests {
+        let cargo = std::fs::read_to_string(&manifest).unwrap();
+        let set = cargo
+            .lines()
+            .any(|l| l.trim_start().starts_with("repository"));
+        assert!(!set, "{}: set it only to a real home", manifest.display());
+    }
     assert_eq!(celint::home(), None);
 }
 

@@ -4,8 +4,8 @@
 use miette::miette;
 
 use super::{fail, print, FAILURE, FINDINGS, SUCCESS};
-use crate::catalog::blocking::UserEntries;
-use crate::rules::{listing, Rule};
+use celint_catalog::blocking::UserEntries;
+use celint_linter::rules::{listing, Rule};
 
 /// `celint rule CODE` and `--explain CODE`: the rule's document (or JSON object).
 pub(super) fn rule(name: &str, as_json: bool) -> u8 {
@@ -24,7 +24,7 @@ pub(super) fn rule(name: &str, as_json: bool) -> u8 {
 /// `--explain-call NAME`, with the user's blocking calls as the run would have them. Unknown
 /// is an answer, not an error: exit 1, as a check that finds something.
 pub(super) fn call(name: &str, user: &UserEntries) -> u8 {
-    match crate::catalog::explain::explain(name, user) {
+    match celint_catalog::explain::explain(name, user) {
         Some(text) => {
             print(&text);
             SUCCESS
@@ -40,9 +40,9 @@ pub(super) fn call(name: &str, user: &UserEntries) -> u8 {
 
 /// `--show-worker`: the worker model of the project around the given paths, as the analysis
 /// builds it.
-pub(super) fn show_worker(settings: &mut crate::Settings) -> u8 {
+pub(super) fn show_worker(settings: &mut celint_engine::Settings) -> u8 {
     settings.show_worker = true;
-    let report = crate::run(settings);
+    let report = celint_engine::run(settings);
     print(report.worker.as_deref().unwrap_or(""));
     for e in &report.errors {
         eprintln!("{:?}", miette!("cannot read `{}`: {}", e.path, e.message));
@@ -52,13 +52,13 @@ pub(super) fn show_worker(settings: &mut crate::Settings) -> u8 {
 
 /// `--show-files`: the Python files the given paths hold, as the walk finds them (excludes,
 /// ignore files), sorted, one per line, in the one path form of every output.
-pub(super) fn show_files(settings: &crate::Settings) -> u8 {
+pub(super) fn show_files(settings: &celint_engine::Settings) -> u8 {
     let paths: Vec<std::path::PathBuf> = settings
         .paths
         .iter()
-        .map(|p| crate::project::canonical(p))
+        .map(|p| celint_project::project::canonical(p))
         .collect();
-    let walked = crate::discover::discover_each(
+    let walked = celint_project::discover::discover_each(
         &paths,
         &settings.excludes,
         settings.threads,
@@ -68,7 +68,7 @@ pub(super) fn show_files(settings: &crate::Settings) -> u8 {
     let mut files: Vec<String> = walked
         .files
         .iter()
-        .map(|(p, ())| crate::source::display_path(p))
+        .map(|(p, ())| celint_syntax::source::display_path(p))
         .collect();
     files.sort();
     let mut text = files.join("\n");
@@ -81,7 +81,7 @@ pub(super) fn show_files(settings: &crate::Settings) -> u8 {
             "{:?}",
             miette!(
                 "cannot read `{}`: {}",
-                crate::source::display_path(&e.path),
+                celint_syntax::source::display_path(&e.path),
                 e.message
             )
         );

@@ -8,13 +8,13 @@ use std::sync::Arc;
 
 use miette::{miette, Report};
 
-use crate::catalog::blocking::UserEntries;
 use crate::cli::{CheckArgs, Cli, ColorChoice, Command, RuleFormat};
-use crate::config::{CliSelection, Config, Configs};
-use crate::discover::{Excludes, DEFAULT_EXCLUDES};
-use crate::render::{self, OutputFormat, SummaryOptions};
-use crate::rules::{self, Rule};
-use crate::Settings;
+use celint_catalog::blocking::UserEntries;
+use celint_engine::config::{CliSelection, Config, Configs};
+use celint_engine::Settings;
+use celint_linter::rules::{self, Rule};
+use celint_output::render::{self, OutputFormat, SummaryOptions};
+use celint_project::discover::{Excludes, DEFAULT_EXCLUDES};
 
 mod explain;
 
@@ -181,19 +181,22 @@ fn settings(
 }
 
 /// The timeout given to celint, and where: the command line over the root configuration.
-fn timeout_override(cli: Option<f64>, root: Option<&Config>) -> Option<crate::TimeoutOverride> {
+fn timeout_override(
+    cli: Option<f64>,
+    root: Option<&Config>,
+) -> Option<celint_analysis::celery_config::TimeoutOverride> {
     if let Some(seconds) = cli {
-        return Some(crate::TimeoutOverride {
+        return Some(celint_analysis::celery_config::TimeoutOverride {
             seconds,
             source: "`--proc-alive-timeout`".to_string(),
         });
     }
     let config = root?;
-    Some(crate::TimeoutOverride {
+    Some(celint_analysis::celery_config::TimeoutOverride {
         seconds: config.options.proc_alive_timeout?,
         source: format!(
             "`proc-alive-timeout` in {}",
-            crate::source::display_path(&config.path)
+            celint_syntax::source::display_path(&config.path)
         ),
     })
 }
@@ -202,9 +205,9 @@ fn timeout_override(cli: Option<f64>, root: Option<&Config>) -> Option<crate::Ti
 fn given_celery_version(
     cli: Option<&str>,
     root: Option<&Config>,
-) -> Result<Option<crate::celery_version::Pin>, Report> {
+) -> Result<Option<celint_analysis::celery_version::Pin>, Report> {
     let config = root.and_then(|c| Some((c.options.celery_version.as_deref()?, c.path.as_path())));
-    let Some(given) = crate::celery_version::Given::from(cli, config) else {
+    let Some(given) = celint_analysis::celery_version::Given::from(cli, config) else {
         return Ok(None);
     };
     given.pin().map(Some).map_err(|e| {
@@ -235,7 +238,7 @@ fn repository_root(first: Option<&Path>) -> PathBuf {
             .map(Path::to_path_buf)
     };
     first
-        .map(crate::project::canonical)
+        .map(celint_project::project::canonical)
         .and_then(|p| git(&p))
         .or_else(|| git(&cwd))
         .unwrap_or(cwd)
@@ -262,7 +265,7 @@ fn show_settings(
     ));
     out.push_str(&format!(
         "project root: {}\n",
-        crate::scope::project_root(path)
+        celint_engine::scope::project_root(path)
             .map(|p| p.display().to_string())
             .unwrap_or_else(|| "(none: the path is linted alone)".to_string())
     ));
@@ -470,7 +473,7 @@ fn write_output(path: &Path, body: &str) -> bool {
     match std::fs::write(path, body) {
         Ok(()) => true,
         Err(e) => {
-            let message = crate::discover::io_message(&e);
+            let message = celint_project::discover::io_message(&e);
             eprintln!(
                 "{:?}",
                 miette!("cannot write `{}`: {message}", path.display())
@@ -485,11 +488,11 @@ fn configs_errors(configs: &Configs) -> Vec<String> {
 }
 
 fn add_noqa(settings: &Settings, quiet: bool) -> u8 {
-    let report = crate::run(settings);
+    let report = celint_engine::run(settings);
     let mut failed = false;
     let mut added = 0;
-    for (module, text, n) in crate::add_noqa::add(&report.diagnostics) {
-        match crate::write::write_fixed(&module.source.path, &text) {
+    for (module, text, n) in celint_output::add_noqa::add(&report.diagnostics) {
+        match celint_output::write::write_fixed(&module.source.path, &text) {
             Ok(()) => added += n,
             Err(e) => {
                 failed = true;
@@ -518,7 +521,7 @@ fn add_noqa(settings: &Settings, quiet: bool) -> u8 {
     }
 }
 
-fn report_errors(report: &crate::Report) -> bool {
+fn report_errors(report: &celint_engine::Report) -> bool {
     for e in &report.errors {
         eprintln!(
             "{:?}",
@@ -534,7 +537,7 @@ fn report_errors(report: &crate::Report) -> bool {
 }
 
 /// Reports the fixes that made a file worse (they were not applied); true when there are any.
-fn broken(outcome: &crate::fix::FixOutcome) -> bool {
+fn broken(outcome: &celint_linter::fix::FixOutcome) -> bool {
     for b in &outcome.broken {
         eprintln!(
             "{:?}",
@@ -550,8 +553,8 @@ fn broken(outcome: &crate::fix::FixOutcome) -> bool {
 /// `--diff`: the fixes as a unified diff; nothing is written.
 fn print_diff(
     settings: &Settings,
-    report: &crate::Report,
-    outcome: crate::fix::FixOutcome,
+    report: &celint_engine::Report,
+    outcome: celint_linter::fix::FixOutcome,
     quiet: bool,
 ) -> u8 {
     let mut failed = false;
@@ -562,7 +565,7 @@ fn print_diff(
             None => std::fs::read(path)
                 .ok()
                 .and_then(|b| {
-                    crate::source::SourceFile::decode(String::new(), path.clone(), &b).ok()
+                    celint_syntax::source::SourceFile::decode(String::new(), path.clone(), &b).ok()
                 })
                 .map(|s| s.text)
                 .unwrap_or_default(),
@@ -591,11 +594,11 @@ fn print_diff(
 }
 
 /// Writes the fixed files; returns how many findings were fixed and whether a write failed.
-fn write_fixes(outcome: &crate::fix::FixOutcome) -> (usize, bool) {
+fn write_fixes(outcome: &celint_linter::fix::FixOutcome) -> (usize, bool) {
     let mut fixed = 0;
     let mut failed = false;
     for (path, (display, new_text)) in &outcome.fixed {
-        match crate::write::write_fixed(path, new_text) {
+        match celint_output::write::write_fixed(path, new_text) {
             Ok(()) => fixed += outcome.counts.get(display).map_or(0, Vec::len),
             Err(e) => {
                 failed = true;
@@ -621,10 +624,10 @@ fn check_or_fix(
 ) -> u8 {
     let mut failed = false;
     let (report, outcome) = if cli.fix || cli.diff {
-        let (report, outcome) = crate::fix::fix_all(settings, cli.unsafe_fixes);
+        let (report, outcome) = celint_engine::fix_all::fix_all(settings, cli.unsafe_fixes);
         (report, Some(outcome))
     } else {
-        (crate::run(settings), None)
+        (celint_engine::run(settings), None)
     };
     if cli.diff {
         return print_diff(settings, &report, outcome.unwrap_or_default(), cli.quiet);

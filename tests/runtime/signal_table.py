@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Holds celint's signal table (src/catalog/signals.toml) against real Celery workers.
+"""Holds celint's signal table (crates/celint_catalog/src/signals.toml) against real Celery workers.
 
 For Celery 5.5 and 5.7, each in its own pinned venv (target/signal-table-5.5 from
 tests/runtime/signal-table-5.5.txt, target/signal-table-5.7 from signal-table-5.7.txt; rebuilt
@@ -54,7 +54,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-TABLE = ROOT / "src" / "catalog" / "signals.toml"
+TABLE = ROOT / "crates" / "celint_catalog" / "src" / "signals.toml"
 REDIS_ADDR = ("127.0.0.1", 6379)
 VERSIONS = {
     "5.5": {"pins": HERE / "signal-table-5.5.txt", "db": 13},

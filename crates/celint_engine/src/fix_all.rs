@@ -1,0 +1,88 @@
+//! Applying fixes over passes: choose the applicable ones, apply them in memory, remove the
+//! imports the pass left unused, re-lint, repeat until nothing is left to fix (at most 10
+//! passes), refuse any pass that would introduce a syntax error.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::PathBuf;
+
+use celint_linter::diagnostic::{Diagnostic, Edit};
+use celint_linter::fix::{applicable, apply, FixOutcome};
+use celint_linter::rules::fixes::imports;
+use celint_project::loader::Overlay;
+use celint_syntax::source::canonical;
+
+use crate::{Report, Settings};
+
+const MAX_PASSES: usize = 10;
+
+/// An `__init__.py` or a stub: its imports may be re-exports, never removed.
+fn may_reexport(path: &std::path::Path) -> bool {
+    path.file_name().is_some_and(|n| n == "__init__.py")
+        || path.extension().is_some_and(|e| e == "pyi")
+}
+
+/// Fixes in memory until no applicable fix is left. Returns the last lint report (what
+/// remains) and what was fixed.
+pub fn fix_all(settings: &Settings, unsafe_fixes: bool) -> (Report, FixOutcome) {
+    let mut overlay = Overlay::new();
+    let mut outcome = FixOutcome::default();
+    let mut frozen: HashSet<PathBuf> = HashSet::new();
+    let mut report = crate::run_with(settings, &overlay);
+    for _ in 0..MAX_PASSES {
+        // Fixes of each file, in report order.
+        let mut per_file: BTreeMap<PathBuf, (String, String, Vec<&Diagnostic>)> = BTreeMap::new();
+        for d in &report.diagnostics {
+            if !applicable(d, unsafe_fixes) {
+                continue;
+            }
+            let Some(m) = &d.file.module else { continue };
+            let key = canonical(&m.source.path);
+            if frozen.contains(&key) {
+                continue;
+            }
+            per_file
+                .entry(key)
+                .or_insert_with(|| (m.source.text.clone(), d.file.display.clone(), Vec::new()))
+                .2
+                .push(d);
+        }
+        if per_file.is_empty() {
+            break;
+        }
+        let mut changed = false;
+        for (key, (text, display, diags)) in per_file {
+            let fixes: Vec<Vec<Edit>> = diags
+                .iter()
+                .filter_map(|d| d.fix.as_ref().map(|f| f.edits.clone()))
+                .collect();
+            let (mut new_text, applied) = apply(&text, &fixes);
+            if new_text == text {
+                continue;
+            }
+            // A fix removes the imports it alone leaves unused; those that several fixes of the
+            // pass leave unused together (two `sys.exit` replaced) go here.
+            if let Some(t) = imports::drop_unused(&text, &new_text, may_reexport(&key)) {
+                new_text = t;
+            }
+            let before = celint_syntax::parse(&text, false).errors.len();
+            let after = celint_syntax::parse(&new_text, false).errors.len();
+            if after > before {
+                outcome.broken.push(display);
+                frozen.insert(key);
+                continue;
+            }
+            let rules = outcome.counts.entry(display.clone()).or_default();
+            rules.extend(applied.iter().filter_map(|i| diags.get(*i).map(|d| d.rule)));
+            outcome
+                .fixed
+                .insert(key.clone(), (display, new_text.clone()));
+            overlay.insert(key, new_text);
+            changed = true;
+        }
+        if !changed {
+            break;
+        }
+        report = crate::run_with(settings, &overlay);
+    }
+    (report, outcome)
+}
