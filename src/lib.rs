@@ -16,8 +16,8 @@ pub mod commands;
 pub use celint_analysis::{celery_version, worker};
 pub use celint_catalog as catalog;
 pub use celint_engine::{
-    check_source, invariants, run, run_with, Overlay, Report, RunError, Settings, TimeoutOverride,
-    STACK_SIZE,
+    check_source, invariants, run, run_with, Engine, Overlay, Report, RunError, Settings,
+    TimeoutOverride, STACK_SIZE,
 };
 pub use celint_linter::{diagnostic, home, rules};
 pub use celint_syntax as syntax;

@@ -26,7 +26,13 @@ fn rank(name: &str) -> Option<usize> {
 #[test]
 fn no_crate_depends_upward() {
     let o = std::process::Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo metadata runs");
@@ -47,7 +53,10 @@ fn no_crate_depends_upward() {
     }
     // Every layer is a member, and every member is a layer or a front end.
     for layer in LAYERS {
-        assert!(deps.contains_key(*layer), "{layer} is not a workspace member");
+        assert!(
+            deps.contains_key(*layer),
+            "{layer} is not a workspace member"
+        );
     }
     for (name, ours) in &deps {
         let r = rank(name).unwrap_or_else(|| panic!("{name} is in no layer"));

@@ -9,14 +9,15 @@ use std::sync::Arc;
 use miette::{miette, Report};
 
 use crate::cli::{CheckArgs, Cli, ColorChoice, Command, RuleFormat};
-use celint_catalog::blocking::UserEntries;
-use celint_engine::config::{CliSelection, Config, Configs};
+use celint_engine::config::{Config, Configs};
 use celint_engine::Settings;
 use celint_linter::rules::{self, Rule};
 use celint_output::render::{self, OutputFormat, SummaryOptions};
-use celint_project::discover::{Excludes, DEFAULT_EXCLUDES};
 
 mod explain;
+mod settings;
+
+use settings::{repository_root, settings};
 
 pub(super) const SUCCESS: u8 = 0;
 pub(super) const FINDINGS: u8 = 1;
@@ -27,7 +28,7 @@ pub(super) fn fail(report: Report) -> u8 {
     FAILURE
 }
 
-fn selection(items: &[String]) -> Result<Vec<Rule>, Report> {
+pub(super) fn selection(items: &[String]) -> Result<Vec<Rule>, Report> {
     let mut out = Vec::new();
     for item in items.iter().filter(|s| !s.trim().is_empty()) {
         match rules::parse_selector(item) {
@@ -115,133 +116,6 @@ fn outputs(items: &[String]) -> Result<Outputs, Report> {
         }
     }
     Ok(out)
-}
-
-/// The settings for this run, from the command line over the configuration that applies to
-/// the first path (or the current directory).
-fn settings(
-    cli: &CheckArgs,
-    configs: Arc<Configs>,
-    root: Option<&Config>,
-    paths: Vec<PathBuf>,
-) -> Result<Settings, Report> {
-    let select = selection(&cli.select)?;
-    let cli_sel = CliSelection {
-        select: if select.is_empty() {
-            None
-        } else {
-            Some(select)
-        },
-        extend_select: selection(&cli.extend_select)?,
-        ignore: selection(&cli.ignore)?,
-    };
-    let options = root.map(|c| c.options.clone()).unwrap_or_default();
-    let base = root
-        .map(|c| c.dir.clone())
-        .unwrap_or_else(|| std::env::current_dir().unwrap_or_default());
-    let mut patterns: Vec<String> = match &options.exclude {
-        Some(e) => e.clone(),
-        None => DEFAULT_EXCLUDES.iter().map(|s| s.to_string()).collect(),
-    };
-    patterns.extend(options.extend_exclude.clone().unwrap_or_default());
-    let mut excludes = Excludes::new(&patterns, base.clone()).map_err(|e| {
-        miette!(
-            help = "globs are like `build`, `tests/fixtures/*` or `**/migrations/*`",
-            "invalid exclude pattern: {e}"
-        )
-    })?;
-    excludes.respect_gitignore = options.respect_gitignore.unwrap_or(true);
-    excludes.force = cli.force_exclude;
-    let mut names = cli.blocking_calls.clone();
-    names.extend(options.extend_blocking_calls.clone().unwrap_or_default());
-    let extra_blocking = celint_blocking(root, names);
-    Ok(Settings {
-        paths,
-        selection: cli_sel,
-        configs,
-        proc_alive_timeout: timeout_override(cli.proc_alive_timeout, root),
-        celery_version: given_celery_version(cli.celery_version.as_deref(), root)?,
-        extra_blocking,
-        src: options
-            .src
-            .clone()
-            .unwrap_or_default()
-            .iter()
-            .map(|s| base.join(s))
-            .collect(),
-        excludes,
-        stdin: None,
-        whole_project: true,
-        show_worker: false,
-        prescan: !cli.no_prescan,
-        // A plain check exits right after printing; --fix runs the pipeline several times.
-        leak_at_exit: !(cli.fix || cli.diff),
-        threads: None,
-    })
-}
-
-/// The timeout given to celint, and where: the command line over the root configuration.
-fn timeout_override(
-    cli: Option<f64>,
-    root: Option<&Config>,
-) -> Option<celint_analysis::celery_config::TimeoutOverride> {
-    if let Some(seconds) = cli {
-        return Some(celint_analysis::celery_config::TimeoutOverride {
-            seconds,
-            source: "`--proc-alive-timeout`".to_string(),
-        });
-    }
-    let config = root?;
-    Some(celint_analysis::celery_config::TimeoutOverride {
-        seconds: config.options.proc_alive_timeout?,
-        source: format!(
-            "`proc-alive-timeout` in {}",
-            celint_syntax::source::display_path(&config.path)
-        ),
-    })
-}
-
-/// The Celery versions given to celint: the command line over the root configuration.
-fn given_celery_version(
-    cli: Option<&str>,
-    root: Option<&Config>,
-) -> Result<Option<celint_analysis::celery_version::Pin>, Report> {
-    let config = root.and_then(|c| Some((c.options.celery_version.as_deref()?, c.path.as_path())));
-    let Some(given) = celint_analysis::celery_version::Given::from(cli, config) else {
-        return Ok(None);
-    };
-    given.pin().map(Some).map_err(|e| {
-        miette!(
-            help = "e.g. --celery-version 5.3, or a range: --celery-version '>=5.3,<5.5'",
-            "{e} (given by {})",
-            given.by
-        )
-    })
-}
-
-/// The user's blocking calls: the root configuration's entries, and names from both places.
-fn celint_blocking(root: Option<&Config>, names: Vec<String>) -> UserEntries {
-    UserEntries {
-        entries: root.map(|c| c.blocking_entries.clone()).unwrap_or_default(),
-        names,
-    }
-}
-
-/// The directory SARIF URIs are relative to: the repository holding the first path (else the
-/// one holding the current directory), else the current directory.
-fn repository_root(first: Option<&Path>) -> PathBuf {
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let git = |start: &Path| {
-        start
-            .ancestors()
-            .find(|d| d.join(".git").exists())
-            .map(Path::to_path_buf)
-    };
-    first
-        .map(celint_project::project::canonical)
-        .and_then(|p| git(&p))
-        .or_else(|| git(&cwd))
-        .unwrap_or(cwd)
 }
 
 fn show_settings(

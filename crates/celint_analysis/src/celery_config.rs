@@ -217,7 +217,11 @@ pub fn scan(
         .filter(|(p, _)| crate::celery_version::is_dependency_path(p))
         .cloned()
         .collect();
-    let commands: Vec<_> = files.into_iter().filter(|(p, _)| is_command(p)).collect();
+    let commands: Vec<_> = files
+        .iter()
+        .filter(|(p, _)| is_command(p))
+        .cloned()
+        .collect();
     config.commands = crate::worker::commands::from_files(&commands, roots);
     config.versions = crate::celery_version::from_files(dependencies, roots, versions);
     config

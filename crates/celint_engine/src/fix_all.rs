@@ -8,7 +8,6 @@ use std::path::PathBuf;
 use celint_linter::diagnostic::{Diagnostic, Edit};
 use celint_linter::fix::{applicable, apply, FixOutcome};
 use celint_linter::rules::fixes::imports;
-use celint_project::loader::Overlay;
 use celint_syntax::source::canonical;
 
 use crate::{Report, Settings};
@@ -24,10 +23,11 @@ fn may_reexport(path: &std::path::Path) -> bool {
 /// Fixes in memory until no applicable fix is left. Returns the last lint report (what
 /// remains) and what was fixed.
 pub fn fix_all(settings: &Settings, unsafe_fixes: bool) -> (Report, FixOutcome) {
-    let mut overlay = Overlay::new();
+    // One engine for every pass: a pass re-analyses over the parses of the files it did not fix.
+    let mut engine = crate::Engine::new(settings.clone());
     let mut outcome = FixOutcome::default();
     let mut frozen: HashSet<PathBuf> = HashSet::new();
-    let mut report = crate::run_with(settings, &overlay);
+    let mut report = engine.check();
     for _ in 0..MAX_PASSES {
         // Fixes of each file, in report order.
         let mut per_file: BTreeMap<PathBuf, (String, String, Vec<&Diagnostic>)> = BTreeMap::new();
@@ -76,13 +76,16 @@ pub fn fix_all(settings: &Settings, unsafe_fixes: bool) -> (Report, FixOutcome) 
             outcome
                 .fixed
                 .insert(key.clone(), (display, new_text.clone()));
-            overlay.insert(key, new_text);
+            engine.set_text(&key, new_text);
             changed = true;
         }
         if !changed {
             break;
         }
-        report = crate::run_with(settings, &overlay);
+        report = engine.check();
+    }
+    if settings.leak_at_exit {
+        std::mem::forget(engine);
     }
     (report, outcome)
 }

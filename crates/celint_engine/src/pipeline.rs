@@ -1,11 +1,13 @@
 //! The pipeline, one stage a function, each reading only what the stages before it produced:
 //!
-//! collect (walk, read, pre-scan; relevant files handed to parse as they are found) -> parse
+//! collect (walk, read, pre-scan; relevant files handed to parse as they are found; the engine's
+//! first check only) -> gather (the relevant files' parses, from the store or parsed now)
 //! -> expand signal aliases (deferred files that name one) -> analyse (handlers, effects,
 //! rules) -> syntax errors (CEL000) -> suppress (`# noqa`, selection, CEL100).
 //!
-//! After `collect`, files are read only by the loader (`loader.rs`).
+//! After `collect`, files are read only by the loader (`loader.rs`) and `gather`.
 
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -21,6 +23,7 @@ use celint_project::loader::Overlay;
 use celint_project::loader::{self, LoadError, Loader, Read};
 use celint_project::prescan::{self, Relevance};
 use celint_project::project::{self, ModuleData, Project};
+use celint_project::store::Store;
 use celint_syntax::source::display_path;
 
 /// Prints how long each stage took (`CELINT_TIMING=1`).
@@ -46,74 +49,170 @@ impl Timing {
 
 /// The files the walk records besides Python's: deployment files (`celery` command lines) and
 /// dependency files (the Celery version).
-fn noted(name: &str) -> bool {
+pub(crate) fn noted(name: &str) -> bool {
     celint_analysis::celery_config::is_command_file(name)
         || celint_analysis::celery_version::is_dependency_file(name)
 }
 
-/// The whole run, on the calling thread (which needs a deep stack: see `crate::STACK_SIZE`).
-pub fn run(settings: &Settings, overlay: &Overlay) -> Report {
+/// The project as the walk found it, kept between checks: every Python file with what it is to
+/// the analysis, what the walk could not read, and what else it saw (deployment files).
+pub(crate) struct Files {
+    pub(crate) found: BTreeMap<PathBuf, Found>,
+    /// Those of `found` given to celint (the linted files), made once per walk.
+    pub(crate) given: Arc<HashSet<PathBuf>>,
+    pub(crate) errors: Vec<RunError>,
+    pub(crate) index: discover::WalkIndex,
+}
+
+/// What a Python file is to the analysis (the pre-scan's verdict, `prescan.rs`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Found {
+    /// Parsed: names a signal or a setting celint reads (its parse is in the store).
+    Relevant,
+    /// Parsed only if it names a signal alias some relevant module defines.
+    Deferred,
+    /// Cannot matter.
+    Other,
+    /// Could not be read.
+    Unreadable(RunError),
+}
+
+impl Found {
+    pub(crate) fn of(relevance: Relevance) -> Found {
+        match relevance {
+            Relevance::Matters => Found::Relevant,
+            Relevance::MayConnect => Found::Deferred,
+            Relevance::No => Found::Other,
+        }
+    }
+}
+
+/// What one check needs that outlives it (the engine's).
+pub(crate) struct Run<'a> {
+    pub(crate) settings: &'a Settings,
+    pub(crate) scope: &'a Scope,
+    pub(crate) overlay: &'a Overlay,
+    pub(crate) store: &'a Arc<Store>,
+    pub(crate) pool: Option<&'a Arc<rayon::ThreadPool>>,
+}
+
+/// What a check gives: the report, and every file the analysis read (a later change to
+/// another file cannot change the report).
+pub(crate) struct Checked {
+    pub(crate) report: Report,
+    pub(crate) read: HashSet<PathBuf>,
+}
+
+/// One check of the project as `files` describe it, on the calling thread (which needs a deep
+/// stack: see `crate::STACK_SIZE`). Parses what the store does not hold.
+pub(crate) fn check(run: &Run, files: &Files) -> Checked {
     let timing = Timing::new();
-    let overlay = with_stdin(settings, overlay);
-    // Parsing runs on threads with deep stacks (nested input recurses); the same pool later
-    // loads the modules handlers' calls reach, ahead of the analysis.
-    let pool = rayon::ThreadPoolBuilder::new()
-        .stack_size(64 * 1024 * 1024)
-        .num_threads(settings.threads.unwrap_or(0))
-        .build()
-        .ok()
-        .map(Arc::new);
-    let scope = Scope::new(settings);
-    let collected = collect(settings, &scope, &overlay, pool.as_deref());
-    timing.lap("parse");
-    let Collected {
-        files,
-        modules,
-        deferred,
-        errors,
-        mut diagnostics,
-        index,
-    } = collected;
-    let extra_roots = extra_roots(settings, &scope);
+    let Run {
+        settings,
+        scope,
+        overlay,
+        store,
+        pool,
+    } = *run;
+    let (modules, mut diagnostics, mut errors) = gather(run, files);
+    timing.lap("gather");
+    let extra_roots = extra_roots(settings, scope);
     let roots = project::source_roots(&modules, &extra_roots);
-    // The walk's paths are absolute and folded already (`Scope` folds what it walks).
-    let linted_paths = files
-        .iter()
-        .filter(|f| scope.is_given(f))
-        .cloned()
-        .collect();
-    let loader = Loader::new(roots, overlay, linted_paths, pool).with_walk_index(index);
+    let loader = Loader::new(
+        roots,
+        overlay.clone(),
+        Arc::clone(&files.given),
+        pool.cloned(),
+        Arc::clone(store),
+    )
+    .with_walk_index(files.index.clone());
     let project = Project::new(modules, Arc::new(loader));
-    diagnostics.extend(expand_aliases(&project, &scope, deferred));
+    let deferred = files
+        .found
+        .iter()
+        .filter(|(_, f)| **f == Found::Deferred)
+        .map(|(p, _)| p.clone())
+        .collect();
+    diagnostics.extend(expand_aliases(&project, scope, deferred));
     timing.lap("deferred");
     let analyzer = Analyzer::new(&project, settings.extra_blocking.clone());
-    let (found, worker) = analyse(&analyzer, settings, &scope, &extra_roots);
+    let (found, worker) = analyse(&analyzer, settings, scope, &extra_roots);
     diagnostics.extend(found);
     timing.lap("check");
     print_counts(&timing, &project);
-    let linted: Vec<Arc<ModuleData>> = project.modules().into_iter().filter(|m| m.linted).collect();
+    let all = project.modules();
+    let read = all.iter().map(|m| m.source.path.clone()).collect();
+    let linted: Vec<Arc<ModuleData>> = all.into_iter().filter(|m| m.linted).collect();
     diagnostics.extend(syntax_errors(&analyzer, &linted));
     // Suppression sees every finding of the project (a `# noqa` used by a finding reported for
     // another file is used); then only what concerns the given files is kept.
     let diagnostics = scope.reported(suppress(diagnostics, &linted, settings));
     timing.lap("filter");
-    if settings.leak_at_exit {
-        // The command line exits right after printing: freeing every syntax tree one node at
-        // a time would only delay that (by about a tenth of the run on a large corpus).
-        std::mem::forget(linted);
-        std::mem::forget(analyzer);
-        std::mem::forget(project);
-    }
-    Report {
+    errors.extend(files.errors.iter().cloned());
+    let report = Report {
         diagnostics,
         errors: scope.errors(errors),
-        files: files.iter().filter(|f| scope.is_given(f)).count(),
+        files: files.given.len(),
         worker,
+    };
+    Checked { report, read }
+}
+
+/// The relevant files as modules, in path order: the store's parses, and those it does not hold
+/// read and parsed now (and kept). CEL000 for a relevant file that cannot be decoded.
+fn gather(run: &Run, files: &Files) -> (Vec<ModuleData>, Vec<Diagnostic>, Vec<RunError>) {
+    let mut modules = Vec::new();
+    let mut diagnostics = Vec::new();
+    let mut errors = Vec::new();
+    for (path, found) in &files.found {
+        let given = run.scope.is_given(path);
+        match found {
+            Found::Relevant => {}
+            Found::Unreadable(e) => {
+                errors.push(e.clone());
+                continue;
+            }
+            Found::Deferred | Found::Other => continue,
+        }
+        if let Some(file) = run.store.file(path) {
+            modules.push(ModuleData::new(file, given));
+            continue;
+        }
+        let bytes = if run.overlay.contains_key(path) {
+            Vec::new()
+        } else {
+            match std::fs::read(path) {
+                Ok(b) => b,
+                Err(e) => {
+                    errors.push(RunError {
+                        path: display_path(path),
+                        message: discover::io_message(&e),
+                    });
+                    continue;
+                }
+            }
+        };
+        match loader::parse_found(path, &bytes, run.overlay, given) {
+            Ok(m) => {
+                run.store.keep(path.clone(), Arc::clone(&m.file));
+                modules.push(m);
+            }
+            Err(LoadError::Io { display, message }) => errors.push(RunError {
+                path: display,
+                message,
+            }),
+            // A file that cannot matter is not reported, with or without the pre-scan.
+            Err(LoadError::Decode { matters: false, .. }) => {}
+            Err(LoadError::Decode { display, error, .. }) => {
+                diagnostics.push(decode_diagnostic(display, &error))
+            }
+        }
     }
+    (modules, diagnostics, errors)
 }
 
 /// The overlay with standard input's text for `--stdin-filename`.
-fn with_stdin(settings: &Settings, overlay: &Overlay) -> Overlay {
+pub(crate) fn with_stdin(settings: &Settings, overlay: &Overlay) -> Overlay {
     let mut overlay = overlay.clone();
     if let Some((path, text)) = &settings.stdin {
         overlay
@@ -134,48 +233,29 @@ fn extra_roots(settings: &Settings, scope: &Scope) -> Vec<PathBuf> {
         .collect()
 }
 
-/// What discovery gave: every file found, the relevant ones parsed (in path order), the ones
-/// that matter only if they name a signal alias, and what could not be read.
-struct Collected {
-    files: Vec<PathBuf>,
-    modules: Vec<ModuleData>,
-    deferred: Vec<PathBuf>,
-    errors: Vec<RunError>,
-    /// CEL000 for relevant files that could not be decoded.
-    diagnostics: Vec<Diagnostic>,
-    /// What else the walk saw (deployment files).
-    index: discover::WalkIndex,
-}
-
 type Parsed = Mutex<Vec<(PathBuf, Result<ModuleData, LoadError>)>>;
 
 /// Walks the paths, reads and pre-scans each file on the walker's threads, and hands each
 /// relevant one to `parse` on the pool as it is found: reading, pre-scanning and parsing
-/// overlap. Standard input stands in for its file, which the walk (of the project, in project
-/// mode; of nothing otherwise) then leaves out.
-fn collect(
-    settings: &Settings,
-    scope: &Scope,
-    overlay: &Overlay,
-    pool: Option<&rayon::ThreadPool>,
-) -> Collected {
+/// overlap; the parses go to the store. Standard input stands in for its file, which the walk
+/// (of the project, in project mode; of nothing otherwise) then leaves out.
+pub(crate) fn collect(run: &Run) -> Files {
+    let Run {
+        settings,
+        scope,
+        overlay,
+        store,
+        pool,
+    } = *run;
     let parsed: Parsed = Mutex::new(Vec::new());
-    let mut read: Vec<(PathBuf, Result<Read, LoadError>)> = Vec::new();
+    let mut found = BTreeMap::new();
     let mut walk_paths = scope.walk();
     let stdin = settings.stdin.as_ref().map(|(p, _)| project::canonical(p));
     if let Some(path) = &stdin {
         if settings.excludes.force_excluded(path) {
             walk_paths.clear();
         } else {
-            parse(&parsed, path.clone(), &[], overlay, true);
-            let bytes = Vec::new();
-            read.push((
-                path.clone(),
-                Ok(Read {
-                    bytes,
-                    relevance: Relevance::Matters,
-                }),
-            ));
+            found.insert(path.clone(), Found::Relevant);
         }
     }
     let walk = Walk {
@@ -197,15 +277,35 @@ fn collect(
         }),
     };
     let discover::Walked {
-        files: found,
+        files: read,
         errors: walk_errors,
         index,
     } = walked;
-    read.extend(found.into_iter().filter(|(p, _)| Some(p) != stdin.as_ref()));
-    let mut out = Collected {
-        files: read.iter().map(|(p, _)| p.clone()).collect(),
-        modules: Vec::new(),
-        deferred: Vec::new(),
+    for (path, result) in read {
+        if Some(&path) == stdin.as_ref() {
+            continue;
+        }
+        let f = match result {
+            Ok(r) => Found::of(r.relevance),
+            // Read again by `gather`, which reports it.
+            Err(LoadError::Decode { .. }) => Found::Relevant,
+            Err(LoadError::Io { display, message }) => Found::Unreadable(RunError {
+                path: display,
+                message,
+            }),
+        };
+        found.insert(path, f);
+    }
+    // Only what parsed goes to the store; `gather` reads a file that did not again and reports it.
+    for (path, result) in parsed.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        if let Ok(m) = result {
+            store.keep(path, m.file);
+        }
+    }
+    let given = found.keys().filter(|f| scope.is_given(f)).cloned();
+    Files {
+        given: Arc::new(given.collect()),
+        found,
         errors: walk_errors
             .into_iter()
             .map(|e| RunError {
@@ -213,38 +313,8 @@ fn collect(
                 message: e.message,
             })
             .collect(),
-        diagnostics: Vec::new(),
         index,
-    };
-    for (path, result) in read {
-        match result {
-            Ok(r) if r.relevance == Relevance::MayConnect => out.deferred.push(path),
-            Ok(_) | Err(LoadError::Decode { .. }) => {}
-            Err(LoadError::Io { display, message }) => out.errors.push(RunError {
-                path: display,
-                message,
-            }),
-        }
     }
-    // In path order, whatever order the threads finished in: module ids, and so which trace a
-    // finding keeps, do not depend on scheduling.
-    let mut parsed = parsed.into_inner().unwrap_or_else(|e| e.into_inner());
-    parsed.sort_by(|a, b| a.0.cmp(&b.0));
-    for (_, result) in parsed {
-        match result {
-            Ok(m) => out.modules.push(m),
-            Err(LoadError::Io { display, message }) => out.errors.push(RunError {
-                path: display,
-                message,
-            }),
-            // A file that cannot matter is not reported, with or without the pre-scan.
-            Err(LoadError::Decode { matters: false, .. }) => {}
-            Err(LoadError::Decode { display, error, .. }) => {
-                out.diagnostics.push(decode_diagnostic(display, &error))
-            }
-        }
-    }
-    out
 }
 
 /// One walk of the paths (absolute, so that a file found twice is seen as one).
@@ -312,16 +382,33 @@ fn expand_aliases(project: &Project, scope: &Scope, deferred: Vec<PathBuf>) -> V
         return diagnostics;
     }
     let aliases = prescan::Aliases::new(&names);
+    let store = project.loader().store();
     for path in deferred {
-        let Some(bytes) = project.loader().read_bytes(&path) else {
-            continue;
+        let names_one = match store.names_alias(&names, &path) {
+            Some(known) => known,
+            None => {
+                let Some(bytes) = project.loader().read_bytes(&path) else {
+                    continue;
+                };
+                let named = aliases.named_in(&bytes);
+                store.keep_names_alias(&names, path.clone(), named);
+                named
+            }
         };
-        if !aliases.named_in(&bytes) {
+        if !names_one {
             continue;
         }
         let given = scope.is_given(&path);
+        if let Some(file) = store.file(&path) {
+            project.add(ModuleData::new(file, given));
+            continue;
+        }
+        let Some(bytes) = project.loader().read_bytes(&path) else {
+            continue;
+        };
         match loader::parse_found(&path, &bytes, project.loader().overlay(), given) {
             Ok(m) => {
+                store.keep(path.clone(), Arc::clone(&m.file));
                 project.add(m);
             }
             Err(LoadError::Decode {
@@ -364,10 +451,13 @@ fn analyse(
 /// CEL000 for the linted files that matter: those that name what celint reads, and those a
 /// handler's calls lead into. The same with or without the pre-scan.
 fn syntax_errors(analyzer: &Analyzer, linted: &[Arc<ModuleData>]) -> Vec<Diagnostic> {
+    // The pre-scan only for a file with an error: it reads the whole text.
     linted
         .iter()
-        .filter(|m| analyzer.reached(m.id) || prescan::may_matter(m.source.text.as_bytes()))
-        .filter_map(parse_diagnostic)
+        .filter_map(|m| {
+            let d = parse_diagnostic(m)?;
+            (analyzer.reached(m.id) || prescan::may_matter(m.source.text.as_bytes())).then_some(d)
+        })
         .collect()
 }
 

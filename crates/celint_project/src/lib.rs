@@ -14,3 +14,4 @@ pub mod loader;
 pub mod prescan;
 pub mod project;
 pub mod resolve;
+pub mod store;

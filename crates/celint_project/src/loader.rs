@@ -10,7 +10,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use crate::discover::{self, ModulePath};
 use crate::facts::symbols;
 use crate::prescan::{self, Relevance};
-use crate::project::{canonical, ModuleData, ModuleId};
+use crate::project::{canonical, ModuleData, ParsedFile};
+use crate::store::Store;
 use celint_syntax as syntax;
 use celint_syntax::source::{display_path, DecodeError, SourceFile};
 
@@ -190,16 +191,15 @@ pub fn module_path_or_stem(path: &Path) -> ModulePath {
 pub fn from_source(source: SourceFile, mp: ModulePath, linted: bool) -> ModuleData {
     let parsed = syntax::parse(&source.text, source.is_stub());
     let symbols = symbols::build(&parsed.module, &mp.name, mp.is_package);
-    ModuleData {
-        id: ModuleId(0),
+    let file = ParsedFile {
         name: mp.name,
         is_package: mp.is_package,
         root: canonical(&mp.root),
         source,
         parsed,
         symbols,
-        linted,
-    }
+    };
+    ModuleData::new(Arc::new(file), linted)
 }
 
 /// A module loaded ahead of the analysis, from the moment it is asked for.
@@ -252,12 +252,13 @@ pub struct Loader {
     roots: Vec<PathBuf>,
     /// Every file given to celint, parsed or not: a module read on demand from this set is
     /// linted too (its syntax errors are reported, its fixes applied).
-    linted_paths: HashSet<PathBuf>,
+    linted_paths: Arc<HashSet<PathBuf>>,
     /// Never read a file (see `hermetic`).
     hermetic: bool,
     /// What discovery's walk saw, so that `text_files` need not walk again.
     walked: discover::WalkIndex,
-    lookups: Mutex<HashMap<(String, PathBuf), Option<PathBuf>>>,
+    /// What outlives the run: parsed files, module lookups, text files (the engine's).
+    store: Arc<Store>,
     slots: Slots,
     pool: Option<Arc<rayon::ThreadPool>>,
     /// Modules loaded ahead, and taken (`CELINT_TIMING`).
@@ -268,8 +269,9 @@ impl Loader {
     pub fn new(
         roots: Vec<PathBuf>,
         overlay: Overlay,
-        linted_paths: HashSet<PathBuf>,
+        linted_paths: Arc<HashSet<PathBuf>>,
         pool: Option<Arc<rayon::ThreadPool>>,
+        store: Arc<Store>,
     ) -> Self {
         Loader {
             overlay,
@@ -277,7 +279,7 @@ impl Loader {
             linted_paths,
             hermetic: false,
             walked: discover::WalkIndex::default(),
-            lookups: Mutex::new(HashMap::new()),
+            store,
             slots: Slots::default(),
             pool,
             counts: Mutex::new((0, 0)),
@@ -292,7 +294,13 @@ impl Loader {
 
     /// A loader that never reads a file: only the modules given in memory exist.
     pub fn hermetic() -> Self {
-        let mut l = Loader::new(Vec::new(), Overlay::new(), HashSet::new(), None);
+        let mut l = Loader::new(
+            Vec::new(),
+            Overlay::new(),
+            Arc::default(),
+            None,
+            Store::new(),
+        );
         l.hermetic = true;
         l
     }
@@ -329,9 +337,12 @@ impl Loader {
         roots: &[PathBuf],
         depth: usize,
         wanted: &dyn Fn(&Path) -> bool,
-    ) -> Vec<(PathBuf, String)> {
+    ) -> Arc<Vec<(PathBuf, String)>> {
         if self.hermetic {
-            return Vec::new();
+            return Arc::default();
+        }
+        if let Some(files) = self.store.text_files(roots, depth) {
+            return files;
         }
         let mut files = Vec::new();
         for root in roots {
@@ -343,13 +354,17 @@ impl Loader {
         }
         files.sort();
         files.dedup();
+        let files: Arc<Vec<_>> = Arc::new(
+            files
+                .into_iter()
+                .filter_map(|path| {
+                    let text = read_text(&path)?;
+                    Some((path, text))
+                })
+                .collect(),
+        );
+        self.store.keep_text_files(roots, depth, Arc::clone(&files));
         files
-            .into_iter()
-            .filter_map(|path| {
-                let text = read_text(&path)?;
-                Some((path, text))
-            })
-            .collect()
     }
 
     /// `text_files` under a root discovery walked: the files it noted, and the directories
@@ -383,15 +398,14 @@ impl Loader {
             return None;
         }
         let key = (name.to_string(), from_root.to_path_buf());
-        let mut lookups = self.lookups.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(known) = lookups.get(&key) {
-            return known.clone();
+        if let Some(known) = self.store.lookup(&key) {
+            return known;
         }
         let found = std::iter::once(from_root)
             .chain(self.roots.iter().map(PathBuf::as_path))
             .filter(|r| !r.as_os_str().is_empty())
-            .find_map(|root| module_file(root, name));
-        lookups.insert(key, found.clone());
+            .find_map(|root| module_file(root, name, &self.overlay));
+        self.store.keep_lookup(key, found.clone());
         found
     }
 
@@ -437,18 +451,30 @@ impl Loader {
         *self.counts.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The module at `path`: the store's parse, else read and parsed now (and kept).
     fn read_module(&self, path: &Path) -> Option<ModuleData> {
         let linted = self.linted_paths.contains(path);
+        if let Some(file) = self.store.file(path) {
+            return Some(ModuleData::new(file, linted));
+        }
         let display = display_path(path);
-        if let Some(text) = overlay_text(&self.overlay, path) {
+        let m = if let Some(text) = overlay_text(&self.overlay, path) {
             let source = SourceFile::new(display, path.to_path_buf(), text.to_string());
-            return Some(from_source(source, module_path_or_stem(path), linted));
-        }
-        if self.hermetic || regular_file(path).is_err() {
-            return None;
-        }
-        let bytes = std::fs::read(path).ok()?;
-        decode_and_parse(path, display, linted, &bytes).ok()
+            from_source(source, module_path_or_stem(path), linted)
+        } else {
+            if self.hermetic || regular_file(path).is_err() {
+                return None;
+            }
+            let bytes = std::fs::read(path).ok()?;
+            decode_and_parse(path, display, linted, &bytes).ok()?
+        };
+        self.store.keep(path.to_path_buf(), Arc::clone(&m.file));
+        Some(m)
+    }
+
+    /// The store this loader reads through.
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
     }
 
     /// Starts loading, on the parse pool, the project modules with these names (looked up
@@ -581,7 +607,9 @@ fn walk_text_files(
     }
 }
 
-fn module_file(root: &Path, name: &str) -> Option<PathBuf> {
+/// The file of module `name` under `root`: on disk, or a buffer standing in for a file not
+/// saved yet.
+fn module_file(root: &Path, name: &str, overlay: &Overlay) -> Option<PathBuf> {
     let mut rel = PathBuf::new();
     for part in name.split('.') {
         rel.push(part);
@@ -593,5 +621,7 @@ fn module_file(root: &Path, name: &str) -> Option<PathBuf> {
         base.with_extension("pyi"),
         base.join("__init__.pyi"),
     ];
-    candidates.into_iter().find(|c| c.is_file())
+    candidates
+        .into_iter()
+        .find(|c| c.is_file() || !overlay.is_empty() && overlay.contains_key(&canonical(c)))
 }

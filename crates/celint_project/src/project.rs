@@ -16,9 +16,20 @@ use celint_syntax::Parsed;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ModuleId(pub u32);
 
+/// A module of one run: its number in the project, whether it is linted, and its file, parsed
+/// (shared with the engine's store, which keeps it for the next check while the text is the
+/// same). Reads through to the file: `m.source`, `m.parsed`, `m.symbols`.
 #[derive(Debug)]
 pub struct ModuleData {
     pub id: ModuleId,
+    /// Given to celint to lint (as opposed to read because a handler's call leads into it).
+    pub linted: bool,
+    pub file: Arc<ParsedFile>,
+}
+
+/// A file decoded, parsed and its names bound: what depends only on its text and its place.
+#[derive(Debug)]
+pub struct ParsedFile {
     /// Dotted name (`app.worker`).
     pub name: String,
     pub is_package: bool,
@@ -26,8 +37,25 @@ pub struct ModuleData {
     pub source: SourceFile,
     pub parsed: Parsed,
     pub symbols: Symbols,
-    /// Given to celint to lint (as opposed to read because a handler's call leads into it).
-    pub linted: bool,
+}
+
+impl std::ops::Deref for ModuleData {
+    type Target = ParsedFile;
+
+    fn deref(&self) -> &ParsedFile {
+        &self.file
+    }
+}
+
+impl ModuleData {
+    /// The file as a module of a run (numbered when the project takes it).
+    pub fn new(file: Arc<ParsedFile>, linted: bool) -> ModuleData {
+        ModuleData {
+            id: ModuleId(0),
+            linted,
+            file,
+        }
+    }
 }
 
 pub struct Project {
