@@ -99,7 +99,16 @@ fn may_reexport(path: &std::path::Path) -> bool {
 /// Fixes in memory until no applicable fix is left. Returns the last lint report (what
 /// remains) and what was fixed.
 pub fn fix_all(settings: &Settings, unsafe_fixes: bool) -> (Report, FixOutcome) {
-    let mut overlay = Overlay::new();
+    fix_all_with(settings, &Overlay::new(), unsafe_fixes)
+}
+
+/// [`fix_all`] over texts that stand in for files on disk (an editor's unsaved buffers).
+pub fn fix_all_with(
+    settings: &Settings,
+    base: &Overlay,
+    unsafe_fixes: bool,
+) -> (Report, FixOutcome) {
+    let mut overlay = base.clone();
     let mut outcome = FixOutcome::default();
     let mut frozen: HashSet<PathBuf> = HashSet::new();
     let mut report = crate::run_with(settings, &overlay);

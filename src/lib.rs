@@ -10,7 +10,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
-pub(crate) mod add_noqa;
+pub mod add_noqa;
 pub mod catalog;
 pub(crate) mod celery_config;
 pub mod celery_version;

@@ -178,6 +178,7 @@ fn collect(
         scope,
         paths: &walk_paths,
         skip: stdin.as_deref(),
+        overlay,
     };
     let walked = match pool {
         Some(pool) => pool.scope(|s| {
@@ -249,9 +250,20 @@ struct Walk<'a> {
     paths: &'a [PathBuf],
     /// Standard input's file: its text is not read from disk.
     skip: Option<&'a Path>,
+    /// Texts standing in for files: pre-scanned instead of the file on disk (an editor's buffer
+    /// that adds a handler to a file with none on disk matters).
+    overlay: &'a Overlay,
 }
 
 impl Walk<'_> {
+    /// The overlay's text for a file the walk found (its paths are absolute and folded).
+    fn overlaid(&self, path: &Path) -> Option<&str> {
+        if self.overlay.is_empty() {
+            return None;
+        }
+        self.overlay.get(path).map(String::as_str)
+    }
+
     /// Each file that matters is handed to `spawn` with its bytes, and whether it was given.
     fn run(
         &self,
@@ -270,6 +282,18 @@ impl Walk<'_> {
                         bytes,
                         relevance: Relevance::No,
                     });
+                }
+                if let Some(text) = self.overlaid(p) {
+                    let relevance = match settings.prescan {
+                        true => prescan::classify(text.as_bytes()),
+                        false => Relevance::Matters,
+                    };
+                    if relevance == Relevance::Matters {
+                        // `parse` takes the overlay's text.
+                        spawn(p.to_path_buf(), Vec::new(), self.scope.is_given(p));
+                    }
+                    let bytes = Vec::new();
+                    return Ok(Read { bytes, relevance });
                 }
                 let read = loader::read_found(p, settings.prescan, regular)?;
                 if read.relevance != Relevance::Matters {

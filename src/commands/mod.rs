@@ -180,6 +180,25 @@ fn settings(
     })
 }
 
+/// The settings `celint check ROOT` would use (project mode, the configuration found above
+/// `root`, nothing given on the command line), for front ends other than the command line (the
+/// language server). Nothing is leaked at the end of a run: the caller lives on.
+pub fn settings_for_root(root: &Path) -> Result<Settings, String> {
+    let args = [std::ffi::OsStr::new("celint"), root.as_os_str()];
+    let cli = <Cli as clap::Parser>::try_parse_from(args).map_err(|e| e.to_string())?;
+    let configs = Arc::new(Configs::new(None, false));
+    let config = configs.for_file(root).map_err(|e| e.to_string())?;
+    let mut settings = settings(
+        &cli.check,
+        configs.clone(),
+        config.as_deref(),
+        vec![root.into()],
+    )
+    .map_err(|e| e.to_string())?;
+    settings.leak_at_exit = false;
+    Ok(settings)
+}
+
 /// The timeout given to celint, and where: the command line over the root configuration.
 fn timeout_override(cli: Option<f64>, root: Option<&Config>) -> Option<crate::TimeoutOverride> {
     if let Some(seconds) = cli {
