@@ -175,12 +175,13 @@ pub fn quick_fixes(
         .collect()
 }
 
-/// Whether any finding has a safe fix for "fix all" to apply.
-pub fn has_safe_fix(found: &[Diagnostic]) -> bool {
+/// Whether a finding whose range meets `range` has a safe fix.
+pub fn has_safe_fix(found: &[Diagnostic], range: Range, enc: Encoding) -> bool {
     found.iter().any(|d| {
         d.fix
             .as_ref()
             .is_some_and(|f| f.applicability == Applicability::Safe && !f.edits.is_empty())
+            && overlaps(diagnostics::range(d, enc), range)
     })
 }
 

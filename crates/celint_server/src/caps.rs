@@ -27,7 +27,10 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn from_params(params: &InitializeParams) -> Client {
+    /// `raw` is the `initialize` request's parameters as sent: lsp-types 0.95 reads the
+    /// workspace's diagnostic capabilities from `diagnostic`, where the protocol names them
+    /// `diagnostics`.
+    pub fn from_params(params: &InitializeParams, raw: &serde_json::Value) -> Client {
         let caps: &ClientCapabilities = &params.capabilities;
         let text = caps.text_document.as_ref();
         let workspace = caps.workspace.as_ref();
@@ -38,10 +41,11 @@ impl Client {
                     .and_then(|g| g.position_encodings.as_deref()),
             ),
             pull: text.is_some_and(|t| t.diagnostic.is_some()),
-            refresh: workspace
-                .and_then(|w| w.diagnostic.as_ref())
-                .and_then(|d| d.refresh_support)
-                .unwrap_or(false),
+            refresh: ["diagnostics", "diagnostic"].iter().any(|key| {
+                raw.pointer(&format!("/capabilities/workspace/{key}/refreshSupport"))
+                    .and_then(serde_json::Value::as_bool)
+                    .unwrap_or(false)
+            }),
             watch: workspace
                 .and_then(|w| w.did_change_watched_files.as_ref())
                 .and_then(|w| w.dynamic_registration)

@@ -77,10 +77,24 @@ fn related(d: &Diagnostic, enc: Encoding) -> Vec<DiagnosticRelatedInformation> {
                 uri(&engine::path_of(&p.file))?,
                 span_range(&p.file, p.span, enc),
             ),
-            message: format!("part of this {} finding", d.rule.code()),
+            message: place_message(&p.file, p.span),
         })
     });
     trace.chain(places).collect()
+}
+
+/// A place the finding draws on, named by its code (its first line, shortened).
+fn place_message(file: &FileRef, span: Span) -> String {
+    let code = engine::text_of(file)
+        .and_then(|t| t.get(span.start as usize..span.end as usize))
+        .and_then(|t| t.lines().next())
+        .map(str::trim)
+        .unwrap_or("");
+    match code.chars().count() {
+        0 => "a place this finding draws on".to_string(),
+        1..=80 => format!("`{code}`"),
+        _ => format!("`{}...`", code.chars().take(77).collect::<String>()),
+    }
 }
 
 pub fn to_lsp(d: &Diagnostic, enc: Encoding) -> lsp_types::Diagnostic {

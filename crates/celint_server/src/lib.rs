@@ -19,6 +19,7 @@ pub mod hover;
 mod notifications;
 mod requests;
 pub mod server;
+pub mod transport;
 pub mod watch;
 pub mod workspace;
 
@@ -27,15 +28,20 @@ pub use server::{serve, End, Options};
 /// Serves the client on standard input and output until it says `exit`. The process's exit
 /// status: 0 after `shutdown` then `exit`, 1 otherwise (as the protocol asks).
 pub fn run() -> i32 {
-    let (conn, io) = lsp_server::Connection::stdio();
+    let (conn, io) = match transport::stdio() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("celint server: cannot start: {e}");
+            return 1;
+        }
+    };
     let options = Options {
         debug_requests: std::env::var_os("CELINT_SERVER_DEBUG").is_some_and(|v| v == "1"),
     };
     let end = serve(conn, options);
     match end {
         Ok(End::Exit) => {
-            // The reader thread stops after `exit`; the writer once the connection is dropped.
-            let _ = io.join();
+            io.join();
             0
         }
         Ok(_) => 1,

@@ -82,7 +82,13 @@ impl Server {
         let only = p.context.only.as_deref();
         let mut out = actions::quick_fixes(&target, found, p.range, only);
         let fix_all = actions::fix_all_kind();
-        if actions::wants(only, &fix_all) && (only.is_some() || actions::has_safe_fix(found)) {
+        // Computed (a run per pass) when asked for, or offered beside a safe quick fix: not on
+        // every cursor move.
+        let offer = match only {
+            Some(_) => true,
+            None => actions::has_safe_fix(found, p.range, self.client.enc),
+        };
+        if actions::wants(only, &fix_all) && offer {
             let fixed = self
                 .workspace
                 .owner(&path)

@@ -68,8 +68,8 @@ pub struct Server {
 pub fn serve(conn: Connection, options: Options) -> Result<End, String> {
     let (id, params) = conn.initialize_start().map_err(|e| e.to_string())?;
     let init: InitializeParams =
-        serde_json::from_value(params).map_err(|e| format!("invalid initialize: {e}"))?;
-    let client = Client::from_params(&init);
+        serde_json::from_value(params.clone()).map_err(|e| format!("invalid initialize: {e}"))?;
+    let client = Client::from_params(&init, &params);
     let result = InitializeResult {
         capabilities: caps::server(&client),
         server_info: Some(ServerInfo {
