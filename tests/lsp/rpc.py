@@ -136,6 +136,13 @@ class Client:
             },
         )
 
+    def change_full(self, uri: str, version: int, text: str):
+        """Replaces the whole text (a change without a range)."""
+        self.notify(
+            "textDocument/didChange",
+            {"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]},
+        )
+
     def published(self, uri: str, version: int | None = None, timeout: float = 60.0):
         """The next diagnostics published for `uri` (at `version`, when given)."""
 
