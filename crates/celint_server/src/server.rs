@@ -215,12 +215,19 @@ impl Server {
             && (self.queue.is_empty() || self.pending_since.is_some_and(|s| now - s >= MAX_DELAY))
     }
 
-    /// A check after `delay`, or sooner if one is due sooner.
+    /// A check `delay` after the last edit (a debounce: each edit moves it on), but no later
+    /// than `MAX_DELAY` after the first edit not yet checked; `Duration::ZERO` (a save, a
+    /// change on disk) checks at once.
     pub(crate) fn schedule(&mut self, delay: Duration) {
         let now = Instant::now();
         let at = now + delay;
-        self.check_at = Some(self.check_at.map_or(at, |c| c.min(at)));
-        self.pending_since.get_or_insert(now);
+        let at = match self.check_at {
+            Some(c) if delay.is_zero() => c.min(at),
+            Some(c) => c.max(at),
+            None => at,
+        };
+        let since = *self.pending_since.get_or_insert(now);
+        self.check_at = Some(at.min(since + MAX_DELAY));
     }
 
     /// Checks now if anything changed: requests that read findings read current ones.
