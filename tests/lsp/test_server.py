@@ -373,6 +373,15 @@ async def test_pull_diagnostics(client: LanguageClient, tmp_path):
         "signals.py": (1, SIGNALS),
         "guard.py": (None, [("CEL001", 5, 8, 5, 30, CEL001), ("CEL007", 5, 8, 5, 30, CEL007)]),
     }
+    # Asked again with the result ids it has: nothing changed.
+    again = await client.workspace_diagnostic_async(
+        types.WorkspaceDiagnosticParams(
+            previous_result_ids=[
+                types.PreviousResultId(uri=i.uri, value=i.result_id) for i in workspace.items
+            ]
+        )
+    )
+    assert sorted(i.kind for i in again.items) == ["unchanged", "unchanged"]
     # A client that pulls gets no pushes (an editor would show each finding twice).
     await asyncio.sleep(0.3)
     assert client.diagnostics == {}

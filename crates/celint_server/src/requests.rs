@@ -199,13 +199,25 @@ impl Server {
             };
             reports.push(report);
         }
-        // Files that had findings and have none now.
-        for (uri, _) in previous {
+        // Files the client knows of that have no findings (any more).
+        let empty = diagnostics::result_id(&[]);
+        for (uri, id) in previous {
             let version = Self::path(&uri)
                 .and_then(|p| self.docs.get(&p))
                 .map(|d| i64::from(d.version));
-            let id = diagnostics::result_id(&[]);
-            reports.push(full(uri, version, Some(id), Vec::new()));
+            reports.push(if id == empty {
+                WorkspaceDocumentDiagnosticReport::Unchanged(
+                    WorkspaceUnchangedDocumentDiagnosticReport {
+                        uri,
+                        version,
+                        unchanged_document_diagnostic_report: UnchangedDocumentDiagnosticReport {
+                            result_id: id,
+                        },
+                    },
+                )
+            } else {
+                full(uri, version, Some(empty.clone()), Vec::new())
+            });
         }
         WorkspaceDiagnosticReportResult::Report(WorkspaceDiagnosticReport { items: reports })
     }
