@@ -31,6 +31,8 @@ pub enum Command {
     Check(Box<CheckArgs>),
     /// Print a rule's document, or every rule with --all
     Rule(RuleArgs),
+    /// Run the language server on standard input and output (for editors; README, "Editors")
+    Server,
 }
 
 #[derive(Debug, Args)]

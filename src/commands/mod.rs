@@ -15,7 +15,7 @@ use celint_linter::rules::{self, Rule};
 use celint_output::render::{self, OutputFormat, SummaryOptions};
 
 mod explain;
-mod settings;
+pub mod settings;
 
 use settings::{repository_root, settings};
 
@@ -210,6 +210,10 @@ pub fn run(cli: Cli) -> u8 {
                 SUCCESS
             }
         },
+        Some(Command::Server) => {
+            let status = celint_server::run(settings::settings_for_root);
+            u8::try_from(status).unwrap_or(1)
+        }
         None => check(cli.check),
     }
 }

@@ -137,3 +137,23 @@ pub(super) fn repository_root(first: Option<&Path>) -> PathBuf {
         .or_else(|| git(&cwd))
         .unwrap_or(cwd)
 }
+
+/// The settings `celint check ROOT` would use (project mode, the configuration found above
+/// `root`, nothing given on the command line), for the other front end: the language server
+/// gets this function from the binary (`celint server`). Nothing is leaked at the end of a run:
+/// the caller lives on.
+pub fn settings_for_root(root: &Path) -> Result<Settings, String> {
+    let args = [std::ffi::OsStr::new("celint"), root.as_os_str()];
+    let cli = <crate::cli::Cli as clap::Parser>::try_parse_from(args).map_err(|e| e.to_string())?;
+    let configs = Arc::new(Configs::new(None, false));
+    let config = configs.for_file(root).map_err(|e| e.to_string())?;
+    let mut settings = settings(
+        &cli.check,
+        configs.clone(),
+        config.as_deref(),
+        vec![root.into()],
+    )
+    .map_err(|e| e.to_string())?;
+    settings.leak_at_exit = false;
+    Ok(settings)
+}

@@ -3,14 +3,14 @@
 //! passes), refuse any pass that would introduce a syntax error.
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use celint_linter::diagnostic::{Diagnostic, Edit};
 use celint_linter::fix::{applicable, apply, FixOutcome};
 use celint_linter::rules::fixes::imports;
 use celint_syntax::source::canonical;
 
-use crate::{Report, Settings};
+use crate::{Engine, Report, Settings};
 
 const MAX_PASSES: usize = 10;
 
@@ -25,6 +25,33 @@ fn may_reexport(path: &std::path::Path) -> bool {
 pub fn fix_all(settings: &Settings, unsafe_fixes: bool) -> (Report, FixOutcome) {
     // One engine for every pass: a pass re-analyses over the parses of the files it did not fix.
     let mut engine = crate::Engine::new(settings.clone());
+    let out = passes(&mut engine, unsafe_fixes, None);
+    if settings.leak_at_exit {
+        std::mem::forget(engine);
+    }
+    out
+}
+
+/// The text of `file` with its findings' fixes applied as `celint --fix FILE` applies them,
+/// over the engine's project (an editor's buffers included); `None` when nothing changes. The
+/// engine is left with the texts it had.
+pub fn fix_file(engine: &mut Engine, file: &Path, unsafe_fixes: bool) -> Option<String> {
+    let key = canonical(file);
+    let before = engine.overlay().get(&key).cloned();
+    let (_, outcome) = passes(engine, unsafe_fixes, Some(&key));
+    match before {
+        Some(text) => engine.set_text(&key, text),
+        None => engine.remove_text(&key),
+    }
+    outcome
+        .fixed
+        .into_iter()
+        .find_map(|(path, (_, text))| (path == key).then_some(text))
+}
+
+/// The passes: each applies the applicable fixes of every file (of `only`, when given), then
+/// checks again.
+fn passes(engine: &mut Engine, unsafe_fixes: bool, only: Option<&Path>) -> (Report, FixOutcome) {
     let mut outcome = FixOutcome::default();
     let mut frozen: HashSet<PathBuf> = HashSet::new();
     let mut report = engine.check();
@@ -37,7 +64,7 @@ pub fn fix_all(settings: &Settings, unsafe_fixes: bool) -> (Report, FixOutcome) 
             }
             let Some(m) = &d.file.module else { continue };
             let key = canonical(&m.source.path);
-            if frozen.contains(&key) {
+            if frozen.contains(&key) || only.is_some_and(|o| o != key) {
                 continue;
             }
             per_file
@@ -83,9 +110,6 @@ pub fn fix_all(settings: &Settings, unsafe_fixes: bool) -> (Report, FixOutcome) 
             break;
         }
         report = engine.check();
-    }
-    if settings.leak_at_exit {
-        std::mem::forget(engine);
     }
     (report, outcome)
 }

@@ -1,0 +1,5 @@
+import time
+
+
+def fill():
+    time.sleep(10)

@@ -1,0 +1,5 @@
+from lspshop import cache
+
+
+def prepare():
+    cache.fill()
