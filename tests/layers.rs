@@ -4,7 +4,8 @@
 
 use std::collections::BTreeMap;
 
-/// Lowest first; the front ends last (they may depend on any layer, not on each other).
+/// Lowest first; then the front ends: the language server, and the command line, whose binary
+/// also runs the server (`celint server`).
 const LAYERS: &[&str] = &[
     "celint_syntax",
     "celint_catalog",
@@ -14,13 +15,13 @@ const LAYERS: &[&str] = &[
     "celint_output",
     "celint_engine",
 ];
-const FRONT_ENDS: &[&str] = &["celint", "celint_server"];
+const FRONT_ENDS: &[&str] = &["celint_server", "celint"];
 
 fn rank(name: &str) -> Option<usize> {
-    LAYERS
-        .iter()
-        .position(|l| *l == name)
-        .or_else(|| FRONT_ENDS.contains(&name).then_some(LAYERS.len()))
+    LAYERS.iter().position(|l| *l == name).or_else(|| {
+        let f = FRONT_ENDS.iter().position(|f| *f == name)?;
+        Some(LAYERS.len() + f)
+    })
 }
 
 #[test]

@@ -172,7 +172,7 @@ pub fn scan(
         for module in modules.iter().skip(seen) {
             // Settings are written with names the pre-scan knows; other modules (the helpers
             // a handler's calls lead into) hold none.
-            if !celint_project::prescan::may_matter(module.source.text.as_bytes()) {
+            if !module.may_matter() {
                 continue;
             }
             scanner::Scanner {

@@ -456,7 +456,7 @@ fn syntax_errors(analyzer: &Analyzer, linted: &[Arc<ModuleData>]) -> Vec<Diagnos
         .iter()
         .filter_map(|m| {
             let d = parse_diagnostic(m)?;
-            (analyzer.reached(m.id) || prescan::may_matter(m.source.text.as_bytes())).then_some(d)
+            (analyzer.reached(m.id) || m.may_matter()).then_some(d)
         })
         .collect()
 }

@@ -198,6 +198,7 @@ pub fn from_source(source: SourceFile, mp: ModulePath, linted: bool) -> ModuleDa
         source,
         parsed,
         symbols,
+        may_matter: std::sync::OnceLock::new(),
     };
     ModuleData::new(Arc::new(file), linted)
 }

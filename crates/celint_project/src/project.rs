@@ -37,6 +37,17 @@ pub struct ParsedFile {
     pub source: SourceFile,
     pub parsed: Parsed,
     pub symbols: Symbols,
+    /// The pre-scan's verdict on the text (`prescan::may_matter`), made once.
+    pub(crate) may_matter: std::sync::OnceLock<bool>,
+}
+
+impl ParsedFile {
+    /// Does the text name anything celint reads (`prescan::may_matter`)? Scanned once.
+    pub fn may_matter(&self) -> bool {
+        *self
+            .may_matter
+            .get_or_init(|| crate::prescan::may_matter(self.source.text.as_bytes()))
+    }
 }
 
 impl std::ops::Deref for ModuleData {
