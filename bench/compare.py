@@ -5,7 +5,8 @@ results identical before and after the workspace split).
 Each target is linted as `BIN --output-format json --isolated TARGET` by both binaries, from the
 same working directory; the parsed JSON and the exit status must be equal (stderr too). Nothing is
 normalised: a difference in ordering or a path is a difference. With --show-worker, each target
-is also run as `BIN --isolated --show-worker --output-format concise TARGET` and the text compared.
+is also run as `BIN --isolated --show-worker --output-format concise TARGET` and the text compared
+(the worker model celint describes: entry, pool, start-up imports, handlers per process).
 
 --fixtures DIR adds the fixture targets the way tests/fixtures.rs sees them: DIR itself (the whole
 tree as one project), every directory under it (each group, each project fixture and the folders
@@ -13,8 +14,8 @@ inside it), and every `.py` file directly in a group (a single-file fixture); a 
 file has a `# fixture-select: CODES` line is run a second time with `--select CODES`, as the test
 does.
 
-Prints one line per target (`same` or `DIFFERENT: ...` with the first differing finding) and a
-summary; exits 1 on any difference.
+Prints one line per target (`same (exit status, how many findings)` or `DIFFERENT: ...` with the
+first differing finding or line) and a summary; exits 1 on any difference.
 
     git -C . worktree add /tmp/celint-before b6105dd
     CARGO_TARGET_DIR=/tmp/celint-before/target cargo build --release --manifest-path /tmp/celint-before/Cargo.toml
@@ -93,9 +94,10 @@ def first_difference(a, b):
 
 
 def compare(before, after, args, text):
-    """None if both binaries give the same result for `args`, else a description."""
+    """(problem or None, what both gave) for `args`."""
     (rc1, out1, err1), (rc2, out2, err2) = run(before, args), run(after, args)
     problems = []
+    seen = f"exit {rc1}, {len(out1.splitlines())} lines"
     if rc1 != rc2:
         problems.append(f"exit {rc1} vs {rc2}")
     if text:
@@ -107,12 +109,14 @@ def compare(before, after, args, text):
         try:
             j1, j2 = json.loads(out1), json.loads(out2)
         except ValueError as e:
-            return f"not JSON ({e}); before stdout {out1[:200]!r}, after {out2[:200]!r}; stderr {err1[:200]!r} / {err2[:200]!r}"
+            return (f"not JSON ({e}); before stdout {out1[:200]!r}, after {out2[:200]!r};"
+                    f" stderr {err1[:200]!r} / {err2[:200]!r}"), None
+        seen = f"exit {rc1}, {len(j1) if isinstance(j1, list) else '?'} findings"
         if j1 != j2:
             problems.append(first_difference(j1, j2))
     if err1 != err2:
         problems.append(f"stderr: before {err1[:300]!r} / after {err2[:300]!r}")
-    return "; ".join(problems) or None
+    return "; ".join(problems) or None, seen
 
 
 def main():
@@ -121,7 +125,7 @@ def main():
     ap.add_argument("--after", required=True)
     ap.add_argument("--fixtures", metavar="DIR", help="add every fixture target under DIR")
     ap.add_argument("--show-worker", action="store_true",
-                    help="also compare --show-worker's text on the plain targets")
+                    help="also compare --show-worker's text (concise output) on every target")
     ap.add_argument("targets", nargs="*")
     a = ap.parse_args()
     before, after = os.path.abspath(a.before), os.path.abspath(a.after)
@@ -129,15 +133,19 @@ def main():
     jobs += [(t, [], t) for t in a.targets]
     checks = [(label, ["--output-format", "json", "--isolated", *extra, path], False)
               for label, extra, path in jobs]
+    missing = [path for _, _, path in jobs if not os.path.exists(path)]
+    if missing:
+        sys.exit(f"no such target: {', '.join(missing)}")
     if a.show_worker:
-        checks += [(f"{t} [--show-worker]",
-                    ["--isolated", "--show-worker", "--output-format", "concise", t], True)
-                   for t in a.targets]
+        checks += [(f"{label} [--show-worker]",
+                    ["--isolated", "--show-worker", "--output-format", "concise", *extra, path], True)
+                   for label, extra, path in jobs]
     differ = 0
     for label, args, text in checks:
-        problem = compare(before, after, args, text)
+        problem, seen = compare(before, after, args, text)
         differ += problem is not None
-        print(f"{label}: {'same' if problem is None else 'DIFFERENT: ' + problem}", flush=True)
+        print(f"{label}: {f'same ({seen})' if problem is None else 'DIFFERENT: ' + problem}",
+              flush=True)
     print(f"{len(checks) - differ} of {len(checks)} same, {differ} different")
     return 1 if differ else 0
 
