@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """celint's benchmark: celint against ripgrep (reading every file once: the floor) and Ruff (a
 single-rule general linter), side by side on the same corpus, alternately, several times;
-prints the medians and the ratios. With --scaling, also how celint's time and memory grow with
+prints the medians and the ratios. Then the engine kept warm (bench/recheck.rs): the re-check of
+the whole corpus project after one file's text changes (median of 20 edits: a handler's body, a
+helper two calls deep, a settings module) and the warm project's peak memory, against Ruff's. With --scaling, also how celint's time and memory grow with
 the corpus (copied 1, 2, 4 and 8 times under one root) and with the thread count (1, 2).
 
 Usage: python3 bench/bench.py [--runs 7] [--scaling] [--corpus DIR]
@@ -72,6 +74,21 @@ def compare(celint, ruff, rg, corpus, runs):
     print(f"celint/ripgrep wall: {med['celint'][0] / med['ripgrep'][0]:.2f}x")
     print(f"celint/ruff    wall: {med['celint'][0] / med['ruff'][0]:.2f}x")
     print(f"celint/ruff    peak memory: {med['celint'][1] / med['ruff'][1]:.2f}x")
+    return med
+
+
+def recheck(corpus, ruff_peak):
+    """The engine's re-check after one edit (bench/recheck.rs), and its peak memory."""
+    out = subprocess.run(
+        ["cargo", "bench", "-q", "--bench", "recheck", "--", str(corpus)],
+        cwd=ROOT, check=True, capture_output=True, text=True,
+    ).stdout
+    lines = out.splitlines()
+    for line in lines:
+        if line.startswith(("cold check", "re-check median", "peak memory")):
+            print(line)
+    peak = next(float(l.split()[2]) for l in lines if l.startswith("peak memory"))
+    print(f"warm project peak memory / ruff's one-shot run: {peak / ruff_peak:.2f}x")
 
 
 def scaling(celint, corpus, runs):
@@ -104,7 +121,9 @@ def main():
     a = ap.parse_args()
     corpus = Path(a.corpus).resolve()
     celint, ruff, rg = setup(corpus)
-    compare(celint, ruff, rg, corpus, a.runs)
+    med = compare(celint, ruff, rg, corpus, a.runs)
+    print()
+    recheck(corpus, med["ruff"][1])
     if a.scaling:
         scaling(celint, corpus, max(3, a.runs // 2))
 
