@@ -120,6 +120,22 @@ pub struct Report {
     pub worker: Option<String>,
 }
 
+impl Report {
+    /// The findings by file: the canonical path of the file each is in (a file that could not
+    /// be decoded: its shown path, made canonical), in report order within a file.
+    pub fn by_file(self) -> std::collections::BTreeMap<PathBuf, Vec<Diagnostic>> {
+        let mut out: std::collections::BTreeMap<PathBuf, Vec<Diagnostic>> = Default::default();
+        for d in self.diagnostics {
+            let path = match &d.file.module {
+                Some(m) => celint_project::project::canonical(&m.source.path),
+                None => celint_project::project::canonical(Path::new(&d.file.display)),
+            };
+            out.entry(path).or_default().push(d);
+        }
+        out
+    }
+}
+
 /// Parsing and analysis recurse over syntax trees; deeply nested input needs a deep stack.
 pub const STACK_SIZE: usize = 256 * 1024 * 1024;
 

@@ -110,19 +110,17 @@ impl Engine {
     pub fn check(&mut self) -> Checked {
         let start = Instant::now();
         let report = self.engine.check();
-        let mut out = Checked::default();
-        for d in report.diagnostics {
-            out.files.entry(path_of(&d.file)).or_default().push(d);
-        }
-        out.problems = report
+        let mut problems: Vec<String> = report
             .errors
             .iter()
             .map(|e| format!("cannot read `{}`: {}", e.path, e.message))
             .collect();
-        out.problems
-            .extend(self.engine.settings().configs.take_errors());
-        out.took = start.elapsed();
-        out
+        problems.extend(self.engine.settings().configs.take_errors());
+        Checked {
+            files: report.by_file(),
+            problems,
+            took: start.elapsed(),
+        }
     }
 
     /// `file`'s text with every safe fix applied as `celint --fix FILE` applies them (several
