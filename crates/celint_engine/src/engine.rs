@@ -134,7 +134,14 @@ impl Engine {
         let files = match self.files.take() {
             Some(files) => files,
             None => {
+                let start = std::time::Instant::now();
                 let mut files = pipeline::collect(&run);
+                if std::env::var_os("CELINT_TIMING").is_some() {
+                    eprintln!(
+                        "collect (walk, read, pre-scan, parse): {:?}",
+                        start.elapsed()
+                    );
+                }
                 self.add_buffers(&mut files);
                 files
             }
