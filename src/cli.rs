@@ -31,7 +31,8 @@ pub enum Command {
     Check(Box<CheckArgs>),
     /// Print a rule's document, or every rule with --all
     Rule(RuleArgs),
-    /// Run the language server on standard input and output (for editors; README, "Editors")
+    /// Run the language server on standard input and output (for editors: README, "Editors"; a
+    /// directory named `server` is `./server`)
     Server,
 }
 
