@@ -5,41 +5,21 @@ use lsp_types::{Hover, HoverContents, MarkupContent, MarkupKind, Position, Range
 
 use crate::convert::{self, Encoding};
 
-/// The code of a `# noqa: A, B` list under byte `column` of `line`, with its byte range.
+/// The code of a `# noqa: A, B` list under byte `column` of `line`, with its byte range. The
+/// comment is read as suppression reads it (`noqa::parse`).
 pub fn noqa_code_at(line: &str, column: usize) -> Option<(Rule, usize, usize)> {
-    let lower = line.to_ascii_lowercase();
-    let mut search = 0;
-    while let Some(found) = lower.get(search..).and_then(|s| s.find("noqa")) {
-        let at = search + found;
-        search = at + 4;
-        let before = lower.get(..at).unwrap_or("").trim_end();
-        if !before.ends_with('#') {
-            continue;
+    let noqa = celint_linter::noqa::parse(line)?;
+    let start = noqa.list.start as usize;
+    let list = line.get(start..noqa.list.end as usize)?;
+    let mut pos = start;
+    for item in list.split(',') {
+        let word = item.trim();
+        let from = pos + (item.len() - item.trim_start().len());
+        let to = from + word.len();
+        if !word.is_empty() && (from..=to).contains(&column) {
+            return Rule::from_code_or_name(word).map(|r| (r, from, to));
         }
-        let rest = line.get(at + 4..).unwrap_or("");
-        let Some(list) = rest.trim_start().strip_prefix(':') else {
-            continue;
-        };
-        let list_start = line.len() - list.len();
-        let mut pos = list_start;
-        for item in list.split(',') {
-            let lead = item.len() - item.trim_start().len();
-            let word: &str = item
-                .trim_start()
-                .split(|c: char| c.is_whitespace() || c == '#')
-                .next()
-                .unwrap_or("");
-            let start = pos + lead;
-            let end = start + word.len();
-            if !word.is_empty() && (start..=end).contains(&column) {
-                return Rule::from_code_or_name(word).map(|r| (r, start, end));
-            }
-            pos += item.len() + 1;
-            // Text after the list (`# noqa: A  # why`) ends it.
-            if item.trim().len() > word.len() {
-                break;
-            }
-        }
+        pos += item.len() + 1;
     }
     None
 }
