@@ -22,7 +22,8 @@ use celint_project::loader::{self, Overlay};
 use celint_project::project::canonical;
 use celint_project::store::Store;
 
-use crate::pipeline::{self, Checked, Files, Found, Run};
+use crate::files::{Files, Found};
+use crate::pipeline::{self, Checked, Run};
 use crate::scope::Scope;
 use crate::{on_deep_stack, Report, RunError, Settings};
 
@@ -165,18 +166,17 @@ impl Engine {
             if !discover::is_python_file(path) || self.settings.stdin.is_some() {
                 continue;
             }
-            let known = files.found.contains_key(path);
+            let known = files.found.contains(path);
             if !known && !scope_walks(&self.scope, &self.settings, path) {
                 continue;
             }
             if let Some(found) = classify(path, &self.overlay, &self.settings) {
-                files.found.insert(path.clone(), found);
+                files.found_mut().insert(path.clone(), found);
                 added |= !known;
             }
         }
         if added {
-            let given = files.found.keys().filter(|f| self.scope.is_given(f));
-            files.given = Arc::new(given.cloned().collect());
+            files.count_given(&self.scope);
         }
     }
 
@@ -221,7 +221,7 @@ impl Engine {
                 }
             }
             if let (Some(_), Some(n)) = (&before, now) {
-                files.found.insert(path, n);
+                files.found_mut().insert(path, n);
             }
         }
         work

@@ -11,6 +11,7 @@
 
 pub mod config;
 mod engine;
+mod files;
 pub mod fix_all;
 pub mod invariants;
 mod pipeline;

@@ -7,10 +7,11 @@
 //!
 //! After `collect`, files are read only by the loader (`loader.rs`) and `gather`.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use crate::files::{Files, Found, FoundFiles};
 use crate::scope::Scope;
 use crate::{Report, RunError, Settings};
 use celint_analysis::effects::Analyzer;
@@ -54,39 +55,6 @@ pub(crate) fn noted(name: &str) -> bool {
         || celint_analysis::celery_version::is_dependency_file(name)
 }
 
-/// The project as the walk found it, kept between checks: every Python file with what it is to
-/// the analysis, what the walk could not read, and what else it saw (deployment files).
-pub(crate) struct Files {
-    pub(crate) found: BTreeMap<PathBuf, Found>,
-    /// Those of `found` given to celint (the linted files), made once per walk.
-    pub(crate) given: Arc<HashSet<PathBuf>>,
-    pub(crate) errors: Vec<RunError>,
-    pub(crate) index: discover::WalkIndex,
-}
-
-/// What a Python file is to the analysis (the pre-scan's verdict, `prescan.rs`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Found {
-    /// Parsed: names a signal or a setting celint reads (its parse is in the store).
-    Relevant,
-    /// Parsed only if it names a signal alias some relevant module defines.
-    Deferred,
-    /// Cannot matter.
-    Other,
-    /// Could not be read.
-    Unreadable(RunError),
-}
-
-impl Found {
-    pub(crate) fn of(relevance: Relevance) -> Found {
-        match relevance {
-            Relevance::Matters => Found::Relevant,
-            Relevance::MayConnect => Found::Deferred,
-            Relevance::No => Found::Other,
-        }
-    }
-}
-
 /// What one check needs that outlives it (the engine's).
 pub(crate) struct Run<'a> {
     pub(crate) settings: &'a Settings,
@@ -121,7 +89,7 @@ pub(crate) fn check(run: &Run, files: &Files) -> Checked {
     let loader = Loader::new(
         roots,
         overlay.clone(),
-        Arc::clone(&files.given),
+        files.linted(scope),
         pool.cloned(),
         Arc::clone(store),
     )
@@ -152,7 +120,7 @@ pub(crate) fn check(run: &Run, files: &Files) -> Checked {
     let report = Report {
         diagnostics,
         errors: scope.errors(errors),
-        files: files.given.len(),
+        files: files.given,
         worker,
     };
     Checked { report, read }
@@ -164,7 +132,7 @@ fn gather(run: &Run, files: &Files) -> (Vec<ModuleData>, Vec<Diagnostic>, Vec<Ru
     let mut modules = Vec::new();
     let mut diagnostics = Vec::new();
     let mut errors = Vec::new();
-    for (path, found) in &files.found {
+    for (path, found) in files.found.iter() {
         let given = run.scope.is_given(path);
         match found {
             Found::Relevant => {}
@@ -248,17 +216,13 @@ pub(crate) fn collect(run: &Run) -> Files {
         pool,
     } = *run;
     let parsed: Parsed = Mutex::new(Vec::new());
-    // Collected in the walk's order (sorted) and made a map in one go: inserting thousands of
-    // paths one by one costs a path comparison per level each (a few ms on a large project).
-    let mut found = Vec::new();
     let mut walk_paths = scope.walk();
     let stdin = settings.stdin.as_ref().map(|(p, _)| project::canonical(p));
-    if let Some(path) = &stdin {
-        if settings.excludes.force_excluded(path) {
-            walk_paths.clear();
-        } else {
-            found.push((path.clone(), Found::Relevant));
-        }
+    let stdin_excluded = stdin
+        .as_ref()
+        .is_some_and(|p| settings.excludes.force_excluded(p));
+    if stdin_excluded {
+        walk_paths.clear();
     }
     let walk = Walk {
         settings,
@@ -283,41 +247,41 @@ pub(crate) fn collect(run: &Run) -> Files {
         errors: walk_errors,
         index,
     } = walked;
-    for (path, result) in read {
-        if Some(&path) == stdin.as_ref() {
-            continue;
-        }
-        let f = match result {
-            Ok(r) => Found::of(r.relevance),
-            // Read again by `gather`, which reports it.
-            Err(LoadError::Decode { .. }) => Found::Relevant,
-            Err(LoadError::Io { display, message }) => Found::Unreadable(RunError {
-                path: display,
-                message,
-            }),
-        };
-        found.push((path, f));
+    // In the walk's order (sorted): kept as it comes.
+    let found = read
+        .into_iter()
+        .filter(|(path, _)| Some(path) != stdin.as_ref())
+        .map(|(path, result)| {
+            let f = match result {
+                Ok(r) => Found::of(r.relevance),
+                // Read again by `gather`, which reports it.
+                Err(LoadError::Decode { .. }) => Found::Relevant,
+                Err(LoadError::Io { display, message }) => Found::Unreadable(RunError {
+                    path: display,
+                    message,
+                }),
+            };
+            (path, f)
+        })
+        .collect();
+    let mut found = FoundFiles::from_walk(found);
+    if let Some(path) = stdin.filter(|_| !stdin_excluded) {
+        found.insert(path, Found::Relevant);
     }
-    let found: BTreeMap<PathBuf, Found> = found.into_iter().collect();
     // Only what parsed goes to the store; `gather` reads a file that did not again and reports it.
     for (path, result) in parsed.into_inner().unwrap_or_else(|e| e.into_inner()) {
         if let Ok(m) = result {
             store.keep(path, m.file);
         }
     }
-    let given = found.keys().filter(|f| scope.is_given(f)).cloned();
-    Files {
-        given: Arc::new(given.collect()),
-        found,
-        errors: walk_errors
-            .into_iter()
-            .map(|e| RunError {
-                path: display_path(&e.path),
-                message: e.message,
-            })
-            .collect(),
-        index,
-    }
+    let errors = walk_errors
+        .into_iter()
+        .map(|e| RunError {
+            path: display_path(&e.path),
+            message: e.message,
+        })
+        .collect();
+    Files::new(found, scope, errors, index)
 }
 
 /// One walk of the paths (absolute, so that a file found twice is seen as one).

@@ -46,6 +46,11 @@ impl Suppressions {
         let src = &module.source;
         for span in &module.parsed.comments {
             let text = src.slice(*span);
+            // Both directives name `noqa`: most comments are passed over without the line
+            // lookups and the lowercase copy that `parse` makes.
+            if !mentions_noqa(text) {
+                continue;
+            }
             let line = src.line_of(span.start);
             let line_text = src.slice(src.line_span(line));
             let own_line = line_text.trim_start().starts_with('#');
@@ -77,6 +82,14 @@ impl Suppressions {
                 .map(|c| Some(c.clone())),
         }
     }
+}
+
+/// `noqa` in any case, somewhere in `comment`.
+fn mentions_noqa(comment: &str) -> bool {
+    comment
+        .as_bytes()
+        .windows(4)
+        .any(|w| w.eq_ignore_ascii_case(b"noqa"))
 }
 
 fn matches_rule(code: &str, rule: Rule) -> bool {

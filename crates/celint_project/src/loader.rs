@@ -247,13 +247,25 @@ const SKIPPED_DIRS: &[&str] = &[
 
 /// Reads the modules the analysis asks for, by dotted name or path. Shared with the parse pool's
 /// threads, which load ahead of the analysis.
+/// Which files are linted (their syntax errors reported, their fixes applied): the front
+/// end's answer, asked of each module the analysis reads.
+pub trait Linted: Send + Sync {
+    fn is_linted(&self, path: &Path) -> bool;
+}
+
+impl Linted for HashSet<PathBuf> {
+    fn is_linted(&self, path: &Path) -> bool {
+        self.contains(path)
+    }
+}
+
 pub struct Loader {
     overlay: Overlay,
     /// Source roots, in the order they are searched.
     roots: Vec<PathBuf>,
-    /// Every file given to celint, parsed or not: a module read on demand from this set is
-    /// linted too (its syntax errors are reported, its fixes applied).
-    linted_paths: Arc<HashSet<PathBuf>>,
+    /// The files given to celint, parsed or not: a module read on demand from one of them is
+    /// linted too.
+    linted: Arc<dyn Linted>,
     /// Never read a file (see `hermetic`).
     hermetic: bool,
     /// What discovery's walk saw, so that `text_files` need not walk again.
@@ -270,14 +282,14 @@ impl Loader {
     pub fn new(
         roots: Vec<PathBuf>,
         overlay: Overlay,
-        linted_paths: Arc<HashSet<PathBuf>>,
+        linted: Arc<dyn Linted>,
         pool: Option<Arc<rayon::ThreadPool>>,
         store: Arc<Store>,
     ) -> Self {
         Loader {
             overlay,
             roots,
-            linted_paths,
+            linted,
             hermetic: false,
             walked: discover::WalkIndex::default(),
             store,
@@ -298,7 +310,7 @@ impl Loader {
         let mut l = Loader::new(
             Vec::new(),
             Overlay::new(),
-            Arc::default(),
+            Arc::new(HashSet::new()),
             None,
             Store::new(),
         );
@@ -454,7 +466,7 @@ impl Loader {
 
     /// The module at `path`: the store's parse, else read and parsed now (and kept).
     fn read_module(&self, path: &Path) -> Option<ModuleData> {
-        let linted = self.linted_paths.contains(path);
+        let linted = self.linted.is_linted(path);
         if let Some(file) = self.store.file(path) {
             return Some(ModuleData::new(file, linted));
         }
