@@ -17,6 +17,11 @@ use std::time::{Duration, Instant};
 
 use celint::{Engine, Settings};
 
+/// The allocator of the `celint` binary (`src/main.rs`), whose server keeps a project warm:
+/// the memory figure is the one it would show.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 struct Edit {
     kind: &'static str,
     file: &'static str,

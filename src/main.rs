@@ -4,6 +4,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// Why mimalloc: in Cargo.toml, beside the dependency.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = celint::cli::Cli::parse();
     // Analysis recurses over syntax trees and call chains: run it on a thread with a deep stack.
