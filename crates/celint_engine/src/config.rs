@@ -341,31 +341,46 @@ impl Configs {
             return Ok(Some(f.clone()));
         }
         let abs = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
-        if let Some(c) = self
-            .cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&abs)
-        {
-            return Ok(c.clone());
-        }
+        // Each directory is looked at once: the answer found for one holds for every directory
+        // passed on the way up to it (a project's files share most of their ancestors, and a
+        // `pyproject.toml` without `[tool.celint]` would otherwise be read again for each).
+        let mut passed: Vec<&Path> = Vec::new();
         let mut found = None;
-        'up: for d in abs.ancestors() {
-            for name in NAMES {
-                let candidate = d.join(name);
-                if candidate.is_file() {
-                    if let Some(c) = Config::load(&candidate)? {
-                        found = Some(Arc::new(c));
-                        break 'up;
-                    }
+        for d in abs.ancestors() {
+            let known = self
+                .cache
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(d)
+                .cloned();
+            if let Some(c) = known {
+                found = c;
+                break;
+            }
+            passed.push(d);
+            if let Some(c) = Self::config_in(d)? {
+                found = Some(Arc::new(c));
+                break;
+            }
+        }
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        for d in passed {
+            cache.insert(d.to_path_buf(), found.clone());
+        }
+        Ok(found)
+    }
+
+    /// The configuration file in `dir` itself, if one there has celint's settings.
+    fn config_in(dir: &Path) -> Result<Option<Config>, Report> {
+        for name in NAMES {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                if let Some(c) = Config::load(&candidate)? {
+                    return Ok(Some(c));
                 }
             }
         }
-        self.cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(abs, found.clone());
-        Ok(found)
+        Ok(None)
     }
 
     pub fn for_file(&self, file: &Path) -> Result<Option<Arc<Config>>, Report> {

@@ -136,6 +136,13 @@ impl Engine {
             Some(files) => files,
             None => {
                 let start = std::time::Instant::now();
+                if let Some(pool) = &self.pool {
+                    // The analysis reads the catalogue of blocking calls (a TOML document
+                    // parsed on first use): parsed meanwhile, it is not on the analysis's path.
+                    pool.spawn(|| {
+                        celint_catalog::blocking::catalogue();
+                    });
+                }
                 let mut files = pipeline::collect(&run);
                 if std::env::var_os("CELINT_TIMING").is_some() {
                     eprintln!(
