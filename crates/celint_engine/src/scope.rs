@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::{RunError, Settings};
 use celint_linter::diagnostic::{Diagnostic, FileRef, Place, TraceEntry};
+use celint_project::discover;
 pub use celint_project::discover::{project_root, PROJECT_MARKERS};
 use celint_project::project::canonical;
 
@@ -69,7 +70,7 @@ impl Scope {
     /// Is this (absolute) file one of those given, or in a directory given? Outside project
     /// mode everything the run reads from the walk is.
     pub fn is_given(&self, path: &Path) -> bool {
-        !self.project_mode() || self.given.iter().any(|g| path.starts_with(g))
+        !self.project_mode() || self.given.iter().any(|g| discover::within(path, g))
     }
 
     /// What the walk goes over: the given paths first (their files are the ones linted; a file

@@ -296,6 +296,20 @@ fn plain(path: &Path) -> bool {
         .all(|c| !c.is_empty() && c != b"." && c != b"..")
 }
 
+/// `path.starts_with(dir)` (component by component), by bytes when both are plain: asked of
+/// every file a walk finds.
+pub fn within(path: &Path, dir: &Path) -> bool {
+    if !(plain(path) && plain(dir)) {
+        return path.starts_with(dir);
+    }
+    let (p, d) = (
+        path.as_os_str().as_encoded_bytes(),
+        dir.as_os_str().as_encoded_bytes(),
+    );
+    p.strip_prefix(d)
+        .is_some_and(|rest| rest.is_empty() || rest.first() == Some(&b'/'))
+}
+
 /// A plain path's bytes with the separator made 0, which no Unix path contains: compared as
 /// bytes, these keys are in `Path::cmp`'s order.
 fn plain_key(path: &Path) -> Vec<u8> {
@@ -489,7 +503,7 @@ pub fn globs(patterns: &[String]) -> Result<globset::GlobSet, globset::Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::{plain, plain_key, sort_paths};
+    use super::{plain, plain_key, sort_paths, within};
     use proptest::prelude::*;
     use std::path::{Path, PathBuf};
 
@@ -518,6 +532,14 @@ mod tests {
         fn plain_order_is_path_order(a in path(), b in path()) {
             prop_assert!(plain(&a) && plain(&b));
             prop_assert_eq!(plain_key(&a).cmp(&plain_key(&b)), a.cmp(&b));
+        }
+
+        #[test]
+        fn within_is_starts_with(a in path(), b in path()) {
+            prop_assert_eq!(within(&a, &b), a.starts_with(&b));
+            // A directory and a file below it.
+            let below = b.join("x.py");
+            prop_assert_eq!(within(&below, &b), true);
         }
 
         #[test]
