@@ -343,9 +343,7 @@ impl<'a, 'p> Walk<'a, 'p> {
     /// arguments, then the call). `statement` is the span of the whole statement when the
     /// expression is one. A lambda's body runs when it is called, not here.
     fn expr(&mut self, expr: &Expr, statement: Option<Span>) {
-        for child in expr.children() {
-            self.expr(child, None);
-        }
+        expr.each_child(|child| self.expr(child, None));
         if let Expr::Call(call) = expr {
             self.call(call, statement);
         }
