@@ -25,7 +25,7 @@ use celint_project::store::Store;
 use crate::files::{Files, Found};
 use crate::pipeline::{self, Checked, Run};
 use crate::scope::Scope;
-use crate::{on_deep_stack, Report, RunError, Settings};
+use crate::{on_deep_stack, Report, Settings};
 
 pub struct Engine {
     settings: Settings,
@@ -63,6 +63,13 @@ impl Engine {
             .build()
             .ok()
             .map(Arc::new);
+        if let Some(pool) = &pool {
+            // The analysis reads the catalogue of blocking calls (a TOML document parsed on
+            // first use): parsed while the first check walks, it is not on the analysis's path.
+            pool.spawn(|| {
+                celint_catalog::blocking::catalogue();
+            });
+        }
         let overlay = pipeline::with_stdin(&settings, &Overlay::new());
         Engine {
             scope: Scope::new(&settings),
@@ -136,13 +143,6 @@ impl Engine {
             Some(files) => files,
             None => {
                 let start = std::time::Instant::now();
-                if let Some(pool) = &self.pool {
-                    // The analysis reads the catalogue of blocking calls (a TOML document
-                    // parsed on first use): parsed meanwhile, it is not on the analysis's path.
-                    pool.spawn(|| {
-                        celint_catalog::blocking::catalogue();
-                    });
-                }
                 let mut files = pipeline::collect(&run);
                 if std::env::var_os("CELINT_TIMING").is_some() {
                     eprintln!(
@@ -253,12 +253,9 @@ fn classify(path: &Path, overlay: &Overlay, settings: &Settings) -> Option<Found
     if !path.exists() {
         return None;
     }
-    Some(match loader::read_found(path, settings.prescan, false) {
-        Ok(read) => Found::of(read.relevance),
-        Err(loader::LoadError::Decode { .. }) => Found::Relevant,
-        Err(loader::LoadError::Io { display, message }) => Found::Unreadable(RunError {
-            path: display,
-            message,
-        }),
-    })
+    Some(Found::of_read(loader::read_found(
+        path,
+        settings.prescan,
+        false,
+    )))
 }

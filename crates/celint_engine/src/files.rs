@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::scope::Scope;
 use crate::RunError;
 use celint_project::discover;
-use celint_project::loader::Linted;
+use celint_project::loader::{Linted, LoadError, Read};
 use celint_project::prescan::Relevance;
 
 pub(crate) struct Files {
@@ -79,6 +79,19 @@ impl Found {
             Relevance::Matters => Found::Relevant,
             Relevance::MayConnect => Found::Deferred,
             Relevance::No => Found::Other,
+        }
+    }
+
+    /// What the file is, from reading it (`loader::read_found`).
+    pub(crate) fn of_read(read: Result<Read, LoadError>) -> Found {
+        match read {
+            Ok(r) => Found::of(r.relevance),
+            // Read again by `gather`, which reports it.
+            Err(LoadError::Decode { .. }) => Found::Relevant,
+            Err(LoadError::Io { display, message }) => Found::Unreadable(RunError {
+                path: display,
+                message,
+            }),
         }
     }
 }

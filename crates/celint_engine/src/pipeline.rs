@@ -251,18 +251,7 @@ pub(crate) fn collect(run: &Run) -> Files {
     let found = read
         .into_iter()
         .filter(|(path, _)| Some(path) != stdin.as_ref())
-        .map(|(path, result)| {
-            let f = match result {
-                Ok(r) => Found::of(r.relevance),
-                // Read again by `gather`, which reports it.
-                Err(LoadError::Decode { .. }) => Found::Relevant,
-                Err(LoadError::Io { display, message }) => Found::Unreadable(RunError {
-                    path: display,
-                    message,
-                }),
-            };
-            (path, f)
-        })
+        .map(|(path, result)| (path, Found::of_read(result)))
         .collect();
     let mut found = FoundFiles::from_walk(found);
     if let Some(path) = stdin.filter(|_| !stdin_excluded) {
