@@ -461,3 +461,46 @@ fn plain(message: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Configs;
+    use std::path::Path;
+
+    /// Lookups in an order that has each one meet the answers the others cached: the nearest
+    /// configuration with celint's settings, whatever was asked before.
+    #[test]
+    fn nearest_configuration_whatever_the_order_of_lookups() {
+        let tmp = tempfile::tempdir().expect("temporary directory");
+        let root = std::path::absolute(tmp.path()).expect("absolute");
+        let dir = |rel: &str| {
+            let d = root.join(rel);
+            std::fs::create_dir_all(&d).expect("directory");
+            d
+        };
+        let write = |rel: &str, text: &str| std::fs::write(root.join(rel), text).expect("write");
+        dir("a/b/c");
+        dir("a/x");
+        write("pyproject.toml", "[tool.celint]\nselect = [\"CEL001\"]\n");
+        // No `[tool.celint]`: passed over.
+        write("a/pyproject.toml", "[project]\nname = \"a\"\n");
+        write("a/b/celint.toml", "select = [\"CEL002\"]\n");
+        let configs = Configs::new(None, false);
+        let at = |rel: &str| -> Option<std::path::PathBuf> {
+            let c = configs.for_dir(&root.join(rel)).expect("loads");
+            c.map(|c| c.path.clone())
+        };
+        let top = Some(root.join("pyproject.toml"));
+        let b = Some(root.join("a/b/celint.toml"));
+        assert_eq!(at("a"), top);
+        assert_eq!(at("a/b/c"), b);
+        assert_eq!(at("a/x"), top);
+        assert_eq!(at("a/b"), b);
+        assert_eq!(at(""), top);
+        assert_eq!(at("a/b/c"), b);
+        // Above the root: none of these files.
+        let above = root.parent().unwrap_or(Path::new("/"));
+        let outside = configs.for_dir(above).expect("loads");
+        assert!(outside.is_none_or(|c| !c.path.starts_with(&root)));
+    }
+}
